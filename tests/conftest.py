@@ -1,0 +1,82 @@
+"""Shared fixtures: users of every role, vendors, API clients, and service requirements.
+
+A test that needs PostgreSQL, Redis, an SMTP server or Chromium asks for it with
+``require_service``: on a laptop without the service it is skipped, in CI (``CI=true``)
+it fails, because CI promises to run everything.
+"""
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import TEST_PASSWORD, UserFactory, VendorFactory
+from vendorscore.constants import Role
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip on a developer machine without the service; fail in CI, which must have it."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available")
+    pytest.skip(f"{what} is not available on this machine")
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def vendor_a(db):
+    return VendorFactory(name="Vendor A")
+
+
+@pytest.fixture
+def vendor_b(db):
+    return VendorFactory(name="Vendor B")
+
+
+@pytest.fixture
+def users(db, vendor_a):
+    """One user per role; the vendor user belongs to ``vendor_a``."""
+    return {
+        Role.PROCUREMENT_LEAD: UserFactory(username="lead", role=Role.PROCUREMENT_LEAD),
+        Role.QA_ANALYST: UserFactory(username="analyst", role=Role.QA_ANALYST),
+        Role.VIEWER: UserFactory(username="viewer", role=Role.VIEWER),
+        Role.VENDOR: UserFactory(username="vendor_a_user", role=Role.VENDOR, vendor=vendor_a),
+    }
+
+
+@pytest.fixture
+def lead(users):
+    return users[Role.PROCUREMENT_LEAD]
+
+
+@pytest.fixture
+def api_client_for():
+    """Build an API client that authenticates with the user's token, as scripts do."""
+
+    def build(user):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return build
+
+
+@pytest.fixture
+def password():
+    return TEST_PASSWORD

@@ -1,0 +1,90 @@
+"""Settings come from the environment with embedded defaults that need no service."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+    "'name': str(settings.DATABASES['default']['NAME']), 'broker': settings.CELERY_BROKER_URL, "
+    "'email': settings.EMAIL_BACKEND, 'media': str(settings.MEDIA_ROOT), 'debug': settings.DEBUG, "
+    "'hosts': settings.ALLOWED_HOSTS, 'eager': settings.CELERY_TASK_ALWAYS_EAGER}))"
+)
+
+
+def _settings_in_subprocess(tmp_path, **env):
+    """Load the real settings in a fresh interpreter with only the given environment."""
+    clean = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "VENDORSCORE_VAR_DIR": str(tmp_path / "var")}
+    clean.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "vendorscore.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result
+
+
+def test_defaults_boot_with_no_environment(tmp_path):
+    result = _settings_in_subprocess(tmp_path)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["name"] == str(tmp_path / "var" / "vendorscore.sqlite3")
+    assert found["broker"] == "filesystem://"
+    assert found["email"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert found["media"] == str(tmp_path / "var" / "media")
+    assert found["eager"] is False
+    assert (tmp_path / "var" / "secret_key").exists()
+    assert (tmp_path / "var" / "mail").is_dir()
+
+
+def test_generated_secret_key_is_kept_between_starts(tmp_path):
+    _settings_in_subprocess(tmp_path)
+    first = (tmp_path / "var" / "secret_key").read_text()
+    _settings_in_subprocess(tmp_path)
+    assert (tmp_path / "var" / "secret_key").read_text() == first
+
+
+def test_database_url_switches_to_postgresql(tmp_path):
+    result = _settings_in_subprocess(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/vendorscore")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["name"] == "vendorscore"
+
+
+def test_environment_overrides_broker_email_hosts_media_and_eager(tmp_path):
+    result = _settings_in_subprocess(
+        tmp_path,
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        EMAIL_URL="smtp://mailer.internal:2525",
+        ALLOWED_HOSTS="vendorscore.example.com,10.0.0.5",
+        MEDIA_ROOT=str(tmp_path / "uploads"),
+        CELERY_TASK_ALWAYS_EAGER="true",
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["broker"] == "redis://127.0.0.1:6379/0"
+    assert found["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert found["hosts"] == ["vendorscore.example.com", "10.0.0.5"]
+    assert found["media"] == str(tmp_path / "uploads")
+    assert found["eager"] is True
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    result = _settings_in_subprocess(tmp_path, DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_starts_with_a_secret_key(tmp_path):
+    result = _settings_in_subprocess(tmp_path, DEBUG="false", SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["debug"] is False

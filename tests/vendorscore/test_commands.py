@@ -1,0 +1,67 @@
+"""The management commands of the vendors app: add_user and demo_data."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from vendorscore.models import User, Vendor
+
+
+def test_add_user_creates_a_vendor_user_who_can_log_in(db, vendor_a, client):
+    call_command(
+        "add_user",
+        "ana",
+        "--role",
+        "vendor",
+        "--vendor",
+        str(vendor_a.pk),
+        "--email",
+        "ana@vendor-a.example",
+        "--password",
+        "s3cret-pass",
+    )
+    user = User.objects.get(username="ana")
+    assert (user.role, user.vendor, user.email) == ("vendor", vendor_a, "ana@vendor-a.example")
+    assert client.login(username="ana", password="s3cret-pass")
+
+
+def test_add_user_refuses_a_vendor_user_without_vendor(db):
+    with pytest.raises(CommandError, match="A vendor user needs a vendor"):
+        call_command("add_user", "ana", "--role", "vendor", "--password", "pw-123456")
+    assert not User.objects.exists()
+
+
+def test_add_user_refuses_an_unknown_vendor(db):
+    with pytest.raises(CommandError, match="No vendor with id 999"):
+        call_command("add_user", "ana", "--role", "vendor", "--vendor", "999", "--password", "pw-123456")
+
+
+def test_add_user_refuses_a_vendor_for_staff_roles(db, vendor_a):
+    with pytest.raises(CommandError, match="Only vendor users belong to a vendor"):
+        call_command("add_user", "bo", "--role", "viewer", "--vendor", str(vendor_a.pk), "--password", "pw-123456")
+
+
+def test_add_user_refuses_a_taken_username(db, lead):
+    with pytest.raises(CommandError, match="username"):
+        call_command("add_user", "lead", "--role", "viewer", "--password", "pw-123456")
+
+
+def test_demo_data_twice_does_not_duplicate(db, capsys):
+    call_command("demo_data")
+    call_command("demo_data")
+    assert Vendor.objects.count() == 4
+    assert set(Vendor.objects.values_list("workforce_model", flat=True)) == {
+        "in_house",
+        "managed_plus_gig",
+        "crowdsourced",
+    }
+    assert set(User.objects.values_list("role", flat=True)) == {"procurement_lead", "qa_analyst", "viewer", "vendor"}
+    output = capsys.readouterr().out
+    assert "lead-demo-pass" in output
+
+
+def test_printed_demo_logins_work(db, client, capsys):
+    call_command("demo_data")
+    for line in capsys.readouterr().out.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1].endswith("-demo-pass"):
+            assert client.login(username=parts[0], password=parts[1]), parts[0]

@@ -1,0 +1,74 @@
+"""REST API of the vendors app: serializers and viewsets (thin; services write)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from vendorscore import selectors, services
+from vendorscore.filters import VendorFilterSet
+from vendorscore.models import Vendor
+from vendorscore.permissions import ALL_ROLES, LEADS
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = [
+            "id",
+            "name",
+            "workforce_model",
+            "status",
+            "country",
+            "website",
+            "contact_name",
+            "contact_email",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Enter the vendor's name.")
+        return value.strip()
+
+
+class VendorViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Vendors: every role reads (vendor users only their own), leads create and edit."""
+
+    serializer_class = VendorSerializer
+    filterset_class = VendorFilterSet
+    search_fields = ["name", "country"]
+    ordering_fields = ["name", "workforce_model", "status", "updated_at"]
+    read_roles = ALL_ROLES
+    write_roles = LEADS
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.vendor_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.vendor_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.vendor_update(vendor=serializer.instance, data=serializer.validated_data)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for the API token (``Authorization: Token ...``)."""
+
+    permission_classes = []
+
+    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

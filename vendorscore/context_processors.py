@@ -1,0 +1,24 @@
+"""Template context shared by every page: the navigation the user's role allows."""
+
+from django.urls import reverse
+
+from vendorscore.constants import Role
+from vendorscore.permissions import ALL_ROLES, role_of
+
+NAVIGATION = [
+    ("Dashboard", "dashboard", ALL_ROLES),
+    ("Vendors", "vendor_list", ALL_ROLES),
+    ("API docs", "api_docs", ALL_ROLES),
+]
+
+
+def navigation(request) -> dict:
+    role = role_of(getattr(request, "user", None))
+    items = []
+    for label, url_name, roles in NAVIGATION:
+        if role not in roles:
+            continue
+        url = reverse(url_name)
+        active = request.path == url or (url != "/" and request.path.startswith(url))
+        items.append({"label": label, "url": url, "active": active})
+    return {"nav_items": items, "user_role": role, "user_role_label": Role(role).label if role else ""}

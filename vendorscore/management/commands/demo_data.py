@@ -1,0 +1,18 @@
+"""``manage.py demo_data``: load the demo data (idempotent) and print the logins."""
+
+from django.core.management.base import BaseCommand
+
+from vendorscore import demo
+
+
+class Command(BaseCommand):
+    help = "Load demo vendors and one user per role; safe to run again."
+
+    def handle(self, *args, **options):
+        vendors = demo.demo_vendors_ensure()
+        logins = demo.demo_users_ensure()
+        self.stdout.write(f"Demo data ready: {len(vendors)} vendors.")
+        self.stdout.write("Logins (username / password / role):")
+        for login in logins:
+            suffix = f" of {login.vendor}" if login.vendor else ""
+            self.stdout.write(f"  {login.username:<10} {login.password:<20} {login.role}{suffix}")
