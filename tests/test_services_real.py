@@ -44,6 +44,7 @@ def test_ci_runs_against_postgresql(db):
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 def test_worker_process_on_redis_runs_a_task_that_writes_to_the_database(tmp_path):
     require_service(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
     broker = _redis_url()
