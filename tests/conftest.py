@@ -10,6 +10,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -35,6 +36,16 @@ def port_open(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def database_url_of_test_database() -> str:
+    """The URL a separate process needs to reach the database this test run created."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings["USER"] or "postgres"
+    auth = f"{user}:{settings['PASSWORD']}@" if settings["PASSWORD"] else f"{user}@"
+    return f"postgres://{auth}{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.conftest import port_open, require_service
+from tests.conftest import database_url_of_test_database, port_open, require_service
 from vendorscore.celery import app as celery_app
 from vendorscore.models import WorkerHeartbeat
 
@@ -23,16 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def _redis_url() -> str:
     configured = os.environ.get("CELERY_BROKER_URL", "")
     return configured if configured.startswith("redis://") else "redis://127.0.0.1:6379/15"
-
-
-def _database_url_of_test_database() -> str:
-    """The URL a separate process needs to reach the database this test run created."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user = settings["USER"] or "postgres"
-    auth = f"{user}:{settings['PASSWORD']}@" if settings["PASSWORD"] else f"{user}@"
-    return f"postgres://{auth}{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
 def test_ci_runs_against_postgresql(db):
@@ -53,7 +43,7 @@ def test_worker_process_on_redis_runs_a_task_that_writes_to_the_database(tmp_pat
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "vendorscore.settings",
-        "DATABASE_URL": _database_url_of_test_database(),
+        "DATABASE_URL": database_url_of_test_database(),
         "CELERY_BROKER_URL": broker,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "VENDORSCORE_VAR_DIR": str(tmp_path),

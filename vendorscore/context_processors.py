@@ -3,11 +3,15 @@
 from django.urls import reverse
 
 from vendorscore.constants import Role
-from vendorscore.permissions import ALL_ROLES, role_of
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, role_of
 
 NAVIGATION = [
     ("Dashboard", "dashboard", ALL_ROLES),
     ("Vendors", "vendor_list", ALL_ROLES),
+    ("Contracts", "contract_list", ALL_ROLES),
+    ("Batches", "batch_list", ALL_ROLES),
+    ("Gold sets", "gold_set_list", BUYER_ROLES),
+    ("Scorecards", "evaluation_list", BUYER_ROLES),
     ("API docs", "api_docs", ALL_ROLES),
 ]
 

@@ -86,3 +86,22 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+# The scorecard models live in vendorscore/scorecards/; importing them here registers them with the app.
+from vendorscore.scorecards.models import (  # noqa: E402, F401
+    Certification,
+    Evaluation,
+    EvaluationCriterion,
+    EvaluationDimension,
+    EvaluationRedFlag,
+    EvidenceFile,
+    RedFlagTick,
+    Score,
+    ScorecardChange,
+    ScorecardTemplate,
+    SecurityProfile,
+    TemplateCriterion,
+    TemplateDimension,
+    TemplateRedFlag,
+)

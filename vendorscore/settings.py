@@ -144,6 +144,12 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBa
     EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_URL.removeprefix("filemail://").lstrip("/")
     Path(EMAIL_CONFIG["EMAIL_FILE_PATH"]).mkdir(parents=True, exist_ok=True)
 vars().update(EMAIL_CONFIG)
+# Uploads: files larger than this are refused as invalid; only the first errors are listed.
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 1024**3)
+MAX_LISTED_ERRORS = 100
+INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=500_000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
+
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vendorscore <noreply@vendorscore.local>")
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

@@ -15,5 +15,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not ":memory:", so a worker process started by a test sees the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file, not ":memory:", so a worker process started by a test sees the same database;
+    # one per test run, so two runs on the same checkout do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}

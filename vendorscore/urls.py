@@ -5,10 +5,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from sla import api as sla_api
 from vendorscore import api, views
+from vendorscore.scorecards import api as scorecard_api
 
 router = DefaultRouter()
 router.register("vendors", api.VendorViewSet, basename="vendor")
+router.register("task-types", sla_api.TaskTypeViewSet, basename="task-type")
+router.register("contracts", sla_api.ContractViewSet, basename="contract")
+router.register("gold-sets", sla_api.GoldSetViewSet, basename="gold-set")
+router.register("batches", sla_api.BatchViewSet, basename="batch")
+router.register("scorecard-templates", scorecard_api.ScorecardTemplateViewSet, basename="scorecard-template")
+router.register("evaluations", scorecard_api.EvaluationViewSet, basename="evaluation")
+router.register("certifications", scorecard_api.CertificationViewSet, basename="certification")
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -16,6 +25,8 @@ urlpatterns = [
     path("vendors/new/", views.VendorCreateView.as_view(), name="vendor_create"),
     path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
     path("vendors/<int:pk>/edit/", views.VendorUpdateView.as_view(), name="vendor_update"),
+    path("", include("sla.urls")),
+    path("", include("vendorscore.scorecards.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", api.TokenView.as_view(), name="api_token"),

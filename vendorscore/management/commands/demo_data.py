@@ -11,7 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         vendors = demo.demo_vendors_ensure()
         logins = demo.demo_users_ensure()
-        self.stdout.write(f"Demo data ready: {len(vendors)} vendors.")
+        evaluations = demo.demo_scorecards_ensure()
+        self.stdout.write(f"Demo data ready: {len(vendors)} vendors, {evaluations} scorecard evaluations.")
         self.stdout.write("Logins (username / password / role):")
         for login in logins:
             suffix = f" of {login.vendor}" if login.vendor else ""

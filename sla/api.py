@@ -1,0 +1,311 @@
+"""REST API of the SLA app (API.md): task types, contracts and terms, gold sets, batches.
+
+Serializers translate; services write; selectors scope what a caller may see. A vendor
+user naming another vendor's contract or batch is answered 404.
+"""
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from sla import selectors, services
+from sla.constants import BatchStatus
+from sla.models import Batch, Contract, ContractTerms, Finding, GoldSet, TaskType
+from vendorscore.constants import Role
+from vendorscore.models import Vendor
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS
+
+UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VENDOR})
+BUYER_UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST})
+
+
+class TaskTypeSerializer(serializers.ModelSerializer):
+    labels = serializers.ListField(child=serializers.CharField(max_length=1000), allow_empty=False)
+
+    class Meta:
+        model = TaskType
+        fields = ["id", "name", "scale", "labels", "complexity", "description"]
+
+
+class TaskTypeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Task types with their label sets; everyone reads, leads create."""
+
+    queryset = TaskType.objects.all()
+    serializer_class = TaskTypeSerializer
+    read_roles = ALL_ROLES
+    write_roles = LEADS
+    search_fields = ["name"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.task_type_create(**serializer.validated_data)
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    vendor = serializers.PrimaryKeyRelatedField(queryset=Vendor.objects.all())
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "vendor",
+            "title",
+            "start_date",
+            "end_date",
+            "unit_price",
+            "currency",
+            "pricing_model",
+            "time_zone",
+            "owner",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class TermsSerializer(serializers.ModelSerializer):
+    task_type = serializers.SlugRelatedField(slug_field="name", queryset=TaskType.objects.all())
+    safety_critical_labels = serializers.ListField(child=serializers.CharField(), required=False)
+
+    class Meta:
+        model = ContractTerms
+        exclude = ["contract", "created_at"]
+        read_only_fields = ["id"]
+
+
+class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Contracts: everyone reads (vendor users their own), leads create; terms below each."""
+
+    serializer_class = ContractSerializer
+    read_roles = ALL_ROLES
+    write_roles = LEADS
+    filterset_fields = ["vendor"]
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.contract_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.contract_create(**serializer.validated_data)
+
+    @extend_schema(request=TermsSerializer, responses=TermsSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], serializer_class=TermsSerializer)
+    def terms(self, request, pk=None):
+        contract = self.get_object()
+        if request.method == "GET":
+            return Response(TermsSerializer(selectors.terms_list(contract=contract), many=True).data)
+        serializer = TermsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        terms = services.terms_create(contract=contract, **serializer.validated_data)
+        return Response(TermsSerializer(terms).data, status=status.HTTP_201_CREATED)
+
+
+class TaskTypeField(serializers.Field):
+    """A task type named by id or by name, as vendors' scripts and the CLI both do."""
+
+    default_error_messages = {"unknown": "No task type {value!r}."}
+
+    def to_internal_value(self, data):
+        value = str(data).strip()
+        lookup = {"pk": int(value)} if value.isdigit() else {"name": value}
+        task_type = TaskType.objects.filter(**lookup).first()
+        if task_type is None:
+            self.fail("unknown", value=value)
+        return task_type
+
+    def to_representation(self, value):
+        return value.name
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class BatchUploadSerializer(UploadSerializer):
+    contract = serializers.IntegerField()
+    task_type = TaskTypeField()
+    reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    claimed_accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
+    remediates = serializers.IntegerField(required=False, allow_null=True)
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    task_type = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    vendor = serializers.IntegerField(source="contract.vendor_id", read_only=True)
+    terms_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "status",
+            "verdict",
+            "rows",
+            "items",
+            "annotators",
+            "errors",
+            "error_count",
+            "terms_version",
+            "contract",
+            "vendor",
+            "task_type",
+            "reference",
+            "claimed_accuracy",
+            "remediates",
+            "original_name",
+            "sha256",
+            "size",
+            "format",
+            "delivered_at",
+            "processed_at",
+        ]
+        read_only_fields = fields
+
+    def get_terms_version(self, batch) -> dict | None:
+        terms = batch.terms_version
+        if terms is None:
+            return None
+        return {"id": terms.pk, "effective_from": terms.effective_from.isoformat()}
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True, read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = ["term", "measured", "threshold", "ci95", "n", "verdict", "detail", "more_items_needed", "extra"]
+        read_only_fields = fields
+
+
+def _receipt_response(receipt, serializer_class):
+    body = serializer_class(receipt.upload).data
+    if receipt.duplicate:
+        body["duplicate"] = True
+        return Response(body, status=status.HTTP_200_OK)
+    finished = receipt.upload.status not in (BatchStatus.RECEIVED, BatchStatus.PROCESSING)
+    return Response(body, status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED)
+
+
+class BatchViewSet(viewsets.ReadOnlyModelViewSet):
+    """Deliveries: upload (leads, analysts, a vendor's own users), read verdicts and metrics."""
+
+    serializer_class = BatchSerializer
+    read_roles = ALL_ROLES
+    write_roles = UPLOADERS
+    filterset_fields = ["contract", "task_type", "status", "verdict"]
+    ordering_fields = ["delivered_at", "id"]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.batch_list(user=self.request.user).select_related("terms_version")
+
+    def get_object(self):
+        return selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        request=BatchUploadSerializer, responses={201: BatchSerializer, 202: BatchSerializer, 200: BatchSerializer}
+    )
+    def create(self, request):
+        upload = BatchUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        contract = selectors.contract_get(user=request.user, pk=data["contract"])
+        remediates = None
+        if data.get("remediates") is not None:
+            remediates = selectors.batch_get(user=request.user, pk=data["remediates"])
+        with transaction.atomic():
+            receipt = services.batch_receive(
+                contract=contract,
+                task_type=data["task_type"],
+                upload=data["file"],
+                user=request.user,
+                reference=data["reference"],
+                claimed_accuracy=data.get("claimed_accuracy"),
+                remediates=remediates,
+            )
+        receipt.upload.refresh_from_db()
+        return _receipt_response(receipt, BatchSerializer)
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(description="The metrics document of API.md"),
+            409: OpenApiResponse(description="Not evaluated yet"),
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def metrics(self, request, pk=None):
+        batch = self.get_object()
+        if batch.metrics is None:
+            return Response(
+                {"detail": f"Batch {batch.pk} has no metrics: its status is {batch.status}."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(batch.metrics)
+
+    @extend_schema(responses=FindingSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def findings(self, request, pk=None):
+        """One finding per SLA term, from the batch's current check."""
+        return Response(FindingSerializer(selectors.batch_findings(batch=self.get_object()), many=True).data)
+
+    @extend_schema(request=None, responses=BatchSerializer)
+    @action(detail=True, methods=["post"], write_roles=LEADS)
+    def recheck(self, request, pk=None):
+        """Run the SLA check again (leads): a new verdict is kept with the terms it used."""
+        batch = self.get_object()
+        services.batch_check(batch=batch, user=request.user, reason=f"re-run by {request.user.username}")
+        return Response(BatchSerializer(selectors.batch_get(user=request.user, pk=batch.pk)).data)
+
+
+class GoldSetSerializer(serializers.ModelSerializer):
+    task_type = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = GoldSet
+        fields = [
+            "id",
+            "task_type",
+            "version",
+            "items",
+            "status",
+            "rows",
+            "errors",
+            "error_count",
+            "original_name",
+            "sha256",
+            "size",
+            "format",
+            "uploaded_at",
+            "processed_at",
+        ]
+        read_only_fields = fields
+
+
+class GoldSetUploadSerializer(UploadSerializer):
+    task_type = TaskTypeField()
+
+
+class GoldSetViewSet(viewsets.ReadOnlyModelViewSet):
+    """Gold sets: buyer roles only. Vendor users are refused outright (403), gold is secret."""
+
+    serializer_class = GoldSetSerializer
+    read_roles = BUYER_ROLES
+    write_roles = BUYER_UPLOADERS
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_fields = ["task_type"]
+
+    def get_queryset(self):
+        return selectors.gold_set_list(user=self.request.user)
+
+    @extend_schema(request=GoldSetUploadSerializer, responses={201: GoldSetSerializer, 202: GoldSetSerializer})
+    def create(self, request):
+        upload = GoldSetUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        with transaction.atomic():
+            receipt = services.gold_set_receive(
+                task_type=upload.validated_data["task_type"], upload=upload.validated_data["file"], user=request.user
+            )
+        receipt.upload.refresh_from_db()
+        return _receipt_response(receipt, GoldSetSerializer)

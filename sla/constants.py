@@ -1,0 +1,90 @@
+"""Names of the SLA app shared by models, pure modules, pages and the API (see API.md)."""
+
+from django.db import models
+
+
+class Scale(models.TextChoices):
+    NOMINAL = "nominal", "Nominal"
+    ORDINAL = "ordinal", "Ordinal"
+    INTERVAL = "interval", "Interval"
+
+
+class Complexity(models.TextChoices):
+    SIMPLE = "simple", "Simple"
+    COMPLEX = "complex", "Complex"
+    SAFETY_CRITICAL = "safety_critical", "Safety-critical"
+
+
+class PricingModel(models.TextChoices):
+    PER_UNIT = "per_unit", "Per unit"
+    PER_HOUR = "per_hour", "Per hour"
+    MILESTONE = "milestone", "Milestone"
+
+
+class AccuracyMetric(models.TextChoices):
+    ACCURACY = "accuracy", "Accuracy"
+    MACRO_F1 = "macro_f1", "Macro-F1"
+    KAPPA_VS_GOLD = "kappa_vs_gold", "Kappa against gold"
+
+
+class AccuracyScope(models.TextChoices):
+    BATCH = "batch", "Whole batch"
+    EACH_QUEUE = "each_queue", "Each queue separately"
+
+
+class IAACoefficient(models.TextChoices):
+    COHEN_KAPPA = "cohen_kappa", "Cohen's kappa"
+    FLEISS_KAPPA = "fleiss_kappa", "Fleiss' kappa"
+    KRIPPENDORFF_ALPHA = "krippendorff_alpha", "Krippendorff's alpha"
+    GWET_AC1 = "gwet_ac1", "Gwet's AC1"
+
+
+class DecisionRule(models.TextChoices):
+    POINT = "point", "Point estimate"
+    CONFIDENCE = "confidence", "95% confidence interval"
+
+
+class BatchStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSING = "processing", "Processing"
+    INVALID = "invalid", "Invalid"
+    EVALUATED = "evaluated", "Evaluated"
+
+
+class UploadStatus(models.TextChoices):
+    """Gold sets and QA reviews are stored, not evaluated."""
+
+    RECEIVED = "received", "Received"
+    PROCESSING = "processing", "Processing"
+    INVALID = "invalid", "Invalid"
+    STORED = "stored", "Stored"
+
+
+class BatchVerdict(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+
+class Queue(models.TextChoices):
+    PRELABELED = "prelabeled", "Pre-labeled verification"
+    FULL = "full", "Full annotation"
+
+
+class ReviewVerdict(models.TextChoices):
+    OK = "ok", "OK"
+    DEFECT = "defect", "Defect"
+
+
+MAX_LISTED_ERRORS = 100
+
+MEASURE_LABELS = {
+    "percent_agreement": "Percent agreement",
+    "cohen_kappa": "Cohen's kappa (mean over annotator pairs)",
+    "fleiss_kappa": "Fleiss' kappa",
+    "krippendorff_alpha": "Krippendorff's alpha",
+    "gwet_ac1": "Gwet's AC1",
+    "scott_pi": "Scott's pi",
+    "weighted_kappa_linear": "Weighted kappa (linear)",
+    "weighted_kappa_quadratic": "Weighted kappa (quadratic)",
+}

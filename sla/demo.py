@@ -1,0 +1,198 @@
+"""Demo data of the SLA app: task types, contracts with terms, gold sets and delivered batches.
+
+Every delivery is simulated (``sla.simulate``) from a per-vendor quality profile, written
+to a file in one of the formats vendors really send, and taken through the real intake:
+received, parsed, validated, stored and evaluated. One delivery is deliberately broken so
+the demo shows a rejected file with its errors. Idempotent: contracts are looked up by
+title and files by their sha256, so running the demo twice stores nothing twice.
+"""
+
+import datetime as dt
+import gzip
+import io
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from sla import services
+from sla.models import Batch, Contract, GoldSet, TaskType
+from sla.simulate import DeliverySpec, simulate_delivery
+from vendorscore.models import User, Vendor
+
+TASK_TYPES = [
+    {"name": "sentiment", "labels": ["negative", "neutral", "positive", "mixed"], "scale": "nominal",
+     "complexity": "simple", "description": "Customer-review sentiment, one label per review."},
+    {"name": "toxicity severity", "labels": ["none", "mild", "moderate", "severe"], "scale": "ordinal",
+     "complexity": "complex", "description": "Severity of toxic content in chat turns, ordered."},
+    {"name": "self-harm triage", "labels": ["safe", "concern", "urgent"], "scale": "nominal",
+     "complexity": "safety_critical", "description": "Messages that may need escalation to a human responder."},
+]
+
+TERMS = {
+    "simple": {"accuracy_floor": 0.90, "iaa_coefficient": "fleiss_kappa", "iaa_min": 0.85, "iaa_fail_below": 0.78,
+               "overlap_min": 0.05, "overlap_max": 0.15, "defect_rate_max": 0.01, "aql": 1.0,
+               "remediation_business_days": 5, "service_credit_percent": 5},
+    "complex": {"accuracy_floor": 0.88, "iaa_coefficient": "krippendorff_alpha", "iaa_min": 0.80,
+                "iaa_fail_below": 0.75, "overlap_min": 0.05, "overlap_max": 0.15, "defect_rate_max": 0.01,
+                "aql": 1.0, "remediation_business_days": 5, "service_credit_percent": 8},
+    "safety_critical": {"accuracy_floor": 0.95, "iaa_coefficient": "fleiss_kappa", "iaa_min": 0.80,
+                        "iaa_fail_below": 0.78, "overlap_min": 0.10, "overlap_max": 0.20,
+                        "defect_rate_max": 0.005, "aql": 0.65, "remediation_business_days": 3,
+                        "escalation_hours": 24, "service_credit_percent": 10},
+}
+
+
+@dataclass(frozen=True)
+class VendorProfile:
+    """How a vendor's workforce labels: the simulation parameters behind its batches."""
+
+    vendor: str
+    accuracy: float
+    spread: float
+    anchoring: float
+    prelabeled_share: float
+    annotators: int
+    unit_price: str
+    task_types: tuple[str, ...]
+
+
+PROFILES = [
+    VendorProfile("Northwind Annotation", 0.95, 0.02, 0.05, 0.2, 14, "0.1200",
+                  ("sentiment", "toxicity severity", "self-harm triage")),
+    VendorProfile("Meridian Data Services", 0.90, 0.05, 0.35, 0.6, 40, "0.0650", ("sentiment", "toxicity severity")),
+    VendorProfile("CrowdLabel Global", 0.84, 0.08, 0.10, 0.3, 120, "0.0300", ("sentiment",)),
+]
+BATCHES_PER_TASK = 4
+FORMATS = ("csv", "jsonl", "parquet", "csv.gz")
+
+
+def demo_sla_ensure(*, today: dt.date | None = None) -> dict:
+    """Create the demo's task types, contracts, gold sets and batches (idempotent)."""
+    today = today or dt.date.today()
+    task_types = {spec["name"]: _task_type(spec) for spec in TASK_TYPES}
+    lead = User.objects.filter(role="procurement_lead").order_by("pk").first()
+    plans = [_plan(profile, task_types, index) for index, profile in enumerate(PROFILES)]
+    _gold_sets(task_types, plans)
+    delivered = sum(_deliver(plan, lead, today) for plan in plans)
+    return {"task_types": len(task_types), "contracts": len(plans), "batches": delivered}
+
+
+def _task_type(spec: dict) -> TaskType:
+    return TaskType.objects.filter(name=spec["name"]).first() or services.task_type_create(**spec)
+
+
+@dataclass(frozen=True)
+class ContractPlan:
+    profile: VendorProfile
+    contract: Contract
+    deliveries: list  # (task type, spec, file name)
+
+
+def _plan(profile: VendorProfile, task_types: dict, index: int) -> ContractPlan:
+    contract = _contract(profile, task_types)
+    deliveries = []
+    for task_index, task_name in enumerate(profile.task_types):
+        task_type = task_types[task_name]
+        for number in range(BATCHES_PER_TASK):
+            seed = 1000 * (index + 1) + 100 * task_index + number
+            spec = DeliverySpec(
+                items=1_500 if task_type.complexity == "simple" else 800,
+                labels=tuple(task_type.labels), annotators=profile.annotators,
+                accuracy=profile.accuracy - 0.015 * (number == BATCHES_PER_TASK - 1 and index == 1),
+                accuracy_spread=profile.spread, anchoring=profile.anchoring,
+                prelabeled_share=profile.prelabeled_share, overlap=0.08 + 0.02 * (index == 0),
+                start=f"2026-{9 + number // 2:02d}-{1 + 14 * (number % 2):02d}T08:00:00Z", seed=seed,
+            )
+            name = f"{profile.vendor.split()[0].lower()}-{task_name.replace(' ', '-')}-{number + 1:02d}"
+            deliveries.append((task_type, spec, f"{name}.{FORMATS[(index + task_index + number) % len(FORMATS)]}"))
+    return ContractPlan(profile, contract, deliveries)
+
+
+def _contract(profile: VendorProfile, task_types: dict) -> Contract:
+    vendor = Vendor.objects.get(name=profile.vendor)
+    title = f"{vendor.name} labeling MSA 2026"
+    contract = Contract.objects.filter(title=title).first()
+    if contract is not None:
+        return contract
+    owner = User.objects.filter(role="procurement_lead").order_by("pk").first()
+    contract = services.contract_create(vendor=vendor, title=title, start_date=dt.date(2026, 1, 1),
+                                        end_date=dt.date(2026, 12, 31), unit_price=profile.unit_price,
+                                        currency="USD", time_zone="Europe/Lisbon", owner=owner)
+    for task_name in profile.task_types:
+        task_type = task_types[task_name]
+        terms = dict(TERMS[task_type.complexity])
+        if task_type.complexity == "safety_critical":
+            terms["safety_critical_labels"] = ["urgent"]
+        services.terms_create(contract=contract, task_type=task_type, effective_from=dt.date(2026, 1, 1), **terms)
+    return contract
+
+
+def _gold_sets(task_types: dict, plans: list[ContractPlan]) -> None:
+    """One gold set per task type: the true labels of a sample of every demo delivery's items."""
+    for task_type in task_types.values():
+        if GoldSet.objects.filter(task_type=task_type).exists():
+            continue
+        gold = pd.concat(
+            [simulate_delivery(spec).gold for plan in plans for tt, spec, _ in plan.deliveries if tt == task_type]
+        )
+        if gold.empty:
+            continue
+        with transaction.atomic():
+            receipt = services.gold_set_receive(
+                task_type=task_type, upload=ContentFile(_encode(gold, "csv"), name=f"{task_type.name}-gold.csv"),
+                user=None,
+            )
+        services.gold_set_ingest(gold_set_id=receipt.upload.pk)
+
+
+def _deliver(plan: ContractPlan, lead, today: dt.date) -> int:
+    delivered = 0
+    for position, (task_type, spec, name) in enumerate(plan.deliveries):
+        annotations = simulate_delivery(spec).annotations
+        if plan.profile.vendor == "Meridian Data Services" and position == 1:
+            annotations = _broken(annotations)
+            name = name.rsplit(".", 1)[0] + "-broken.csv"
+        content = _encode(annotations, name.split(".", 1)[1])
+        delivered += _deliver_one(plan.contract, task_type, name, content, spec, lead)
+    return delivered
+
+
+def _broken(annotations: pd.DataFrame) -> pd.DataFrame:
+    """A delivery with the mistakes vendors really make: a label outside the set, a repeat row."""
+    broken = annotations.copy()
+    broken.loc[41, "label"] = "very positive"
+    broken.loc[97, "annotator_id"] = ""
+    return pd.concat([broken, broken.iloc[[200]]], ignore_index=True)
+
+
+def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, lead) -> int:
+    with transaction.atomic():
+        receipt = services.batch_receive(
+            contract=contract, task_type=task_type, upload=ContentFile(content, name=name), user=lead,
+            reference=name.split(".")[0], claimed_accuracy=round(min(spec.accuracy + 0.04, 0.99), 2),
+            queue_processing=False,
+        )
+    if receipt.duplicate:
+        return 0
+    delivered_at = pd.Timestamp(spec.start).to_pydatetime() + dt.timedelta(hours=9)
+    Batch.objects.filter(pk=receipt.upload.pk).update(delivered_at=delivered_at)
+    services.batch_ingest(batch_id=receipt.upload.pk)
+    return 1
+
+
+def _encode(frame: pd.DataFrame, kind: str) -> bytes:
+    if kind == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    if kind == "jsonl":
+        records = frame.assign(annotated_at=frame["annotated_at"].astype(str)) if "annotated_at" in frame else frame
+        return "\n".join(json.dumps(record) for record in records.to_dict("records")).encode() + b"\n"
+    text = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ").encode()
+    if kind == "csv.gz":
+        return gzip.compress(text, mtime=0)
+    return text
+

@@ -1,0 +1,45 @@
+"""Reading and validating uploaded files: deliveries, gold sets and QA reviews.
+
+Pure Python (pandas, pyarrow, numpy), no Django: the intake service in ``sla`` stores
+what this returns, and the tests run without a database. Supported: delimited text
+(comma, tab, semicolon or pipe, UTF-8 with or without BOM), JSON Lines, Parquet, the
+native exports of Label Studio (JSON), Prodigy (JSONL) and doccano (JSONL), each plain or
+gzipped, recognised by content. Files are read and validated in chunks, so memory stays
+bounded whatever their size.
+
+Modules: ``reader`` (the entry points), ``sources`` (opening, size limit, format
+detection), ``tabular`` and ``native`` (the format readers), ``validate`` (typed
+canonical columns and per-cell errors), ``keys`` (duplicates across chunks), ``schema``
+and ``aliases`` (what the files must contain, as data), ``sniff`` (delimiters),
+``errors`` and ``common`` (shared pieces).
+"""
+
+from sla.ingest.errors import RowError
+from sla.ingest.reader import (
+    Delivery,
+    DeliveryChunk,
+    DeliveryReader,
+    empty_frame,
+    iter_delivery,
+    read_delivery,
+    read_gold,
+    read_qa_reviews,
+)
+from sla.ingest.schema import DELIVERY, GOLD, MAX_CELL_CHARS, QA_REVIEWS, Schema
+
+__all__ = [
+    "DELIVERY",
+    "GOLD",
+    "MAX_CELL_CHARS",
+    "QA_REVIEWS",
+    "Delivery",
+    "DeliveryChunk",
+    "DeliveryReader",
+    "RowError",
+    "Schema",
+    "empty_frame",
+    "iter_delivery",
+    "read_delivery",
+    "read_gold",
+    "read_qa_reviews",
+]

@@ -1,0 +1,207 @@
+"""Readers for the flat formats: delimited text, JSON Lines and Parquet, read in chunks.
+
+All three stream: memory holds one chunk (``chunk_rows`` rows) and the reading buffers,
+whatever the file size.
+
+Delimited text is parsed by Arrow's streaming CSV reader, every column as raw bytes, so
+that a cell that is not UTF-8 is reported at its row and column instead of failing the
+whole file; the header and the delimiter are read here first (see ``sniff``). Data rows
+are numbered as records after the header: a blank line is not a row, a quoted value that
+spans lines is one row. A line with the wrong number of cells is reported and skipped.
+
+JSON Lines is cut into blocks of whole lines, and each block is parsed by Arrow, which
+infers the types. A block Arrow cannot parse (a field that is text on one line and an
+object on the next, invalid JSON, invalid UTF-8) is parsed again line by line in Python,
+so each bad line is reported at its row; rows are non-blank lines.
+
+Parquet is read in row batches, only the columns that map to canonical ones.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.json as pjson
+import pyarrow.parquet as pq
+
+from sla.ingest.aliases import canonical_names
+from sla.ingest.common import (
+    RawChunk,
+    ReadContext,
+    RowBuilder,
+    aliased,
+    json_lines,
+    map_columns,
+    missing_required,
+    rechunk,
+)
+from sla.ingest.errors import FileProblem
+from sla.ingest.sniff import sniff_delimiter
+from sla.ingest.sources import HEAD_BYTES, Opened
+
+CSV_BLOCK_BYTES = 4 * 1024 * 1024  # a line longer than about two blocks cannot be read
+JSON_BLOCK_BYTES = 16 * 1024 * 1024
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+def _stop_on_problems(problems: list[tuple[str, str]], context: ReadContext) -> bool:
+    for column, message in problems:
+        context.log.add(None, column, message)
+    return bool(problems)
+
+
+# Delimited text ------------------------------------------------------------------------
+
+
+def _header(head: bytes, context: ReadContext) -> tuple[str, list[str]]:
+    """The delimiter and the header's column names."""
+    end = head.find(b"\n")
+    try:
+        header = (head if end < 0 else head[:end]).decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError as error:
+        raise FileProblem(
+            f"the header is not UTF-8: byte 0x{error.object[error.start]:02X} at byte {error.start + 1}; "
+            "save the file as UTF-8"
+        ) from error
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    if len(head) == HEAD_BYTES and len(lines) > 1:
+        lines.pop()  # possibly cut short
+    delimiter = sniff_delimiter(lines, canonical_names(context.schema.names))
+    return delimiter, next(csv.reader([header], delimiter=delimiter), [])
+
+
+def read_delimited(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
+    delimiter, names = _header(opened.head, context)
+    context.format = "tsv" if delimiter == "\t" else "csv"
+    mapping, problems = map_columns(names, context.schema)
+    if _stop_on_problems(problems + missing_required(mapping, context.schema), context):
+        return
+    skipped: list[int] = []
+
+    def wrong_width(row: pcsv.InvalidRow) -> str:
+        data_row = None if row.number is None else row.number - 1
+        context.log.add(data_row, None, f"has {row.actual_columns} cells; the header has {row.expected_columns}")
+        if data_row is not None:
+            skipped.append(data_row)
+        return "skip"
+
+    columns = [f"c{position}" for position in range(len(names))]
+    reader = pcsv.open_csv(
+        opened.stream,
+        read_options=pcsv.ReadOptions(column_names=columns, skip_rows=1, block_size=CSV_BLOCK_BYTES, use_threads=False),
+        parse_options=pcsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=context.schema.multiline,
+            invalid_row_handler=wrong_width,
+        ),
+        convert_options=pcsv.ConvertOptions(
+            include_columns=[columns[position] for position in mapping],
+            column_types={columns[position]: pa.binary() for position in mapping},
+        ),
+    )
+    renamed = [mapping[int(name[1:])] for name in reader.schema.names]
+    yield from rechunk(_numbered(reader, renamed, skipped, context), context.chunk_rows)
+
+
+def _numbered(reader, names: list[str], skipped: list[int], context: ReadContext) -> Iterator[RawChunk]:
+    """Each batch with its data rows, which skip the rows of malformed lines."""
+    next_row = 1
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as error:
+            context.log.add(next_row, None, _parse_failure(error))
+            return
+        skipped[:] = [row for row in skipped if row >= next_row]
+        candidates = np.arange(next_row, next_row + batch.num_rows + len(skipped))
+        rows = candidates[~np.isin(candidates, skipped)][: batch.num_rows]
+        next_row = int(rows[-1]) + 1 if len(rows) else next_row
+        yield RawChunk(pa.Table.from_batches([batch]).rename_columns(names), rows)
+
+
+def _parse_failure(error: pa.ArrowInvalid) -> str:
+    if "straddl" in str(error):
+        limit = CSV_BLOCK_BYTES // 2**20
+        return f"a line at or after this row is too long to read (over {limit} MiB); reading stopped here"
+    return f"cannot be read as delimited text: {error}"
+
+
+# JSON Lines ----------------------------------------------------------------------------
+
+
+def _line_blocks(stream: io.BufferedReader) -> Iterator[bytes]:
+    """The content in blocks of whole lines."""
+    carry = b""
+    while chunk := stream.read(JSON_BLOCK_BYTES):
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        if len(data) - cut > MAX_LINE_BYTES:
+            raise FileProblem(f"a line is longer than {MAX_LINE_BYTES // 2**20} MiB")
+        if cut:
+            yield data[:cut]
+        carry = data[cut:]
+    if carry.strip():
+        yield carry
+
+
+def read_json_lines(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
+    context.format = "jsonl"
+    yield from rechunk(_json_pieces(opened.stream, context), context.chunk_rows)
+
+
+def _json_pieces(stream: io.BufferedReader, context: ReadContext) -> Iterator[RawChunk]:
+    next_row = 1
+    for block in _line_blocks(stream):
+        try:
+            block.decode("utf-8")  # Arrow's JSON parser does not check it
+            table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
+        except (UnicodeDecodeError, pa.ArrowInvalid):
+            chunk, next_row = _json_block_by_line(block, next_row, context)
+            yield chunk
+            continue
+        mapping, problems = map_columns(table.column_names, context.schema)
+        if _stop_on_problems(problems, context):
+            return
+        rows = np.arange(next_row, next_row + table.num_rows)
+        next_row += table.num_rows
+        yield RawChunk(table.select(list(mapping)).rename_columns(list(mapping.values())), rows)
+
+
+def _json_block_by_line(block: bytes, first_row: int, context: ReadContext) -> tuple[RawChunk, int]:
+    """The rows of a block Arrow could not parse, and the row after it."""
+    builder = RowBuilder(context.schema)
+    row = first_row - 1
+    for row, record in json_lines(block.split(b"\n"), first_row, context.log):
+        if record is not None:
+            builder.add(row, aliased(record, context.schema))
+    return builder.take(), row + 1
+
+
+# Parquet -------------------------------------------------------------------------------
+
+
+def read_parquet(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
+    context.format = "parquet"
+    with opened.random_access() as handle:
+        try:
+            parquet = pq.ParquetFile(handle)
+        except (pa.ArrowException, OSError) as error:
+            raise FileProblem(f"this is not a readable Parquet file ({error})") from error
+        names = parquet.schema_arrow.names
+        mapping, problems = map_columns(names, context.schema)
+        if _stop_on_problems(problems + missing_required(mapping, context.schema), context):
+            return
+        next_row = 1
+        batches = parquet.iter_batches(batch_size=context.chunk_rows, columns=[names[p] for p in mapping])
+        try:
+            for batch in batches:
+                table = pa.Table.from_batches([batch]).rename_columns(list(mapping.values()))
+                yield RawChunk(table, np.arange(next_row, next_row + batch.num_rows))
+                next_row += batch.num_rows
+        except (pa.ArrowException, OSError) as error:
+            raise FileProblem(f"the Parquet file is damaged near row {next_row} ({error})") from error

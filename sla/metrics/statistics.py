@@ -1,0 +1,248 @@
+"""Mergeable batch statistics: encode a chunk of annotation rows once, merge chunks exactly.
+
+A huge delivery is split into chunks, each chunk is encoded on some worker, and the
+encoded chunks are merged and evaluated once (DESIGN.md, "Metrics are computed from
+mergeable sufficient statistics"). What a chunk keeps:
+
+- one integer row per rating: item, annotator, label, queue and pre-label codes;
+- the distinct item ids, annotator ids and label strings those codes point to;
+- the gold label of each of its items.
+
+Per-item category counts, coincidence matrices and pairwise confusion tables are all
+functions of these rows, derived when the document is built. Keeping the rating rows,
+rather than per-chunk counts, is what makes a merge exact when one item's ratings are
+split across chunks: Cohen's kappa per annotator pair and the leave-one-out agreement
+need to know which annotator gave which label on an item, which no per-chunk count table
+preserves. The rows are small integers (about 30 bytes a rating).
+
+Merging relabels codes onto the union of ids and concatenates rows; it is associative and
+order-free. Every figure of ``document()`` is computed from canonical forms (label set
+order, annotator id order, sorted count patterns, canonical within-item order and
+``math.fsum``), so ``merge_statistics(chunks).document()`` equals the document of the
+whole batch exactly, bootstrap intervals included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import reduce
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .document import build_document
+from .labels import LEVELS
+
+QUEUES = ("prelabeled", "full")
+REQUIRED = ("item_id", "annotator_id", "label")
+
+
+@dataclass(frozen=True)
+class BatchStatistics:
+    """The encoded ratings of a batch or a chunk of one; see the module docstring."""
+
+    queues: ClassVar[tuple[str, ...]] = QUEUES
+    level: str
+    label_set: tuple[str, ...] | None
+    has_gold: bool
+    rows: int
+    item_ids: pd.Index
+    annotator_ids: pd.Index
+    vocab: pd.Index
+    item: np.ndarray
+    annotator: np.ndarray
+    label: np.ndarray
+    queue: np.ndarray
+    prelabel: np.ndarray
+    gold: np.ndarray
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        labels: list[str] | None = None,
+        level: str = "nominal",
+        gold: pd.DataFrame | None = None,
+    ) -> BatchStatistics:
+        """Encode canonical rows ``item_id, annotator_id, label`` (+ ``queue, prelabel``)."""
+        label_set = _check_options(labels, level)
+        _require(frame, REQUIRED, "annotation")
+        if gold is not None:
+            _require(gold, ("item_id", "label"), "gold")
+        item_column = frame["item_id"] if gold is None else pd.concat([frame["item_id"], gold["item_id"]])
+        item_codes, item_ids = _factorize(item_column)
+        annotator, annotator_ids = _factorize(frame["annotator_id"])
+        label, label_names = _factorize(frame["label"])
+        prelabel, prelabel_names = _optional_labels(frame, "prelabel")
+        gold_label, gold_names = (
+            _factorize(gold["label"]) if gold is not None else (np.zeros(0, dtype=np.int64), pd.Index([]))
+        )
+        vocab = pd.Index(list(dict.fromkeys(map(str, [*label_names, *prelabel_names, *gold_names]))))
+        label, prelabel, gold_label = (
+            _into(vocab, codes, names)
+            for codes, names in ((label, label_names), (prelabel, prelabel_names), (gold_label, gold_names))
+        )
+        item = item_codes[: len(frame)]
+        rated = (item >= 0) & (annotator >= 0) & (label >= 0)
+        stats = cls(
+            level=level,
+            label_set=label_set,
+            has_gold=gold is not None,
+            rows=len(frame),
+            item_ids=item_ids,
+            annotator_ids=annotator_ids,
+            vocab=vocab,
+            item=item[rated],
+            annotator=annotator[rated],
+            label=label[rated],
+            queue=_queues(frame)[rated],
+            prelabel=prelabel[rated],
+            gold=_gold_per_item(item_codes[len(frame) :], gold_label, len(item_ids)),
+        )
+        stats.check_labels()
+        return stats
+
+    def merge(self, other: BatchStatistics) -> BatchStatistics:
+        """These statistics and ``other`` as one batch."""
+        return merge_statistics([self, other])
+
+    def document(self, *, claimed_accuracy: float | None = None, seed: int = 0) -> dict:
+        """The metrics document (API.md) of this batch."""
+        return build_document(self, claimed_accuracy=claimed_accuracy, seed=seed)
+
+    def check_labels(self) -> None:
+        """Reject labels outside a given label set (pre-labels may be anything)."""
+        if self.label_set is None:
+            return
+        used = np.flatnonzero(
+            np.bincount(self.label, minlength=len(self.vocab))
+            + np.bincount(self.gold[self.gold >= 0], minlength=len(self.vocab))
+        )
+        unknown = sorted(set(self.vocab[used]) - set(self.label_set))
+        if unknown:
+            raise ValueError(f"labels not in the label set: {', '.join(map(repr, unknown[:10]))}")
+
+
+def merge_statistics(chunks: list[BatchStatistics]) -> BatchStatistics:
+    """One batch from encoded chunks, in any order and any grouping."""
+    if not chunks:
+        raise ValueError("nothing to merge")
+    first = chunks[0]
+    for chunk in chunks[1:]:
+        if (chunk.level, chunk.label_set, chunk.has_gold) != (first.level, first.label_set, first.has_gold):
+            raise ValueError("chunks differ in level, label set or gold set and cannot be merged")
+    items = _Union([chunk.item_ids for chunk in chunks])
+    annotators = _Union([chunk.annotator_ids for chunk in chunks])
+    vocab = _Union([chunk.vocab for chunk in chunks])
+    gold = reduce(
+        _merge_gold,
+        (_scatter(chunk.gold, items[i], vocab[i], len(items.ids)) for i, chunk in enumerate(chunks)),
+    )
+    return replace(
+        first,
+        rows=sum(chunk.rows for chunk in chunks),
+        item_ids=items.ids,
+        annotator_ids=annotators.ids,
+        vocab=vocab.ids,
+        item=np.concatenate([items[i][c.item] for i, c in enumerate(chunks)]),
+        annotator=np.concatenate([annotators[i][c.annotator] for i, c in enumerate(chunks)]),
+        label=np.concatenate([vocab[i][c.label] for i, c in enumerate(chunks)]),
+        queue=np.concatenate([c.queue for c in chunks]),
+        prelabel=np.concatenate([_recode(vocab[i], c.prelabel) for i, c in enumerate(chunks)]),
+        gold=gold,
+    )
+
+
+class _Union:
+    """Ids of several chunks factorized together, with each chunk's old-to-new code map."""
+
+    def __init__(self, indexes: list[pd.Index]):
+        codes, self.ids = pd.factorize(pd.concat([pd.Series(index) for index in indexes], ignore_index=True))
+        bounds = np.cumsum([0] + [len(index) for index in indexes])
+        self.maps = [codes[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def __getitem__(self, chunk: int) -> np.ndarray:
+        return self.maps[chunk]
+
+
+def _recode(mapping: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``mapping[code]`` for codes >= 0, -1 for missing ones (code -1)."""
+    return np.append(mapping, -1).astype(np.int64)[codes]
+
+
+def _scatter(gold: np.ndarray, item_map: np.ndarray, vocab_map: np.ndarray, size: int) -> np.ndarray:
+    merged = np.full(size, -1, dtype=np.int64)
+    known = gold >= 0
+    merged[item_map[known]] = vocab_map[gold[known]]
+    return merged
+
+
+def _merge_gold(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if ((a >= 0) & (b >= 0) & (a != b)).any():
+        raise ValueError("chunks carry different gold labels for the same item")
+    return np.maximum(a, b)
+
+
+def _check_options(labels, level) -> tuple[str, ...] | None:
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    if labels is None:
+        return None
+    names = tuple(str(name) for name in labels)
+    if len(set(names)) != len(names):
+        raise ValueError("the label set lists a label twice")
+    return names
+
+
+def _require(frame: pd.DataFrame, columns, what: str) -> None:
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} rows lack column(s): {', '.join(missing)}")
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes and distinct values; missing values and empty strings get code -1."""
+    codes, uniques = pd.factorize(values)
+    uniques = pd.Index(uniques)
+    empty = np.flatnonzero(np.asarray(uniques == "", dtype=bool))
+    if empty.size:
+        mapping = np.arange(len(uniques))
+        mapping[empty] = -1
+        codes = _recode(mapping, codes)
+    return codes.astype(np.int64), uniques
+
+
+def _optional_labels(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
+    if column not in frame.columns:
+        return np.full(len(frame), -1, dtype=np.int64), pd.Index([])
+    return _factorize(frame[column])
+
+
+def _into(vocab: pd.Index, codes: np.ndarray, names: pd.Index) -> np.ndarray:
+    mapping = vocab.get_indexer([str(name) for name in names]).astype(np.int64)
+    return _recode(mapping, codes)
+
+
+def _queues(frame: pd.DataFrame) -> np.ndarray:
+    """0 for no queue, 1 pre-labeled, 2 full annotation."""
+    if "queue" not in frame.columns:
+        return np.zeros(len(frame), dtype=np.int8)
+    codes, names = _factorize(frame["queue"])
+    unknown = sorted(set(map(str, names)) - set(QUEUES) - {""})
+    if unknown:
+        raise ValueError(f"unknown queue value(s): {', '.join(map(repr, unknown))}; use prelabeled or full")
+    mapping = np.array([QUEUES.index(str(name)) + 1 if str(name) in QUEUES else 0 for name in names])
+    return np.append(mapping, 0).astype(np.int8)[codes]
+
+
+def _gold_per_item(gold_items: np.ndarray, gold_label: np.ndarray, n_items: int) -> np.ndarray:
+    """Gold label code of every item id (-1 without one); conflicting duplicates are refused."""
+    known = (gold_items >= 0) & (gold_label >= 0)
+    items, labels = gold_items[known], gold_label[known]
+    gold = np.full(n_items, -1, dtype=np.int64)
+    gold[items] = labels
+    if (gold[items] != labels).any():
+        raise ValueError("the gold set gives one item two different labels")
+    return gold

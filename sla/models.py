@@ -1,0 +1,387 @@
+"""Contracts, their versioned SLA terms, task types, and the files vendors and buyers upload.
+
+Uploads (batches, gold sets, QA reviews) keep the original file, immutable, with its
+sha256; the parsed rows live in their own tables so metrics are computed from the
+database, and a file that fails validation leaves no row behind.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from sla.constants import (
+    AccuracyMetric,
+    AccuracyScope,
+    BatchStatus,
+    BatchVerdict,
+    Complexity,
+    DecisionRule,
+    IAACoefficient,
+    PricingModel,
+    ReviewVerdict,
+    Scale,
+    UploadStatus,
+)
+from vendorscore.models import Vendor
+
+UNIT_INTERVAL = [MinValueValidator(0), MaxValueValidator(1)]
+
+
+class TaskType(models.Model):
+    """A kind of labeling work with its label set; the scale decides how disagreement is weighted."""
+
+    name = models.CharField(max_length=100, unique=True)
+    scale = models.CharField(max_length=16, choices=Scale.choices, default=Scale.NOMINAL)
+    labels = models.JSONField(
+        default=list, help_text="The ordered label set; for ordinal scales the order is the scale's order."
+    )
+    complexity = models.CharField(max_length=16, choices=Complexity.choices, default=Complexity.SIMPLE)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.labels, list) or not self.labels:
+            raise ValidationError({"labels": "Give the label set as a non-empty list."})
+        labels = [str(label).strip() for label in self.labels]
+        if any(not label for label in labels):
+            raise ValidationError({"labels": "Labels may not be empty."})
+        if len(set(labels)) != len(labels):
+            raise ValidationError({"labels": "Each label may appear once."})
+        if self.scale == Scale.INTERVAL and not all(_is_number(label) for label in labels):
+            raise ValidationError({"labels": "Interval scales need numeric labels."})
+        self.labels = labels
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+class Contract(models.Model):
+    """A vendor's contract: pricing and the time zone its deadlines are counted in."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="contracts")
+    title = models.CharField(max_length=200)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    pricing_model = models.CharField(max_length=16, choices=PricingModel.choices, default=PricingModel.PER_UNIT)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD, EUR.")
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="Deadlines are counted in this zone.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_contracts",
+        help_text="The procurement lead who receives this contract's notices.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["vendor__name", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="contract_ends_after_start",
+                violation_error_message="The end date is before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0),
+                name="contract_price_not_negative",
+                violation_error_message="The unit price may not be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor.name}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("contract_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        self.currency = (self.currency or "").upper()
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            raise ValidationError({"currency": "Use a three-letter ISO 4217 code such as USD or EUR."})
+
+
+class ContractTerms(models.Model):
+    """The SLA terms for one task type, in force from ``effective_from`` until the next version.
+
+    Any threshold left empty is not part of the contract and produces no finding.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="terms")
+    task_type = models.ForeignKey(TaskType, on_delete=models.PROTECT, related_name="terms")
+    effective_from = models.DateField()
+    accuracy_floor = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
+    accuracy_metric = models.CharField(max_length=16, choices=AccuracyMetric.choices, default=AccuracyMetric.ACCURACY)
+    accuracy_scope = models.CharField(max_length=16, choices=AccuracyScope.choices, default=AccuracyScope.BATCH)
+    gold_sample_rate = models.FloatField(
+        null=True, blank=True, validators=UNIT_INTERVAL, help_text="Share of each batch's items that carry gold labels."
+    )
+    iaa_coefficient = models.CharField(
+        max_length=24, choices=IAACoefficient.choices, default=IAACoefficient.COHEN_KAPPA
+    )
+    iaa_min = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-1), MaxValueValidator(1)])
+    iaa_fail_below = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-1), MaxValueValidator(1)])
+    overlap_min = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
+    overlap_max = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
+    defect_rate_max = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
+    aql = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0)], help_text="Percent defective.")
+    remediation_business_days = models.PositiveIntegerField(null=True, blank=True)
+    escalation_hours = models.PositiveIntegerField(null=True, blank=True)
+    throughput_per_day = models.PositiveIntegerField(null=True, blank=True)
+    safety_critical_labels = models.JSONField(default=list, blank=True)
+    service_credit_percent = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    decision_rule = models.CharField(max_length=16, choices=DecisionRule.choices, default=DecisionRule.POINT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task_type__name", "-effective_from"]
+        verbose_name_plural = "contract terms"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "task_type", "effective_from"],
+                name="one_terms_version_per_day",
+                violation_error_message="These terms already have a version effective from that date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(iaa_fail_below__isnull=True)
+                | Q(iaa_min__isnull=True)
+                | Q(iaa_fail_below__lte=F("iaa_min")),
+                name="iaa_fail_threshold_not_above_target",
+                violation_error_message="The IAA fail threshold is above the IAA target.",
+            ),
+            models.CheckConstraint(
+                condition=Q(overlap_min__isnull=True)
+                | Q(overlap_max__isnull=True)
+                | Q(overlap_min__lte=F("overlap_max")),
+                name="overlap_min_not_above_max",
+                violation_error_message="The overlap minimum is above its maximum.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract} / {self.task_type} from {self.effective_from}"
+
+
+class Upload(models.Model):
+    """What every uploaded file keeps: the original bytes, their sha256, who sent them and when."""
+
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Empty for files imported from the command line.",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=UploadStatus.choices, default=UploadStatus.RECEIVED)
+    format = models.CharField(max_length=32, blank=True)
+    errors = models.JSONField(default=list, blank=True, help_text="The first problems found: {row, column, message}.")
+    error_count = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Batch(Upload):
+    """One delivery of labeled data by a vendor under a contract, and its verdict."""
+
+    status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.RECEIVED)
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="batches")
+    task_type = models.ForeignKey(TaskType, on_delete=models.PROTECT, related_name="batches")
+    reference = models.CharField(max_length=200, blank=True, help_text="The vendor's own name for the delivery.")
+    claimed_accuracy = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
+    remediates = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="remediations",
+        help_text="The failed batch this delivery corrects.",
+    )
+    delivered_at = models.DateTimeField(help_text="When the delivery arrived; decides which terms apply.")
+    due_at = models.DateTimeField(null=True, blank=True, help_text="When the delivery was due, for timeliness.")
+    items = models.PositiveIntegerField(default=0)
+    annotators = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(null=True, blank=True, help_text="The metrics document of API.md.")
+    verdict = models.CharField(max_length=16, choices=BatchVerdict.choices, blank=True)
+    terms_version = models.ForeignKey(
+        ContractTerms, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
+    )
+
+    class Meta:
+        ordering = ["-delivered_at", "-id"]
+        verbose_name_plural = "batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "sha256"],
+                name="one_batch_per_file_and_contract",
+                violation_error_message="This file was already delivered under this contract.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} ({self.reference or self.original_name})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("batch_detail", args=[self.pk])
+
+    @property
+    def vendor(self) -> Vendor:
+        return self.contract.vendor
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (BatchStatus.INVALID, BatchStatus.EVALUATED)
+
+
+class Annotation(models.Model):
+    """One row of a delivery in the canonical columns of DESIGN.md.
+
+    Keyed by (batch, row): one index serves both the key and the lookup of a batch's rows,
+    and no sequence is drawn per row, which matters when ten million rows are copied in.
+    """
+
+    pk = models.CompositePrimaryKey("batch_id", "row")
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="annotations", db_index=False)
+    row = models.PositiveIntegerField(help_text="1-based data row in the delivered file.")
+    item_id = models.CharField(max_length=1000)
+    annotator_id = models.CharField(max_length=1000)
+    label = models.CharField(max_length=1000)
+    task_type = models.CharField(max_length=100, blank=True)
+    queue = models.CharField(max_length=16, blank=True)
+    prelabel = models.CharField(max_length=1000, blank=True)
+    confidence = models.FloatField(null=True)
+    annotated_at = models.DateTimeField(null=True)
+    escalated = models.BooleanField(default=False)
+    escalation_resolved_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.item_id} by {self.annotator_id}: {self.label}"
+
+
+class CheckRun(models.Model):
+    """One run of the SLA check on a batch, with the terms version it used.
+
+    Runs are kept: after a term correction or a lead's re-run the batch's verdict is the
+    newest run's, and the earlier verdicts stay in the history with their terms.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="check_runs")
+    terms = models.ForeignKey(ContractTerms, null=True, on_delete=models.PROTECT, related_name="check_runs")
+    verdict = models.CharField(max_length=16, choices=BatchVerdict.choices)
+    ran_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=200, default="automatic check after intake")
+    ran_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch"], condition=Q(is_current=True), name="one_current_check_per_batch"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check of batch {self.batch_id}: {self.verdict}"
+
+
+class Finding(models.Model):
+    """The outcome of one SLA term for one batch: measured value, threshold, interval, verdict."""
+
+    check_run = models.ForeignKey(CheckRun, on_delete=models.CASCADE, related_name="findings")
+    term = models.CharField(max_length=32)
+    verdict = models.CharField(max_length=16)
+    measured = models.FloatField(null=True)
+    threshold = models.FloatField(null=True)
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    n = models.PositiveIntegerField(default=0)
+    detail = models.TextField()
+    more_items_needed = models.PositiveIntegerField(null=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.verdict}"
+
+    @property
+    def ci95(self) -> list[float] | None:
+        return None if self.ci_low is None else [self.ci_low, self.ci_high]
+
+
+class GoldSet(Upload):
+    """The buyer's reference labels for a task type, versioned; never readable by vendor users."""
+
+    task_type = models.ForeignKey(TaskType, on_delete=models.PROTECT, related_name="gold_sets")
+    version = models.PositiveIntegerField()
+    items = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["task_type__name", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["task_type", "version"], name="one_gold_version_per_task_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_type} gold v{self.version}"
+
+
+class GoldLabel(models.Model):
+    gold_set = models.ForeignKey(GoldSet, on_delete=models.CASCADE, related_name="labels")
+    item_id = models.CharField(max_length=1000)
+    label = models.CharField(max_length=1000)
+
+    class Meta:
+        indexes = [models.Index(fields=["gold_set", "item_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.label}"
+
+
+class QAReviewSet(Upload):
+    """QA review verdicts on a batch's items, uploaded by an analyst or made in the reviewer page."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="review_sets")
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"QA reviews of batch {self.batch_id} ({self.original_name})"
+
+
+class QAReview(models.Model):
+    review_set = models.ForeignKey(QAReviewSet, on_delete=models.CASCADE, related_name="reviews")
+    item_id = models.CharField(max_length=1000)
+    reviewer = models.CharField(max_length=200)
+    verdict = models.CharField(max_length=8, choices=ReviewVerdict.choices)
+    defect_type = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.verdict} by {self.reviewer}"

@@ -1,0 +1,332 @@
+"""Deliveries in: receive an uploaded file, then parse, validate and store its rows.
+
+Receiving is quick and happens in the request: the file is kept immutable with its
+sha256 and a Celery task is queued. Ingesting runs in the worker: the file is read in
+chunks (bounded memory), each chunk validated and, while the file is still clean,
+streamed into the database; the rows of an invalid file are rolled back with the
+transaction, so nothing is half-stored. The task may run twice (a worker killed
+mid-way is retried): a batch already finished is left alone, and one left in
+``processing`` is ingested again from scratch in a new transaction.
+"""
+
+import hashlib
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from sla import ingest
+from sla.constants import BatchStatus, BatchVerdict, UploadStatus
+from sla.exceptions import InvalidDelivery
+from sla.metrics import merge_statistics
+from sla.models import Annotation, Batch, Contract, GoldLabel, GoldSet, QAReview, QAReviewSet, TaskType
+from sla.services.checking import batch_check
+from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
+from sla.storage import rows_store, rows_stream
+from vendorscore.exceptions import DomainError
+
+ANNOTATION_COLUMNS = [
+    "batch_id",
+    "row",
+    "item_id",
+    "annotator_id",
+    "label",
+    "task_type",
+    "queue",
+    "prelabel",
+    "confidence",
+    "annotated_at",
+    "escalated",
+    "escalation_resolved_at",
+]
+TEXT_COLUMNS = ("task_type", "queue", "prelabel")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What an upload produced: the stored object, and whether the same file was already there."""
+
+    upload: Batch | GoldSet | QAReviewSet
+    duplicate: bool = False
+
+
+def file_sha256(upload: File) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _upload_fields(upload: File, user) -> dict:
+    return {
+        "original_name": (getattr(upload, "name", "") or "delivery").rsplit("/", 1)[-1][:255],
+        "sha256": file_sha256(upload),
+        "size": upload.size,
+        "uploaded_by": user,
+    }
+
+
+def _check_remediation(*, contract: Contract, task_type: TaskType, remediates: Batch | None) -> None:
+    if remediates is None:
+        return
+    if remediates.contract_id != contract.pk or remediates.task_type_id != task_type.pk:
+        raise DomainError("A remediation must name a batch of the same contract and task type.", field="remediates")
+    if remediates.verdict != BatchVerdict.REJECTED:
+        raise DomainError(
+            f"Batch {remediates.pk} was not rejected, so there is nothing to remediate.", field="remediates"
+        )
+
+
+def batch_receive(
+    *,
+    contract: Contract,
+    task_type: TaskType,
+    upload: File,
+    user,
+    reference: str = "",
+    claimed_accuracy: float | None = None,
+    remediates: Batch | None = None,
+    queue_processing: bool = True,
+) -> Receipt:
+    """Keep a delivered file and queue its processing; the same file twice is recognised.
+
+    ``queue_processing=False`` leaves the processing to the caller (the import command
+    runs it in-process to show progress).
+    """
+    if not contract.terms.filter(task_type=task_type).exists():
+        raise DomainError(
+            f"Contract “{contract.title}” has no SLA terms for task type “{task_type.name}”.", field="task_type"
+        )
+    _check_remediation(contract=contract, task_type=task_type, remediates=remediates)
+    fields = _upload_fields(upload, user)
+    existing = Batch.objects.filter(contract=contract, sha256=fields["sha256"]).first()
+    if existing is not None:
+        return Receipt(existing, duplicate=True)
+    batch = Batch(
+        contract=contract,
+        task_type=task_type,
+        reference=reference,
+        claimed_accuracy=claimed_accuracy,
+        remediates=remediates,
+        delivered_at=timezone.now(),
+        **fields,
+    )
+    batch.file.save(fields["original_name"], upload, save=False)
+    batch.full_clean()
+    batch.save()
+    if queue_processing:
+        _enqueue("batch_process", batch.pk)
+    return Receipt(batch)
+
+
+def _enqueue(task_name: str, pk: int) -> None:
+    """Queue a task once the upload is committed, so the worker never sees a missing row."""
+    from sla import tasks
+
+    transaction.on_commit(lambda: getattr(tasks, task_name).delay(pk))
+
+
+def batch_ingest(*, batch_id: int, on_progress=None) -> Batch:
+    """Parse, validate and store a received batch, then evaluate and check it. Safe to run twice.
+
+    The metrics engine's statistics are built chunk by chunk while the rows stream into
+    the database, so a big delivery is read once, not stored and then read back.
+    """
+    Batch.objects.filter(pk=batch_id, status=BatchStatus.RECEIVED).update(status=BatchStatus.PROCESSING)
+    try:
+        with transaction.atomic():
+            batch = (
+                Batch.objects.select_for_update(of=("self",)).select_related("task_type", "contract").get(pk=batch_id)
+            )
+            if batch.is_final:
+                return batch
+            statistics = ChunkStatistics(batch)
+            reader = annotations_store(batch, on_chunk=statistics.add, on_progress=on_progress)
+            batch.rows, batch.format = reader.rows, reader.format
+            batch = batch_evaluate(batch=batch, statistics=statistics.merged())
+            batch_check(batch=batch)
+            batch.refresh_from_db()
+            return batch
+    except InvalidDelivery as invalid:
+        return _mark_invalid(Batch.objects.get(pk=batch_id), invalid.reader)
+
+
+class ChunkStatistics:
+    """Collects the metrics engine's statistics of each stored chunk, for one merge at the end."""
+
+    def __init__(self, batch: Batch):
+        self.batch = batch
+        self.gold = gold_frame(batch=batch)
+        self.chunks = []
+
+    def add(self, frame) -> None:
+        self.chunks.append(chunk_statistics(self.batch, frame, self.gold))
+
+    def merged(self):
+        if not self.chunks:
+            return None
+        return merge_statistics(self.chunks)
+
+
+def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
+    """Stream the batch's file into annotation rows inside the caller's transaction.
+
+    Raises ``InvalidDelivery`` after reading the whole file (so every error is counted)
+    when anything was wrong; the caller's rollback then removes what was streamed.
+    """
+    Annotation.objects.filter(batch=batch).delete()
+    with batch.file.open("rb") as source:
+        reader = ingest.iter_delivery(
+            source,
+            filename=batch.original_name,
+            labels=batch.task_type.labels,
+            max_bytes=settings.MAX_UPLOAD_BYTES,
+            max_errors=settings.MAX_LISTED_ERRORS,
+            chunk_rows=settings.INGEST_CHUNK_ROWS,
+        )
+        with rows_stream(table=Annotation._meta.db_table, columns=ANNOTATION_COLUMNS) as stream:
+            for chunk in reader:
+                if reader.error_count == 0:
+                    stream.write(_annotation_table(batch, chunk))
+                    if on_chunk is not None:
+                        on_chunk(chunk.frame)
+                if on_progress is not None:
+                    on_progress(int(chunk.rows[-1]))
+    if reader.error_count:
+        raise InvalidDelivery(reader)
+    return reader
+
+
+def _annotation_table(batch: Batch, chunk) -> pa.Table:
+    """The chunk as rows of the annotation table: batch and row number added, text nulls as ""."""
+    data = chunk.table
+    columns = {
+        "batch_id": pa.array(np.full(data.num_rows, batch.pk, dtype=np.int64)),
+        "row": pa.array(np.asarray(chunk.rows, dtype=np.int64)),
+    }
+    for name in ANNOTATION_COLUMNS[2:]:
+        column = data.column(name)
+        if name in TEXT_COLUMNS:
+            column = pc.fill_null(column.cast(pa.string()), "")
+        elif name == "escalated":
+            column = pc.fill_null(column, False)
+        columns[name] = column
+    return pa.table(columns)
+
+
+def _mark_invalid(upload, reader):
+    upload.status = BatchStatus.INVALID
+    upload.errors = [error.as_dict() for error in reader.errors]
+    upload.error_count = reader.error_count
+    upload.rows = reader.rows
+    upload.format = reader.format or ""
+    upload.processed_at = timezone.now()
+    upload.save(update_fields=["status", "errors", "error_count", "rows", "format", "processed_at"])
+    return upload
+
+
+def gold_set_receive(*, task_type: TaskType, upload: File, user) -> Receipt:
+    """Keep a gold file as the next version of the task type's gold set and queue its parsing."""
+    fields = _upload_fields(upload, user)
+    existing = GoldSet.objects.filter(task_type=task_type, sha256=fields["sha256"]).first()
+    if existing is not None:
+        return Receipt(existing, duplicate=True)
+    with transaction.atomic():
+        latest = GoldSet.objects.select_for_update().filter(task_type=task_type).aggregate(v=Max("version"))["v"]
+        gold_set = GoldSet(task_type=task_type, version=(latest or 0) + 1, **fields)
+        gold_set.file.save(fields["original_name"], upload, save=False)
+        gold_set.full_clean()
+        gold_set.save()
+        _enqueue("gold_set_process", gold_set.pk)
+    return Receipt(gold_set)
+
+
+def gold_set_ingest(*, gold_set_id: int) -> GoldSet:
+    gold_set = GoldSet.objects.select_related("task_type").get(pk=gold_set_id)
+    if gold_set.status in (UploadStatus.STORED, UploadStatus.INVALID):
+        return gold_set
+    with gold_set.file.open("rb") as source:
+        result = ingest.read_gold(
+            source,
+            filename=gold_set.original_name,
+            labels=gold_set.task_type.labels,
+            max_bytes=settings.MAX_UPLOAD_BYTES,
+            max_errors=settings.MAX_LISTED_ERRORS,
+        )
+    if not result.ok:
+        return _mark_invalid(gold_set, result)
+    with transaction.atomic():
+        GoldLabel.objects.filter(gold_set=gold_set).delete()
+        rows = _text_table(result.frame, ["item_id", "label"], gold_set_id=gold_set.pk)
+        rows_store(table=GoldLabel._meta.db_table, data=rows)
+        _mark_stored(gold_set, result, items=rows.num_rows)
+    return gold_set
+
+
+def _text_table(frame, columns: list[str], **constants) -> pa.Table:
+    """Text columns of a parsed frame (missing values as "") plus constant columns, for ``rows_store``."""
+    data = {name: pa.array(np.full(len(frame), value)) for name, value in constants.items()}
+    data.update({name: pa.array(frame[name].fillna("").astype(str).to_numpy(), pa.string()) for name in columns})
+    return pa.table(data)
+
+
+def _mark_stored(upload, result, *, items: int | None = None) -> None:
+    upload.status = UploadStatus.STORED
+    upload.rows = result.rows
+    upload.format = result.format or ""
+    upload.processed_at = timezone.now()
+    fields = ["status", "rows", "format", "processed_at"]
+    if items is not None:
+        upload.items = items
+        fields.append("items")
+    upload.save(update_fields=fields)
+
+
+def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
+    """Keep a file of QA review verdicts on a batch and store them (small: done in the request)."""
+    fields = _upload_fields(upload, user)
+    existing = batch.review_sets.filter(sha256=fields["sha256"]).first()
+    if existing is not None:
+        return Receipt(existing, duplicate=True)
+    review_set = QAReviewSet(batch=batch, **fields)
+    review_set.file.save(fields["original_name"], upload, save=False)
+    review_set.save()
+    with review_set.file.open("rb") as source:
+        result = ingest.read_qa_reviews(
+            source,
+            filename=review_set.original_name,
+            max_bytes=settings.MAX_UPLOAD_BYTES,
+            max_errors=settings.MAX_LISTED_ERRORS,
+        )
+    if result.ok:
+        result = _reviews_of_batch_items(batch, result, review_set.original_name)
+    if not result.ok:
+        return Receipt(_mark_invalid(review_set, result))
+    with transaction.atomic():
+        columns = ["item_id", "reviewer", "verdict", "defect_type", "note"]
+        rows_store(table=QAReview._meta.db_table, data=_text_table(result.frame, columns, review_set_id=review_set.pk))
+        _mark_stored(review_set, result)
+    return Receipt(review_set)
+
+
+def _reviews_of_batch_items(batch: Batch, result, filename: str):
+    """A verdict on an item the batch does not hold is an error naming its row."""
+    known = set(batch.annotations.values_list("item_id", flat=True).distinct())
+    unknown = result.frame[~result.frame["item_id"].isin(known)]
+    if unknown.empty:
+        return result
+    errors = [
+        ingest.RowError(filename, int(row), "item_id", f"item {item!r} is not in batch {batch.pk}")
+        for row, item in unknown["item_id"].items()
+    ]
+    return replace(
+        result, frame=result.frame.iloc[0:0], errors=errors[: settings.MAX_LISTED_ERRORS], error_count=len(errors)
+    )

@@ -1,0 +1,76 @@
+"""Sortable tables (django-tables2) of the SLA app."""
+
+import django_tables2 as tables
+
+from sla.models import Batch, Contract, GoldSet
+
+STATUS_BADGE = '<span class="badge badge-{{ value }}">{{ record.get_status_display }}</span>'
+VERDICT_BADGE = (
+    '{% if value %}<span class="badge badge-{{ value }}">{{ record.get_verdict_display }}</span>{% else %}—{% endif %}'
+)
+
+
+class BatchTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="Batch")
+    vendor = tables.Column(accessor="contract__vendor__name", verbose_name="Vendor")
+    task_type = tables.Column(accessor="task_type__name", verbose_name="Task type")
+    reference = tables.Column(verbose_name="Reference", default="—")
+    delivered_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Delivered")
+    status = tables.TemplateColumn(STATUS_BADGE)
+    verdict = tables.TemplateColumn(VERDICT_BADGE)
+    rows = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    items = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+
+    class Meta:
+        model = Batch
+        fields = ("id", "vendor", "task_type", "reference", "delivered_at", "status", "verdict", "rows", "items")
+        attrs = {"class": "table"}
+        empty_text = "No batches match these filters."
+
+    def render_id(self, value):
+        return f"#{value}"
+
+
+class GoldSetTable(tables.Table):
+    task_type = tables.Column(accessor="task_type__name", verbose_name="Task type")
+    version = tables.Column(attrs={"td": {"class": "num"}})
+    items = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    status = tables.TemplateColumn(STATUS_BADGE)
+    original_name = tables.Column(verbose_name="File")
+    uploaded_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Uploaded")
+    uploaded_by = tables.Column(verbose_name="By", default="—")
+    error_count = tables.Column(verbose_name="Errors", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+
+    class Meta:
+        model = GoldSet
+        fields = (
+            "task_type",
+            "version",
+            "items",
+            "status",
+            "original_name",
+            "uploaded_at",
+            "uploaded_by",
+            "error_count",
+        )
+        attrs = {"class": "table"}
+        empty_text = "No gold sets yet."
+
+
+class ContractTable(tables.Table):
+    title = tables.Column(linkify=True)
+    vendor = tables.Column(accessor="vendor__name", verbose_name="Vendor")
+    start_date = tables.DateColumn(format="Y-m-d", verbose_name="Start")
+    end_date = tables.DateColumn(format="Y-m-d", verbose_name="End", default="open-ended")
+    unit_price = tables.TemplateColumn(
+        "{{ record.unit_price|floatformat:'-4' }} {{ record.currency }}",
+        verbose_name="Price",
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
+    pricing_model = tables.Column(verbose_name="Pricing")
+
+    class Meta:
+        model = Contract
+        fields = ("title", "vendor", "start_date", "end_date", "pricing_model", "unit_price")
+        attrs = {"class": "table"}
+        empty_text = "No contracts yet."

@@ -1,0 +1,19 @@
+"""Celery tasks of the SLA app: thin wrappers that load ids and call one service each.
+
+Both services guard on status, so a task delivered twice (a retry, a worker killed
+after the work but before the acknowledgement) does no harm.
+"""
+
+from celery import shared_task
+
+from sla import services
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def batch_process(batch_id: int) -> None:
+    services.batch_ingest(batch_id=batch_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def gold_set_process(gold_set_id: int) -> None:
+    services.gold_set_ingest(gold_set_id=gold_set_id)

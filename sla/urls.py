@@ -1,0 +1,18 @@
+"""Pages of the SLA app."""
+
+from django.urls import path
+
+from sla import views
+
+urlpatterns = [
+    path("contracts/", views.ContractListView.as_view(), name="contract_list"),
+    path("contracts/<int:pk>/", views.ContractDetailView.as_view(), name="contract_detail"),
+    path("batches/", views.BatchListView.as_view(), name="batch_list"),
+    path("batches/upload/", views.BatchUploadView.as_view(), name="batch_upload"),
+    path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch_detail"),
+    path("batches/<int:pk>/status.json", views.BatchStatusView.as_view(), name="batch_status"),
+    path("batches/<int:pk>/recheck/", views.BatchRecheckView.as_view(), name="batch_recheck"),
+    path("batches/<int:pk>/reviews/", views.ReviewUploadView.as_view(), name="batch_reviews_upload"),
+    path("gold-sets/", views.GoldSetListView.as_view(), name="gold_set_list"),
+    path("gold-sets/upload/", views.GoldSetUploadView.as_view(), name="gold_set_upload"),
+]

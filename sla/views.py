@@ -1,0 +1,277 @@
+"""Pages of the SLA app: contracts, batch upload and batch pages, gold sets, QA review uploads.
+
+Thin: forms validate input, services write, selectors scope what the user may see.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin, SingleTableView
+
+from sla import selectors, services
+from sla.api import BUYER_UPLOADERS, UPLOADERS
+from sla.constants import MEASURE_LABELS, BatchStatus, UploadStatus
+from sla.filters import BatchFilterSet
+from sla.forms import BatchUploadForm, GoldSetUploadForm, ReviewUploadForm
+from sla.tables import BatchTable, ContractTable, GoldSetTable
+from vendorscore.exceptions import DomainError
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
+
+STAGES = [
+    (BatchStatus.RECEIVED, "Received", "The file is stored; waiting for a worker."),
+    (BatchStatus.PROCESSING, "Processing", "Parsing, validating and storing the rows."),
+    (BatchStatus.EVALUATED, "Evaluated", "Metrics computed and checked against the SLA terms."),
+]
+
+
+def _form_error_from(form, error: Exception) -> None:
+    """Show a service's refusal on the form instead of a 500."""
+    if isinstance(error, DomainError):
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+    else:
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+
+
+class ContractListView(RoleRequiredMixin, SingleTableView):
+    allowed_roles = ALL_ROLES
+    table_class = ContractTable
+    template_name = "sla/contract_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.contract_list(user=self.request.user)
+
+
+class ContractDetailView(RoleRequiredMixin, TemplateView):
+    allowed_roles = ALL_ROLES
+    template_name = "sla/contract_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contract = selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+        context["contract"] = contract
+        context["terms"] = selectors.terms_list(contract=contract)
+        context["batches"] = selectors.batch_list(user=self.request.user).filter(contract=contract)[:20]
+        return context
+
+
+class BatchListView(RoleRequiredMixin, SingleTableMixin, FilterView):
+    allowed_roles = ALL_ROLES
+    table_class = BatchTable
+    filterset_class = BatchFilterSet
+    template_name = "sla/batch_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.batch_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_upload"] = has_role(self.request.user, UPLOADERS)
+        return context
+
+
+class BatchUploadView(RoleRequiredMixin, FormView):
+    """The upload page; the browser sends the form with XHR to show progress (static/js/upload.js)."""
+
+    allowed_roles = UPLOADERS
+    form_class = BatchUploadForm
+    template_name = "sla/batch_upload.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        initial = super().get_initial()
+        for field in ("contract", "task_type", "remediates"):
+            if self.request.GET.get(field, "").isdigit():
+                initial[field] = int(self.request.GET[field])
+        return initial
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                receipt = services.batch_receive(
+                    contract=data["contract"],
+                    task_type=data["task_type"],
+                    upload=data["file"],
+                    user=self.request.user,
+                    reference=data["reference"],
+                    claimed_accuracy=data["claimed_accuracy"],
+                    remediates=data["remediates"],
+                )
+        except (DomainError, ValidationError) as error:
+            _form_error_from(form, error)
+            return self.form_invalid(form)
+        batch = receipt.upload
+        if receipt.duplicate:
+            messages.info(
+                self.request, f"This file was already delivered as batch #{batch.pk}; it is not counted twice."
+            )
+        else:
+            messages.success(self.request, f"Batch #{batch.pk} received.")
+        return redirect(batch)
+
+
+class BatchDetailView(RoleRequiredMixin, TemplateView):
+    allowed_roles = ALL_ROLES
+    template_name = "sla/batch_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
+        context["batch"] = batch
+        context["stages"] = _stages(batch)
+        context["measure_rows"] = _measure_rows(batch.metrics)
+        context["findings"] = selectors.batch_findings(batch=batch)
+        context["history"] = selectors.batch_check_history(batch=batch)
+        context["can_recheck"] = has_role(self.request.user, LEADS)
+        context["can_review"] = has_role(self.request.user, BUYER_UPLOADERS)
+        context["review_form"] = ReviewUploadForm()
+        context["review_sets"] = batch.review_sets.all() if has_role(self.request.user, BUYER_ROLES) else []
+        return context
+
+
+def _stages(batch) -> list[dict]:
+    """The processing stages with the one the batch has reached, for the live progress display."""
+    order = [status for status, _, _ in STAGES]
+    reached = order.index(batch.status) if batch.status in order else len(order)
+    return [
+        {
+            "status": status,
+            "label": label,
+            "help": help_text,
+            "done": index < reached or batch.status == status,
+            "current": batch.status == status,
+        }
+        for index, (status, label, help_text) in enumerate(STAGES)
+    ]
+
+
+def _measure_rows(metrics: dict | None) -> list[tuple[str, dict]]:
+    """The headline measures of a metrics document, labeled for people, in a fixed order."""
+    if not metrics:
+        return []
+    rows = [("Accuracy against gold", metrics["accuracy"])] if metrics.get("accuracy") else []
+    agreement = metrics.get("agreement", {})
+    rows += [(label, agreement[name]) for name, label in MEASURE_LABELS.items() if name in agreement]
+    return rows
+
+
+class BatchStatusView(RoleRequiredMixin, View):
+    """The batch's stage as JSON, polled by its page until the batch is final."""
+
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        batch = selectors.batch_get(user=request.user, pk=pk)
+        return JsonResponse(
+            {
+                "id": batch.pk,
+                "status": batch.status,
+                "verdict": batch.verdict,
+                "final": batch.is_final,
+                "rows": batch.rows,
+            }
+        )
+
+
+class BatchRecheckView(RoleRequiredMixin, View):
+    """A lead's "check again": the new verdict is kept with the terms version it used."""
+
+    allowed_roles = LEADS
+
+    def post(self, request, pk):
+        batch = selectors.batch_get(user=request.user, pk=pk)
+        previous = batch.verdict
+        services.batch_check(batch=batch, user=request.user, reason=f"re-run by {request.user.username}")
+        batch.refresh_from_db()
+        if batch.verdict == previous:
+            messages.info(request, f"Checked again: the verdict is still {batch.get_verdict_display().lower()}.")
+        else:
+            messages.success(request, f"Checked again: the verdict is now {batch.get_verdict_display().lower()}.")
+        return redirect(batch)
+
+
+class ReviewUploadView(RoleRequiredMixin, FormView):
+    allowed_roles = BUYER_UPLOADERS
+    form_class = ReviewUploadForm
+    template_name = "sla/review_upload.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.batch = None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "batch": self._batch()}
+
+    def _batch(self):
+        if self.batch is None:
+            self.batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
+        return self.batch
+
+    def form_valid(self, form):
+        receipt = services.qa_reviews_receive(
+            batch=self._batch(), upload=form.cleaned_data["file"], user=self.request.user
+        )
+        review_set = receipt.upload
+        if receipt.duplicate:
+            messages.info(self.request, "This review file was already uploaded.")
+        elif review_set.error_count:
+            messages.error(
+                self.request, f"The review file has {review_set.error_count} problem(s); nothing was stored."
+            )
+            return self.render_to_response(self.get_context_data(form=form, review_set=review_set))
+        else:
+            messages.success(self.request, f"{review_set.rows} review verdicts stored.")
+        return redirect(self._batch())
+
+
+class GoldSetListView(RoleRequiredMixin, SingleTableView):
+    """Gold sets for buyer roles, with the upload form for those who may upload; vendor users get 403."""
+
+    allowed_roles = BUYER_ROLES
+    table_class = GoldSetTable
+    template_name = "sla/gold_set_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.gold_set_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_upload"] = has_role(self.request.user, BUYER_UPLOADERS)
+        context.setdefault("form", GoldSetUploadForm())
+        return context
+
+
+class GoldSetUploadView(GoldSetListView):
+    allowed_roles = BUYER_UPLOADERS
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = GoldSetUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        with transaction.atomic():
+            receipt = services.gold_set_receive(
+                task_type=form.cleaned_data["task_type"], upload=form.cleaned_data["file"], user=request.user
+            )
+        gold_set = receipt.upload
+        gold_set.refresh_from_db()
+        if receipt.duplicate:
+            messages.info(request, f"This file is already {gold_set}.")
+        elif gold_set.status == UploadStatus.INVALID:
+            messages.error(request, f"{gold_set} has {gold_set.error_count} problem(s); nothing was stored.")
+        else:
+            messages.success(request, f"{gold_set} received.")
+        return redirect(reverse("gold_set_list"))

@@ -1,0 +1,63 @@
+/* Batch upload: drag and drop onto the drop zone, and a progress bar while the file is sent.
+   The form is posted with XMLHttpRequest (fetch has no upload progress); the server answers
+   as it would a normal post: a redirect to the batch page, or the form again with errors. */
+(function () {
+  "use strict";
+  const form = document.getElementById("upload-form");
+  if (!form) return;
+  const zone = document.getElementById("dropzone");
+  const input = form.querySelector("input[type=file]");
+  const fileName = document.getElementById("file-name");
+  const progress = document.getElementById("progress");
+  const bar = document.getElementById("progress-bar");
+  const label = document.getElementById("progress-label");
+  const button = document.getElementById("upload-button");
+
+  function showFile() {
+    if (input.files.length) {
+      const file = input.files[0];
+      fileName.textContent = file.name + " (" + (file.size / 1048576).toFixed(2) + " MB)";
+      zone.classList.add("has-file");
+    }
+  }
+  zone.addEventListener("click", function (event) { if (event.target !== input) input.click(); });
+  zone.addEventListener("keydown", function (event) { if (event.key === "Enter" || event.key === " ") input.click(); });
+  ["dragenter", "dragover"].forEach(function (type) {
+    zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("dragging"); });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.remove("dragging"); });
+  });
+  zone.addEventListener("drop", function (event) {
+    if (event.dataTransfer.files.length) { input.files = event.dataTransfer.files; showFile(); }
+  });
+  input.addEventListener("change", showFile);
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action || window.location.href);
+    request.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) return;
+      const percent = Math.round((e.loaded / e.total) * 100);
+      bar.style.width = percent + "%";
+      bar.setAttribute("aria-valuenow", percent);
+      label.textContent = percent < 100 ? percent + "% sent" : "Sent; storing the file…";
+    });
+    request.addEventListener("load", function () {
+      /* Show the page the server answered with (the batch page, or this form with its errors)
+         rather than loading it again, which would lose its one-time messages. */
+      if (request.responseURL && request.responseURL !== window.location.href) {
+        window.history.pushState(null, "", request.responseURL);
+      }
+      document.open(); document.write(request.responseText); document.close();
+    });
+    request.addEventListener("error", function () {
+      label.textContent = "The upload failed; check your connection and try again.";
+      button.disabled = false;
+    });
+    progress.hidden = false;
+    button.disabled = true;
+    request.send(new FormData(form));
+  });
+})();
