@@ -88,3 +88,16 @@ MEASURE_LABELS = {
     "weighted_kappa_linear": "Weighted kappa (linear)",
     "weighted_kappa_quadratic": "Weighted kappa (quadratic)",
 }
+
+TERM_LABELS = {
+    "accuracy": "Accuracy",
+    "iaa": "Inter-annotator agreement",
+    "overlap": "Consensus overlap",
+    "defect_rate": "Defect rate",
+    "throughput": "Throughput",
+    "timeliness": "Timeliness",
+    "escalation": "Escalations",
+    "safety_routing": "Safety routing",
+    "drift": "Drift from baseline",
+    "terms": "Terms in force",
+}

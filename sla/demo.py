@@ -23,25 +23,67 @@ from sla.simulate import DeliverySpec, simulate_delivery
 from vendorscore.models import User, Vendor
 
 TASK_TYPES = [
-    {"name": "sentiment", "labels": ["negative", "neutral", "positive", "mixed"], "scale": "nominal",
-     "complexity": "simple", "description": "Customer-review sentiment, one label per review."},
-    {"name": "toxicity severity", "labels": ["none", "mild", "moderate", "severe"], "scale": "ordinal",
-     "complexity": "complex", "description": "Severity of toxic content in chat turns, ordered."},
-    {"name": "self-harm triage", "labels": ["safe", "concern", "urgent"], "scale": "nominal",
-     "complexity": "safety_critical", "description": "Messages that may need escalation to a human responder."},
+    {
+        "name": "sentiment",
+        "labels": ["negative", "neutral", "positive", "mixed"],
+        "scale": "nominal",
+        "complexity": "simple",
+        "description": "Customer-review sentiment, one label per review.",
+    },
+    {
+        "name": "toxicity severity",
+        "labels": ["none", "mild", "moderate", "severe"],
+        "scale": "ordinal",
+        "complexity": "complex",
+        "description": "Severity of toxic content in chat turns, ordered.",
+    },
+    {
+        "name": "self-harm triage",
+        "labels": ["safe", "concern", "urgent"],
+        "scale": "nominal",
+        "complexity": "safety_critical",
+        "description": "Messages that may need escalation to a human responder.",
+    },
 ]
 
 TERMS = {
-    "simple": {"accuracy_floor": 0.90, "iaa_coefficient": "fleiss_kappa", "iaa_min": 0.85, "iaa_fail_below": 0.78,
-               "overlap_min": 0.05, "overlap_max": 0.15, "defect_rate_max": 0.01, "aql": 1.0,
-               "remediation_business_days": 5, "service_credit_percent": 5},
-    "complex": {"accuracy_floor": 0.88, "iaa_coefficient": "krippendorff_alpha", "iaa_min": 0.80,
-                "iaa_fail_below": 0.75, "overlap_min": 0.05, "overlap_max": 0.15, "defect_rate_max": 0.01,
-                "aql": 1.0, "remediation_business_days": 5, "service_credit_percent": 8},
-    "safety_critical": {"accuracy_floor": 0.95, "iaa_coefficient": "fleiss_kappa", "iaa_min": 0.80,
-                        "iaa_fail_below": 0.78, "overlap_min": 0.10, "overlap_max": 0.20,
-                        "defect_rate_max": 0.005, "aql": 0.65, "remediation_business_days": 3,
-                        "escalation_hours": 24, "service_credit_percent": 10},
+    "simple": {
+        "accuracy_floor": 0.90,
+        "iaa_coefficient": "fleiss_kappa",
+        "iaa_min": 0.85,
+        "iaa_fail_below": 0.78,
+        "overlap_min": 0.05,
+        "overlap_max": 0.15,
+        "defect_rate_max": 0.01,
+        "aql": 1.0,
+        "remediation_business_days": 5,
+        "service_credit_percent": 5,
+    },
+    "complex": {
+        "accuracy_floor": 0.88,
+        "iaa_coefficient": "krippendorff_alpha",
+        "iaa_min": 0.80,
+        "iaa_fail_below": 0.75,
+        "overlap_min": 0.05,
+        "overlap_max": 0.15,
+        "defect_rate_max": 0.01,
+        "aql": 1.0,
+        "remediation_business_days": 5,
+        "service_credit_percent": 8,
+    },
+    "safety_critical": {
+        "accuracy_floor": 0.95,
+        "iaa_coefficient": "fleiss_kappa",
+        "iaa_min": 0.80,
+        "iaa_fail_below": 0.78,
+        "overlap_min": 0.10,
+        "overlap_max": 0.20,
+        "defect_rate_max": 0.005,
+        "aql": 0.65,
+        "remediation_business_days": 3,
+        "escalation_hours": 24,
+        "service_credit_percent": 10,
+    },
 }
 
 
@@ -60,8 +102,16 @@ class VendorProfile:
 
 
 PROFILES = [
-    VendorProfile("Northwind Annotation", 0.95, 0.02, 0.05, 0.2, 14, "0.1200",
-                  ("sentiment", "toxicity severity", "self-harm triage")),
+    VendorProfile(
+        "Northwind Annotation",
+        0.975,
+        0.01,
+        0.02,
+        0.2,
+        14,
+        "0.1200",
+        ("sentiment", "toxicity severity", "self-harm triage"),
+    ),
     VendorProfile("Meridian Data Services", 0.90, 0.05, 0.35, 0.6, 40, "0.0650", ("sentiment", "toxicity severity")),
     VendorProfile("CrowdLabel Global", 0.84, 0.08, 0.10, 0.3, 120, "0.0300", ("sentiment",)),
 ]
@@ -100,15 +150,26 @@ def _plan(profile: VendorProfile, task_types: dict, index: int) -> ContractPlan:
             seed = 1000 * (index + 1) + 100 * task_index + number
             spec = DeliverySpec(
                 items=1_500 if task_type.complexity == "simple" else 800,
-                labels=tuple(task_type.labels), annotators=profile.annotators,
+                labels=tuple(task_type.labels),
+                annotators=profile.annotators,
                 accuracy=profile.accuracy - 0.015 * (number == BATCHES_PER_TASK - 1 and index == 1),
-                accuracy_spread=profile.spread, anchoring=profile.anchoring,
-                prelabeled_share=profile.prelabeled_share, overlap=0.08 + 0.02 * (index == 0),
-                start=f"2026-{9 + number // 2:02d}-{1 + 14 * (number % 2):02d}T08:00:00Z", seed=seed,
+                accuracy_spread=profile.spread,
+                anchoring=profile.anchoring,
+                prelabeled_share=_prelabeled_share(profile, task_type, number),
+                overlap=0.14 if task_type.complexity == "safety_critical" else 0.08 + 0.02 * (index == 0),
+                start=f"2026-{9 + number // 2:02d}-{1 + 14 * (number % 2):02d}T08:00:00Z",
+                seed=seed,
             )
             name = f"{profile.vendor.split()[0].lower()}-{task_name.replace(' ', '-')}-{number + 1:02d}"
             deliveries.append((task_type, spec, f"{name}.{FORMATS[(index + task_index + number) % len(FORMATS)]}"))
     return ContractPlan(profile, contract, deliveries)
+
+
+def _prelabeled_share(profile: VendorProfile, task_type: TaskType, number: int) -> float:
+    """Safety-critical work stays out of the pre-labeled queue, except in one slipped delivery."""
+    if task_type.complexity == "safety_critical":
+        return 0.02 if number == BATCHES_PER_TASK - 2 else 0.0
+    return profile.prelabeled_share
 
 
 def _contract(profile: VendorProfile, task_types: dict) -> Contract:
@@ -118,9 +179,16 @@ def _contract(profile: VendorProfile, task_types: dict) -> Contract:
     if contract is not None:
         return contract
     owner = User.objects.filter(role="procurement_lead").order_by("pk").first()
-    contract = services.contract_create(vendor=vendor, title=title, start_date=dt.date(2026, 1, 1),
-                                        end_date=dt.date(2026, 12, 31), unit_price=profile.unit_price,
-                                        currency="USD", time_zone="Europe/Lisbon", owner=owner)
+    contract = services.contract_create(
+        vendor=vendor,
+        title=title,
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+        unit_price=profile.unit_price,
+        currency="USD",
+        time_zone="Europe/Lisbon",
+        owner=owner,
+    )
     for task_name in profile.task_types:
         task_type = task_types[task_name]
         terms = dict(TERMS[task_type.complexity])
@@ -142,7 +210,8 @@ def _gold_sets(task_types: dict, plans: list[ContractPlan]) -> None:
             continue
         with transaction.atomic():
             receipt = services.gold_set_receive(
-                task_type=task_type, upload=ContentFile(_encode(gold, "csv"), name=f"{task_type.name}-gold.csv"),
+                task_type=task_type,
+                upload=ContentFile(_encode(gold, "csv"), name=f"{task_type.name}-gold.csv"),
                 user=None,
             )
         services.gold_set_ingest(gold_set_id=receipt.upload.pk)
@@ -171,8 +240,12 @@ def _broken(annotations: pd.DataFrame) -> pd.DataFrame:
 def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, lead) -> int:
     with transaction.atomic():
         receipt = services.batch_receive(
-            contract=contract, task_type=task_type, upload=ContentFile(content, name=name), user=lead,
-            reference=name.split(".")[0], claimed_accuracy=round(min(spec.accuracy + 0.04, 0.99), 2),
+            contract=contract,
+            task_type=task_type,
+            upload=ContentFile(content, name=name),
+            user=lead,
+            reference=name.split(".")[0],
+            claimed_accuracy=round(min(spec.accuracy + 0.04, 0.99), 2),
             queue_processing=False,
         )
     if receipt.duplicate:
@@ -195,4 +268,3 @@ def _encode(frame: pd.DataFrame, kind: str) -> bytes:
     if kind == "csv.gz":
         return gzip.compress(text, mtime=0)
     return text
-

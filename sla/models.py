@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from sla.constants import (
+    TERM_LABELS,
     AccuracyMetric,
     AccuracyScope,
     BatchStatus,
@@ -332,6 +333,10 @@ class Finding(models.Model):
     @property
     def ci95(self) -> list[float] | None:
         return None if self.ci_low is None else [self.ci_low, self.ci_high]
+
+    @property
+    def term_label(self) -> str:
+        return TERM_LABELS.get(self.term, self.term)
 
 
 class GoldSet(Upload):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction

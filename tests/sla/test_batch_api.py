@@ -13,8 +13,12 @@ def upload(api_client_for, django_capture_on_commit_callbacks):
     """POST a file to /api/v1/batches/ as a user, running the queued processing (eager Celery)."""
 
     def post(user, to_contract, content: bytes, name="delivery.csv", **fields):
-        data = {"contract": to_contract.pk, "task_type": "sentiment",
-                "file": SimpleUploadedFile(name, content), **fields}
+        data = {
+            "contract": to_contract.pk,
+            "task_type": "sentiment",
+            "file": SimpleUploadedFile(name, content),
+            **fields,
+        }
         with django_capture_on_commit_callbacks(execute=True):
             return api_client_for(user).post("/api/v1/batches/", data, format="multipart")
 
@@ -46,8 +50,7 @@ def test_vendor_uploads_a_valid_batch_and_it_is_stored_and_evaluated(delivered, 
     assert (stored.item_id, stored.annotator_id, stored.label) == (first.item_id, first.annotator_id, first.label)
 
 
-def test_invalid_file_is_kept_as_invalid_with_row_and_column_errors_and_no_rows(delivered, users, contract_a,
-                                                                                 delivery):
+def test_invalid_file_is_kept_as_invalid_with_row_and_column_errors_and_no_rows(delivered, users, contract_a, delivery):
     rows = delivery.annotations.head(50).copy()
     rows.loc[4, "label"] = "ecstatic"
     body = delivered(users[Role.VENDOR], contract_a, csv_bytes(rows))
@@ -110,8 +113,9 @@ def test_task_type_without_terms_in_the_contract_is_refused(upload, lead, contra
     assert "has no SLA terms for task type “ner”" in str(response.json())
 
 
-def test_vendor_sees_only_own_batches_and_404_for_others(upload, api_client_for, users, contract_a, contract_b,
-                                                         delivery):
+def test_vendor_sees_only_own_batches_and_404_for_others(
+    upload, api_client_for, users, contract_a, contract_b, delivery
+):
     own = upload(users[Role.VENDOR], contract_a, csv_bytes(delivery.annotations)).json()
     other = upload(users[Role.PROCUREMENT_LEAD], contract_b, csv_bytes(delivery.annotations.head(40))).json()
     client = api_client_for(users[Role.VENDOR])
@@ -130,11 +134,13 @@ def test_metrics_document_of_an_evaluated_batch(upload, api_client_for, lead, co
     assert set(metrics["agreement"]) >= {"percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha"}
 
 
-def test_gold_set_upload_then_batch_accuracy_is_measured_against_it(api_client_for, upload, lead, contract_a,
-                                                                    delivery, django_capture_on_commit_callbacks):
+def test_gold_set_upload_then_batch_accuracy_is_measured_against_it(
+    api_client_for, upload, lead, contract_a, delivery, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(lead).post(
-            "/api/v1/gold-sets/", {"task_type": "sentiment", "file": SimpleUploadedFile("gold.csv", csv_bytes(delivery.gold))},
+            "/api/v1/gold-sets/",
+            {"task_type": "sentiment", "file": SimpleUploadedFile("gold.csv", csv_bytes(delivery.gold))},
             format="multipart",
         )
     assert response.status_code == 202, response.json()

@@ -83,8 +83,11 @@ def test_accuracy_without_gold_is_inconclusive_with_the_reason():
 
 @pytest.mark.parametrize(
     "kappa,expected,phrase",
-    [(0.84, PASS, "meeting the 0.8 target"), (0.79, PASS, "below the 0.8 target but not below"),
-     (0.77, FAIL, "below the fail threshold of 0.78")],
+    [
+        (0.84, PASS, "meeting the 0.8 target"),
+        (0.79, PASS, "below the 0.8 target but not below"),
+        (0.77, FAIL, "below the fail threshold of 0.78"),
+    ],
 )
 def test_iaa_target_and_fail_threshold(kappa, expected, phrase):
     terms = Terms(iaa_coefficient="cohen_kappa", iaa_min=0.80, iaa_fail_below=0.78)
@@ -105,15 +108,21 @@ def test_iaa_under_confidence_rule_is_inconclusive_when_interval_straddles_fail_
 
 @pytest.mark.parametrize("rate,expected", [(0.10, PASS), (0.04, FAIL), (0.16, FAIL), (0.05, PASS)])
 def test_overlap_range(rate, expected):
-    finding = only(checks.check_batch(Terms(overlap_min=0.05, overlap_max=0.15), metrics(overlap_rate=rate), Facts()),
-                   "overlap")
+    finding = only(
+        checks.check_batch(Terms(overlap_min=0.05, overlap_max=0.15), metrics(overlap_rate=rate), Facts()), "overlap"
+    )
     assert finding.verdict == expected
 
 
 @pytest.mark.parametrize(
     "reviewed,defects,rule,expected",
-    [(500, 2, "point", PASS), (500, 8, "point", FAIL), (500, 8, "confidence", INCONCLUSIVE),
-     (500, 20, "confidence", FAIL), (2000, 3, "confidence", PASS)],
+    [
+        (500, 2, "point", PASS),
+        (500, 8, "point", FAIL),
+        (500, 8, "confidence", INCONCLUSIVE),
+        (500, 20, "confidence", FAIL),
+        (2000, 3, "confidence", PASS),
+    ],
 )
 def test_defect_rate(reviewed, defects, rule, expected):
     terms = Terms(defect_rate_max=0.01, decision_rule=rule)
@@ -123,7 +132,9 @@ def test_defect_rate(reviewed, defects, rule, expected):
 
 
 def test_defect_rate_waits_for_qa_review():
-    assert not [f for f in checks.check_batch(Terms(defect_rate_max=0.01), metrics(), Facts()) if f.term == "defect_rate"]
+    assert not [
+        f for f in checks.check_batch(Terms(defect_rate_max=0.01), metrics(), Facts()) if f.term == "defect_rate"
+    ]
 
 
 def test_wilson_interval_matches_statsmodels():
@@ -136,14 +147,23 @@ def test_wilson_interval_matches_statsmodels():
 def test_throughput_timeliness_escalation_and_safety_routing():
     start = datetime(2026, 11, 2, 8, tzinfo=UTC)
     terms = Terms(throughput_per_day=400, escalation_hours=24, safety_critical_labels=("urgent",))
-    facts = Facts(first_annotated_at=start, last_annotated_at=start + timedelta(days=2), delivered_at=start
-                  + timedelta(days=3), due_at=start + timedelta(days=2, hours=12), escalated=4, escalations_late=1,
-                  safety_items=30, safety_items_prelabeled=2)
+    facts = Facts(
+        first_annotated_at=start,
+        last_annotated_at=start + timedelta(days=2),
+        delivered_at=start + timedelta(days=3),
+        due_at=start + timedelta(days=2, hours=12),
+        escalated=4,
+        escalations_late=1,
+        safety_items=30,
+        safety_items_prelabeled=2,
+    )
     findings = {f.term: f for f in checks.check_batch(terms, metrics(items=1000), facts)}
     assert (findings["throughput"].verdict, findings["throughput"].measured) == (PASS, 500)
     assert findings["timeliness"].verdict == FAIL and findings["timeliness"].measured == pytest.approx(12)
-    assert findings["escalation"].verdict == FAIL and "1 of 4 escalated items was not resolved" in findings[
-        "escalation"].detail
+    assert (
+        findings["escalation"].verdict == FAIL
+        and "1 of 4 escalated items was not resolved" in findings["escalation"].detail
+    )
     assert findings["safety_routing"].verdict == FAIL and findings["safety_routing"].measured == 2
 
 

@@ -10,8 +10,16 @@ from tests.sla.conftest import csv_bytes
 def test_import_batch_stores_and_evaluates(contract_a, sentiment, delivery, tmp_path, capsys):
     path = tmp_path / "week45.csv"
     path.write_bytes(csv_bytes(delivery.annotations))
-    call_command("import_batch", str(path), "--contract", str(contract_a.pk), "--task-type", "sentiment",
-                 "--reference", "week 45")
+    call_command(
+        "import_batch",
+        str(path),
+        "--contract",
+        str(contract_a.pk),
+        "--task-type",
+        "sentiment",
+        "--reference",
+        "week 45",
+    )
     batch = Batch.objects.get()
     assert (batch.status, batch.reference, batch.rows) == ("evaluated", "week 45", len(delivery.annotations))
     out, err = capsys.readouterr()
@@ -41,7 +49,9 @@ def test_import_batch_exit_status_is_non_zero_on_failure(contract_a, sentiment, 
     path.write_bytes(b"")
     result = subprocess.run(
         [sys.executable, "manage.py", "import_batch", str(path), "--contract", "999", "--task-type", "sentiment"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "No contract with id 999" in result.stderr

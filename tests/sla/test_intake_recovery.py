@@ -27,17 +27,26 @@ KILL_AFTER_FIRST_CHUNK = (
 def test_worker_killed_mid_ingest_then_retried_leaves_exactly_one_copy(lead, contract_a, sentiment, delivery):
     content = csv_bytes(delivery.annotations)
     receipt = services.batch_receive(
-        contract=contract_a, task_type=sentiment, upload=SimpleUploadedFile("big.csv", content), user=lead,
+        contract=contract_a,
+        task_type=sentiment,
+        upload=SimpleUploadedFile("big.csv", content),
+        user=lead,
         queue_processing=False,
     )
     batch = receipt.upload
     worker = subprocess.run(
         [sys.executable, "-c", KILL_AFTER_FIRST_CHUNK, str(batch.pk)],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "vendorscore.settings",
-             "DATABASE_URL": database_url_of_test_database(), "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-             "INGEST_CHUNK_ROWS": "100"},
-        capture_output=True, text=True, timeout=120,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "vendorscore.settings",
+            "DATABASE_URL": database_url_of_test_database(),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "INGEST_CHUNK_ROWS": "100",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert worker.returncode == -signal.SIGKILL, worker.stderr
 

@@ -28,8 +28,12 @@ PAGES = [
 @pytest.fixture
 def batch_a(contract_a, sentiment, delivery, lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        receipt = services.batch_receive(contract=contract_a, task_type=sentiment, user=lead,
-                                         upload=SimpleUploadedFile("a.csv", csv_bytes(delivery.annotations)))
+        receipt = services.batch_receive(
+            contract=contract_a,
+            task_type=sentiment,
+            user=lead,
+            upload=SimpleUploadedFile("a.csv", csv_bytes(delivery.annotations)),
+        )
     receipt.upload.refresh_from_db()
     return receipt.upload
 
@@ -37,8 +41,12 @@ def batch_a(contract_a, sentiment, delivery, lead, django_capture_on_commit_call
 @pytest.fixture
 def batch_b(contract_b, sentiment, delivery, lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        receipt = services.batch_receive(contract=contract_b, task_type=sentiment, user=lead,
-                                         upload=SimpleUploadedFile("b.csv", csv_bytes(delivery.annotations.head(60))))
+        receipt = services.batch_receive(
+            contract=contract_b,
+            task_type=sentiment,
+            user=lead,
+            upload=SimpleUploadedFile("b.csv", csv_bytes(delivery.annotations.head(60))),
+        )
     return receipt.upload
 
 
@@ -96,8 +104,10 @@ def test_qa_review_of_an_item_outside_the_batch_names_the_row(client, users, bat
 def test_gold_set_page_upload(client, lead, sentiment, delivery, django_capture_on_commit_callbacks):
     client.force_login(lead)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/gold-sets/upload/", {"task_type": sentiment.pk,
-                                                      "file": SimpleUploadedFile("gold.csv", csv_bytes(delivery.gold))})
+        response = client.post(
+            "/gold-sets/upload/",
+            {"task_type": sentiment.pk, "file": SimpleUploadedFile("gold.csv", csv_bytes(delivery.gold))},
+        )
     assert response.status_code == 302
     page = client.get("/gold-sets/").content.decode()
     assert "gold.csv" in page and "Stored" in page

@@ -224,7 +224,7 @@ TEMPLATE_DESCRIPTION = (
 )
 
 
-def create_default(*, Template, Dimension, Criterion, RedFlag):  # noqa: N803 - model classes
+def create_default(*, Template, Dimension, Criterion, RedFlag):
     """Create the default template unless one exists; returns it either way."""
     existing = Template.objects.filter(is_default=True).first()
     if existing is not None:

@@ -513,6 +513,25 @@ def evaluation_finalize(*, evaluation: Evaluation, user) -> Evaluation:
     )
 
 
+@transaction.atomic
+def evaluation_step_save(
+    *, evaluation: Evaluation, evaluator, scores: Iterable[tuple], flags: Iterable[tuple[EvaluationRedFlag, bool]]
+) -> int:
+    """Save one step of the scoring form at once: ``(criterion, value, note, files)`` scores and ticks.
+
+    All or nothing, so a step is never half saved; returns how many scores were recorded.
+    """
+    count = 0
+    for criterion, value, note, files in scores:
+        score_record(
+            evaluation=evaluation, criterion=criterion, evaluator=evaluator, value=value, note=note, evidence=files
+        )
+        count += 1
+    for flag, ticked in flags:
+        red_flag_set(evaluation=evaluation, red_flag=flag, evaluator=evaluator, ticked=ticked)
+    return count
+
+
 # Certifications and security evidence ------------------------------------------------------
 
 
@@ -596,22 +615,3 @@ def _assign(instance, data: Mapping) -> list[tuple[str, object, object]]:
             setattr(instance, field, value)
             changes.append((field, old, getattr(instance, field)))
     return changes
-
-
-@transaction.atomic
-def evaluation_step_save(
-    *, evaluation: Evaluation, evaluator, scores: Iterable[tuple], flags: Iterable[tuple[EvaluationRedFlag, bool]]
-) -> int:
-    """Save one step of the scoring form at once: ``(criterion, value, note, files)`` scores and ticks.
-
-    All or nothing, so a step is never half saved; returns how many scores were recorded.
-    """
-    count = 0
-    for criterion, value, note, files in scores:
-        score_record(
-            evaluation=evaluation, criterion=criterion, evaluator=evaluator, value=value, note=note, evidence=files
-        )
-        count += 1
-    for flag, ticked in flags:
-        red_flag_set(evaluation=evaluation, red_flag=flag, evaluator=evaluator, ticked=ticked)
-    return count

@@ -2,17 +2,22 @@
 
 from django.core.management.base import BaseCommand
 
+from sla.demo import demo_sla_ensure
 from vendorscore import demo
 
 
 class Command(BaseCommand):
-    help = "Load demo vendors and one user per role; safe to run again."
+    help = "Load demo vendors, users, scorecards, contracts and checked batches; safe to run again."
 
     def handle(self, *args, **options):
         vendors = demo.demo_vendors_ensure()
         logins = demo.demo_users_ensure()
         evaluations = demo.demo_scorecards_ensure()
-        self.stdout.write(f"Demo data ready: {len(vendors)} vendors, {evaluations} scorecard evaluations.")
+        sla = demo_sla_ensure()
+        self.stdout.write(
+            f"Demo data ready: {len(vendors)} vendors, {evaluations} scorecard evaluations, "
+            f"{sla['contracts']} contracts, {sla['batches']} new batches checked."
+        )
         self.stdout.write("Logins (username / password / role):")
         for login in logins:
             suffix = f" of {login.vendor}" if login.vendor else ""
