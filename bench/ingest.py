@@ -42,8 +42,12 @@ def generate(rows: int, path: Path) -> None:
     pieces = max(1, round(rows / 1.13 / items_per_piece))
     with path.open("w") as out:
         for piece in range(pieces):
-            spec = DeliverySpec(items=items_per_piece if rows >= items_per_piece else round(rows / 1.13),
-                                labels=LABELS, annotators=400, seed=piece)
+            spec = DeliverySpec(
+                items=items_per_piece if rows >= items_per_piece else round(rows / 1.13),
+                labels=LABELS,
+                annotators=400,
+                seed=piece,
+            )
             frame = simulate_delivery(spec).annotations
             frame.to_csv(out, index=False, header=piece == 0, date_format="%Y-%m-%dT%H:%M:%SZ")
 
@@ -66,11 +70,16 @@ def phase_copy(path: Path) -> dict:
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
-        cursor.execute("CREATE TABLE bench_raw_copy (item_id text, annotator_id text, label text, "
-                       "queue text, prelabel text, annotated_at timestamptz)")
+        cursor.execute(
+            "CREATE TABLE bench_raw_copy (item_id text, annotator_id text, label text, "
+            "queue text, prelabel text, annotated_at timestamptz)"
+        )
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.cursor.copy("COPY bench_raw_copy FROM STDIN (FORMAT csv, HEADER true)") as copy, path.open("rb") as f:
+        with (
+            cursor.cursor.copy("COPY bench_raw_copy FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as f,
+        ):
             while block := f.read(8 * 1024 * 1024):
                 copy.write(block)
         seconds = time.perf_counter() - started
@@ -88,17 +97,25 @@ def _bench_batch(path: Path):
     from vendorscore.models import Vendor
 
     vendor = Vendor.objects.filter(name="Bench vendor").first() or Vendor.objects.create(
-        name="Bench vendor", workforce_model="crowdsourced")
+        name="Bench vendor", workforce_model="crowdsourced"
+    )
     task_type = TaskType.objects.filter(name="bench-sentiment").first() or services.task_type_create(
-        name="bench-sentiment", labels=list(LABELS))
+        name="bench-sentiment", labels=list(LABELS)
+    )
     contract = vendor.contracts.first() or services.contract_create(
-        vendor=vendor, title="Bench contract", start_date="2026-01-01", unit_price="0.05")
+        vendor=vendor, title="Bench contract", start_date="2026-01-01", unit_price="0.05"
+    )
     if not contract.terms.exists():
         services.terms_create(contract=contract, task_type=task_type, effective_from="2026-01-01", iaa_min=0.8)
     Batch.objects.filter(contract=contract).delete()
     with path.open("rb") as handle:
-        return services.batch_receive(contract=contract, task_type=task_type, upload=File(handle, name=path.name),
-                                      user=None, queue_processing=False).upload
+        return services.batch_receive(
+            contract=contract,
+            task_type=task_type,
+            upload=File(handle, name=path.name),
+            user=None,
+            queue_processing=False,
+        ).upload
 
 
 def phase_intake(path: Path) -> dict:
@@ -126,14 +143,22 @@ def phase_intake(path: Path) -> dict:
     with_metrics = time.perf_counter() - started
     batch.file.delete(save=False)
     batch.delete()
-    return {"seconds": seconds, "rows": reader.rows, "stored": stored, "errors": reader.error_count,
-            "peak_mb": peak_intake, "with_metrics_seconds": with_metrics, "peak_with_metrics_mb": _peak_mb(),
-            "kappa": document["agreement"]["cohen_kappa"]["value"]}
+    return {
+        "seconds": seconds,
+        "rows": reader.rows,
+        "stored": stored,
+        "errors": reader.error_count,
+        "peak_mb": peak_intake,
+        "with_metrics_seconds": with_metrics,
+        "peak_with_metrics_mb": _peak_mb(),
+        "kappa": document["agreement"]["cohen_kappa"]["value"],
+    }
 
 
 def run_phase(name: str, path: Path) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--phase", name, "--file", str(path)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--file", str(path)], capture_output=True, text=True, cwd=ROOT
+    )
     if result.returncode != 0:
         raise SystemExit(f"{name} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -150,10 +175,14 @@ def bench(rows: int, workdir: Path) -> None:
     ratio = intake["seconds"] / raw["seconds"]
     print(f"\n{raw['rows']:,} rows ({path.stat().st_size / 1e6:.0f} MB CSV)")
     print(f"  raw COPY into a bare table      {raw['seconds']:8.2f} s   peak {raw['peak_mb']:7.0f} MB")
-    print(f"  intake (parse, validate, store) {intake['seconds']:8.2f} s   peak {intake['peak_mb']:7.0f} MB"
-          f"   ({intake['stored']:,} rows stored, {intake['errors']} errors)")
-    print(f"  intake + metrics statistics     {intake['with_metrics_seconds']:8.2f} s   peak "
-          f"{intake['peak_with_metrics_mb']:7.0f} MB")
+    print(
+        f"  intake (parse, validate, store) {intake['seconds']:8.2f} s   peak {intake['peak_mb']:7.0f} MB"
+        f"   ({intake['stored']:,} rows stored, {intake['errors']} errors)"
+    )
+    print(
+        f"  intake + metrics statistics     {intake['with_metrics_seconds']:8.2f} s   peak "
+        f"{intake['peak_with_metrics_mb']:7.0f} MB"
+    )
     print(f"  intake / raw COPY = {ratio:.2f}  (target <= 2.00: {'met' if ratio <= 2 else 'MISSED'})")
     if rows >= 10_000_000:
         print(f"  peak memory target < 1500 MB: {'met' if intake['peak_mb'] < 1500 else 'MISSED'}")

@@ -117,3 +117,53 @@ def _band_edge(x: float) -> dict:
 def figure_data(figure: go.Figure) -> dict:
     """The figure as plain JSON data, for ``json_script`` and ``Plotly.newPlot``."""
     return json.loads(figure.to_json())
+
+
+VERDICT_COLOURS = {"accepted": "#15803d", "rejected": "#b91c1c", "inconclusive": "#a16207", "": "#6b7280"}
+
+
+def compliance_trend(
+    *,
+    measure: str,
+    points: Sequence[dict],
+    thresholds: Sequence[tuple[str, float]],
+) -> go.Figure:
+    """One measure of successive batches with its 95% intervals, coloured by verdict, and the contract's lines.
+
+    ``points``: dicts with ``batch`` (label), ``delivered`` (date or datetime), ``value``,
+    ``low``, ``high`` and ``verdict``; ``thresholds``: (name, value) drawn as dashed lines.
+    """
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=[p["delivered"] for p in points],
+            y=[p["value"] for p in points],
+            mode="lines+markers",
+            name=measure,
+            line=dict(color="#9ca3af", width=1),
+            marker=dict(size=10, color=[VERDICT_COLOURS.get(p["verdict"], "#6b7280") for p in points]),
+            error_y=dict(
+                type="data",
+                symmetric=False,
+                array=[(p["high"] - p["value"]) if p["high"] is not None else 0 for p in points],
+                arrayminus=[(p["value"] - p["low"]) if p["low"] is not None else 0 for p in points],
+                color="#9ca3af",
+                thickness=1,
+            ),
+            text=[p["batch"] for p in points],
+            hovertemplate="%{text}<br>%{y:.4f}<extra></extra>",
+        )
+    )
+    for index, (name, value) in enumerate(thresholds):
+        figure.add_hline(
+            y=value,
+            line=dict(color="#b91c1c" if index == len(thresholds) - 1 else "#1d4ed8", dash="dash", width=1.5),
+            annotation_text=f"{name} {value:g}",
+            annotation_position="bottom left" if index == len(thresholds) - 1 else "top right",
+        )
+    figure.update_layout(
+        **_layout(
+            height=300, showlegend=False, yaxis=dict(title=measure, tickformat=".2f"), xaxis=dict(title="delivered")
+        )
+    )
+    return figure

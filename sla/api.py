@@ -5,7 +5,8 @@ user naming another vendor's contract or batch is answered 404.
 """
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -102,6 +103,7 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(TermsSerializer(terms).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class TaskTypeField(serializers.Field):
     """A task type named by id or by name, as vendors' scripts and the CLI both do."""
 

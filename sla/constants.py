@@ -101,3 +101,74 @@ TERM_LABELS = {
     "drift": "Drift from baseline",
     "terms": "Terms in force",
 }
+
+# Starting points for a contract's terms, from the buyer's framework (DESIGN.md): kappa >= 0.80
+# on complex tasks and >= 0.85 on simple classification, sentiment batches failing below 0.78,
+# an accuracy floor of 99%, defect rate <= 1% and 5-15% consensus overlap.
+TERM_TEMPLATES = {
+    "complex": {
+        "label": "Complex task (framework)",
+        "terms": {
+            "accuracy_floor": 0.99,
+            "iaa_coefficient": "cohen_kappa",
+            "iaa_min": 0.80,
+            "iaa_fail_below": 0.80,
+            "overlap_min": 0.05,
+            "overlap_max": 0.15,
+            "defect_rate_max": 0.01,
+            "aql": 1.0,
+            "remediation_business_days": 5,
+            "service_credit_percent": 5,
+            "decision_rule": "point",
+        },
+    },
+    "simple": {
+        "label": "Simple classification (framework)",
+        "terms": {
+            "accuracy_floor": 0.99,
+            "iaa_coefficient": "cohen_kappa",
+            "iaa_min": 0.85,
+            "iaa_fail_below": 0.85,
+            "overlap_min": 0.05,
+            "overlap_max": 0.15,
+            "defect_rate_max": 0.01,
+            "aql": 1.0,
+            "remediation_business_days": 5,
+            "service_credit_percent": 5,
+            "decision_rule": "point",
+        },
+    },
+    "sentiment": {
+        "label": "Sentiment (framework: target 0.80, fail below 0.78)",
+        "terms": {
+            "accuracy_floor": 0.99,
+            "iaa_coefficient": "cohen_kappa",
+            "iaa_min": 0.80,
+            "iaa_fail_below": 0.78,
+            "overlap_min": 0.05,
+            "overlap_max": 0.15,
+            "defect_rate_max": 0.01,
+            "aql": 1.0,
+            "remediation_business_days": 5,
+            "service_credit_percent": 5,
+            "decision_rule": "point",
+        },
+    },
+    "safety_critical": {
+        "label": "Safety-critical (framework, stricter remediation)",
+        "terms": {
+            "accuracy_floor": 0.99,
+            "iaa_coefficient": "fleiss_kappa",
+            "iaa_min": 0.85,
+            "iaa_fail_below": 0.80,
+            "overlap_min": 0.10,
+            "overlap_max": 0.20,
+            "defect_rate_max": 0.005,
+            "aql": 0.65,
+            "remediation_business_days": 3,
+            "escalation_hours": 24,
+            "service_credit_percent": 10,
+            "decision_rule": "confidence",
+        },
+    },
+}

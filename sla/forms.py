@@ -3,7 +3,8 @@
 from django import forms
 
 from sla import selectors
-from sla.models import Batch, TaskType
+from sla.models import Batch, Contract, ContractTerms, TaskType
+from sla.services.contracts import TERMS_FIELDS
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
 
@@ -45,3 +46,101 @@ class GoldSetUploadForm(forms.Form):
 
 class ReviewUploadForm(forms.Form):
     file = forms.FileField(help_text="Columns item_id, reviewer, verdict (ok or defect), defect_type, note.")
+
+
+class TaskTypeForm(forms.ModelForm):
+    """A task type; labels are typed one per line, in order (the order matters for ordinal scales)."""
+
+    labels = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), help_text="One label per line, in scale order for ordinal task types."
+    )
+
+    class Meta:
+        model = TaskType
+        fields = ["name", "scale", "labels", "complexity", "description"]
+
+    def clean_labels(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["labels"].splitlines() if line.strip()]
+
+
+class ContractForm(forms.ModelForm):
+    class Meta:
+        model = Contract
+        fields = [
+            "vendor",
+            "title",
+            "start_date",
+            "end_date",
+            "pricing_model",
+            "unit_price",
+            "currency",
+            "time_zone",
+            "owner",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "end_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean_time_zone(self) -> str:
+        from zoneinfo import available_timezones
+
+        zone = self.cleaned_data["time_zone"].strip()
+        if zone not in available_timezones():
+            raise forms.ValidationError(f"“{zone}” is not a time zone name; use one like Europe/Lisbon or UTC.")
+        return zone
+
+
+# Validator messages are %-formatted with their parameters, hence "%%".
+SHARE_HELP = "A share between 0 and 1: 0.95 means 95%%."
+
+
+class TermsForm(forms.ModelForm):
+    """One version of a contract's terms for a task type, with errors that say what is wrong."""
+
+    safety_critical_labels = forms.CharField(
+        required=False, help_text="Labels that must never go through the pre-labeled queue, comma-separated."
+    )
+
+    class Meta:
+        model = ContractTerms
+        fields = TERMS_FIELDS
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+        error_messages = {
+            name: {"max_value": f"{SHARE_HELP} Enter at most 1.", "min_value": f"{SHARE_HELP} Enter at least 0."}
+            for name in ("accuracy_floor", "gold_sample_rate", "overlap_min", "overlap_max", "defect_rate_max")
+        }
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.contract = contract
+        if isinstance(self.initial.get("safety_critical_labels"), list):
+            self.initial["safety_critical_labels"] = ", ".join(self.initial["safety_critical_labels"])
+
+    def clean_safety_critical_labels(self) -> list[str]:
+        return [label.strip() for label in self.cleaned_data["safety_critical_labels"].split(",") if label.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        task_type = cleaned.get("task_type")
+        unknown = [
+            label
+            for label in cleaned.get("safety_critical_labels") or []
+            if task_type and label not in task_type.labels
+        ]
+        if unknown:
+            self.add_error("safety_critical_labels", f"Not in the label set of {task_type.name}: {', '.join(unknown)}.")
+        self._explain_pairs(cleaned)
+        return cleaned
+
+    def _explain_pairs(self, cleaned: dict) -> None:
+        target, fail = cleaned.get("iaa_min"), cleaned.get("iaa_fail_below")
+        if target is not None and fail is not None and fail > target:
+            self.add_error(
+                "iaa_fail_below",
+                f"The fail threshold ({fail:g}) is above the target ({target:g}); "
+                "a batch would fail while meeting the target.",
+            )
+        low, high = cleaned.get("overlap_min"), cleaned.get("overlap_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("overlap_min", f"The overlap minimum ({low:g}) is above the maximum ({high:g}).")

@@ -188,7 +188,11 @@ class Upload(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Empty for files imported from the command line.",
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
@@ -300,9 +304,7 @@ class CheckRun(models.Model):
     class Meta:
         ordering = ["-ran_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["batch"], condition=Q(is_current=True), name="one_current_check_per_batch"
-            ),
+            models.UniqueConstraint(fields=["batch"], condition=Q(is_current=True), name="one_current_check_per_batch"),
         ]
 
     def __str__(self) -> str:

@@ -68,3 +68,35 @@ def gold_set_list(*, user) -> QuerySet[GoldSet]:
 def gold_set_current(*, task_type: TaskType) -> GoldSet | None:
     """The newest valid gold set of a task type: the one new batches are measured against."""
     return task_type.gold_sets.filter(status=UploadStatus.STORED).order_by("-version").first()
+
+
+def contract_compliance(*, contract: Contract, user) -> list[dict]:
+    """Per task type of the contract: its current terms and the checked batches' accuracy and IAA over time."""
+    batches = batch_list(user=user).filter(contract=contract, status="evaluated").defer(None).order_by("delivered_at")
+    sections = []
+    for task_type in TaskType.objects.filter(terms__contract=contract).distinct():
+        terms = contract.terms.filter(task_type=task_type).order_by("-effective_from").first()
+        rows = [b for b in batches if b.task_type_id == task_type.pk]
+        sections.append(
+            {
+                "task_type": task_type,
+                "terms": terms,
+                "batches": rows,
+                "accuracy": [_trend_point(b, b.metrics.get("accuracy")) for b in rows],
+                "iaa": [_trend_point(b, (b.metrics.get("agreement") or {}).get(terms.iaa_coefficient)) for b in rows],
+            }
+        )
+    return sections
+
+
+def _trend_point(batch: Batch, measure: dict | None) -> dict:
+    measure = measure or {}
+    low, high = measure.get("ci95") or (None, None)
+    return {
+        "batch": f"#{batch.pk} {batch.reference}",
+        "delivered": batch.delivered_at,
+        "value": measure.get("value"),
+        "low": low,
+        "high": high,
+        "verdict": batch.verdict,
+    }

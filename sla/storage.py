@@ -48,8 +48,9 @@ def _timestamps_as_text(column: pa.ChunkedArray) -> pa.Array:
 def _csv_bytes(data: pa.Table) -> bytes:
     columns = [_timestamps_as_text(c) if pa.types.is_timestamp(c.type) else c for c in data.columns]
     buffer = io.BytesIO()
-    pacsv.write_csv(pa.table(columns, names=data.column_names), buffer,
-                    write_options=pacsv.WriteOptions(include_header=False))
+    pacsv.write_csv(
+        pa.table(columns, names=data.column_names), buffer, write_options=pacsv.WriteOptions(include_header=False)
+    )
     return buffer.getvalue()
 
 

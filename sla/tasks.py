@@ -17,3 +17,10 @@ def batch_process(batch_id: int) -> None:
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def gold_set_process(gold_set_id: int) -> None:
     services.gold_set_ingest(gold_set_id=gold_set_id)
+
+
+@shared_task(acks_late=True)
+def terms_recheck(terms_id: int, user_id: int | None = None) -> None:
+    from vendorscore.models import User
+
+    services.terms_recheck(terms_id=terms_id, user=User.objects.filter(pk=user_id).first())

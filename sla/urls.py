@@ -6,7 +6,11 @@ from sla import views
 
 urlpatterns = [
     path("contracts/", views.ContractListView.as_view(), name="contract_list"),
+    path("contracts/new/", views.ContractCreateView.as_view(), name="contract_create"),
     path("contracts/<int:pk>/", views.ContractDetailView.as_view(), name="contract_detail"),
+    path("contracts/<int:pk>/terms/new/", views.TermsCreateView.as_view(), name="terms_create"),
+    path("contracts/<int:pk>/terms/<int:terms_pk>/edit/", views.TermsCorrectView.as_view(), name="terms_correct"),
+    path("task-types/", views.TaskTypeListView.as_view(), name="task_type_list"),
     path("batches/", views.BatchListView.as_view(), name="batch_list"),
     path("batches/upload/", views.BatchUploadView.as_view(), name="batch_upload"),
     path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch_detail"),

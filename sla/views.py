@@ -4,21 +4,23 @@ Thin: forms validate input, services write, selectors scope what the user may se
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
+from reports import charts
 from sla import selectors, services
 from sla.api import BUYER_UPLOADERS, UPLOADERS
-from sla.constants import MEASURE_LABELS, BatchStatus, UploadStatus
+from sla.constants import MEASURE_LABELS, TERM_TEMPLATES, BatchStatus, UploadStatus
 from sla.filters import BatchFilterSet
-from sla.forms import BatchUploadForm, GoldSetUploadForm, ReviewUploadForm
+from sla.forms import BatchUploadForm, ContractForm, GoldSetUploadForm, ReviewUploadForm, TaskTypeForm, TermsForm
 from sla.tables import BatchTable, ContractTable, GoldSetTable
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
@@ -59,7 +61,140 @@ class ContractDetailView(RoleRequiredMixin, TemplateView):
         context["contract"] = contract
         context["terms"] = selectors.terms_list(contract=contract)
         context["batches"] = selectors.batch_list(user=self.request.user).filter(contract=contract)[:20]
+        context["compliance"] = [
+            _with_charts(section)
+            for section in selectors.contract_compliance(contract=contract, user=self.request.user)
+        ]
+        context["can_edit"] = has_role(self.request.user, LEADS)
         return context
+
+
+def _with_charts(section: dict) -> dict:
+    """Trend figures of one task type: accuracy against its floor, IAA against target and fail line."""
+    terms, key = section["terms"], section["task_type"].pk
+    figures = []
+    accuracy = [p for p in section["accuracy"] if p["value"] is not None]
+    if accuracy and terms.accuracy_floor is not None:
+        title = f"{terms.get_accuracy_metric_display()} against gold"
+        figure = charts.compliance_trend(measure=title, points=accuracy, thresholds=[("floor", terms.accuracy_floor)])
+        figures.append(_chart(f"accuracy-{key}", title, figure))
+    iaa = [p for p in section["iaa"] if p["value"] is not None]
+    lines = [
+        (name, value)
+        for name, value in (("target", terms.iaa_min), ("fails below", terms.iaa_fail_below))
+        if value is not None
+    ]
+    if iaa and lines:
+        title = terms.get_iaa_coefficient_display()
+        figures.append(
+            _chart(f"iaa-{key}", title, charts.compliance_trend(measure=title, points=iaa, thresholds=lines))
+        )
+    return {**section, "figures": figures}
+
+
+def _chart(name: str, title: str, figure) -> dict:
+    return {"id": f"chart-{name}", "data_id": f"data-{name}", "title": title, "figure": charts.figure_data(figure)}
+
+
+class TaskTypeListView(RoleRequiredMixin, FormView):
+    """Task types with their label sets; leads add new ones on the same page."""
+
+    allowed_roles = BUYER_ROLES
+    form_class = TaskTypeForm
+    template_name = "sla/task_type_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["task_types"] = selectors.task_type_list()
+        context["can_edit"] = has_role(self.request.user, LEADS)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not has_role(request.user, LEADS):
+            raise PermissionDenied("Only procurement leads add task types.")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            task_type = services.task_type_create(**form.cleaned_data)
+        except ValidationError as error:
+            _form_error_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Task type “{task_type.name}” added.")
+        return redirect("task_type_list")
+
+
+class ContractCreateView(RoleRequiredMixin, FormView):
+    allowed_roles = LEADS
+    form_class = ContractForm
+    template_name = "sla/contract_form.html"
+
+    def get_initial(self):
+        return {**super().get_initial(), "owner": self.request.user, "vendor": self.request.GET.get("vendor")}
+
+    def form_valid(self, form):
+        contract = services.contract_create(**form.cleaned_data)
+        messages.success(self.request, f"Contract “{contract.title}” created. Add its SLA terms next.")
+        return redirect("terms_create", pk=contract.pk)
+
+
+class TermsCreateView(RoleRequiredMixin, FormView):
+    """A new terms version, optionally pre-filled from one of the framework's term templates."""
+
+    allowed_roles = LEADS
+    form_class = TermsForm
+    template_name = "sla/terms_form.html"
+
+    @cached_property
+    def contract(self):
+        return selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contract": self.contract}
+
+    def get_initial(self):
+        template = TERM_TEMPLATES.get(self.request.GET.get("template", ""))
+        return dict(template["terms"]) if template else super().get_initial()
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "contract": self.contract,
+            "templates": TERM_TEMPLATES,
+            "chosen_template": self.request.GET.get("template", ""),
+        }
+
+    def form_valid(self, form):
+        try:
+            terms = services.terms_create(contract=self.contract, **form.cleaned_data)
+        except ValidationError as error:
+            _form_error_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Terms for {terms.task_type.name} from {terms.effective_from:%Y-%m-%d} added.")
+        return redirect(self.contract)
+
+
+class TermsCorrectView(TermsCreateView):
+    """Correct a terms version: the batches it decided are checked again, their earlier verdicts kept."""
+
+    @cached_property
+    def terms(self):
+        return get_object_or_404(selectors.terms_list(contract=self.contract), pk=self.kwargs["terms_pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.terms}
+
+    def get_initial(self):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "correcting": self.terms}
+
+    def form_valid(self, form):
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.terms_correct(terms=self.terms, data=data, user=self.request.user)
+        messages.success(self.request, "Terms corrected; the batches they decided are being checked again.")
+        return redirect(self.contract)
 
 
 class BatchListView(RoleRequiredMixin, SingleTableMixin, FilterView):

@@ -88,3 +88,9 @@ def test_production_starts_with_a_secret_key(tmp_path):
     result = _settings_in_subprocess(tmp_path, DEBUG="false", SECRET_KEY="x" * 50)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is False
+
+
+def test_models_and_migrations_agree(db):
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -201,6 +201,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VendorStatusEnum": "vendorscore.constants.VendorStatus",
+        "EvaluationStatusEnum": "vendorscore.constants.EvaluationStatus",
+        "BatchStatusEnum": "sla.constants.BatchStatus",
+        "UploadStatusEnum": "sla.constants.UploadStatus",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

@@ -26,7 +26,6 @@ from scipy import stats
 
 from .measures import measure, newcombe_difference, proportion, undefined
 
-NO_PRELABEL = "no annotation of a gold item carried a pre-label"
 NO_WRONG = "no annotation of a gold item carried a wrong pre-label"
 NO_RIGHT = "no annotation of a gold item carried a right pre-label"
 

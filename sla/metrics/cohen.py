@@ -165,10 +165,27 @@ def pair_measure(kappas: PairKappas, index: int) -> dict:
     return measure(value, normal_interval(value, float(kappas.se[index])), n)
 
 
-def included_pairs(kappas: PairKappas, n_annotators: int) -> np.ndarray:
-    """Indices of the pairs that enter Light's mean (all pairs when only two annotators)."""
-    enough = kappas.n >= (2 if n_annotators == 2 else MIN_SHARED_ITEMS)
-    return np.flatnonzero(enough & np.isfinite(kappas.value))
+def table_kappa(table: np.ndarray) -> dict:
+    """Cohen's kappa of one square table of counts (rows one rater, columns the other)."""
+    cells = np.flatnonzero(table.reshape(-1))
+    empty = np.zeros(0, dtype=np.int64)
+    obs = PairObservations(
+        item=empty,
+        pair=empty,
+        first=np.zeros(1, dtype=np.int64),
+        second=np.zeros(1, dtype=np.int64),
+        cell=empty,
+        cells=cells,
+        cell_counts=table.reshape(-1)[cells],
+        duplicates=0,
+    )
+    q = table.shape[0]
+    return pair_measure(pair_kappas(obs, q, np.eye(q)), 0)
+
+
+def included_pairs(kappas: PairKappas) -> np.ndarray:
+    """Indices of the pairs that enter Light's mean: enough shared items, defined kappa."""
+    return np.flatnonzero((kappas.n >= MIN_SHARED_ITEMS) & np.isfinite(kappas.value))
 
 
 def batch_kappa(obs: PairObservations, kappas: PairKappas, n_annotators: int) -> dict:
@@ -179,7 +196,7 @@ def batch_kappa(obs: PairObservations, kappas: PairKappas, n_annotators: int) ->
         return undefined(0, NO_PAIRS)
     if n_annotators == 2:
         return pair_measure(kappas, 0)
-    chosen = included_pairs(kappas, n_annotators)
+    chosen = included_pairs(kappas)
     if chosen.size == 0:
         return undefined(0, FEW_SHARED)
     value = float(np.mean(kappas.value[chosen]))

@@ -241,13 +241,16 @@ def build_document(stats: BatchStatistics, *, claimed_accuracy: float | None, se
 def _queue_section(batch: _Batch, code: int, seed: int, claimed: float | None) -> dict:
     scope = _Scope(batch, slice(*batch.queue_bounds[code : code + 2]), code, seed)
     accuracy = scope.accuracy()
-    return {
+    section = {
         **scope.summary(),
         "agreement": scope.agreement(pairwise=False),
         **accuracy,
         "claimed_accuracy_gap": _gap(claimed, accuracy["accuracy"]),
         **scope.reading_aids(),
     }
+    if not scope.item.size:
+        section["note"] = "no rated row is in this queue"
+    return section
 
 
 def _gap(claimed: float | None, measured: dict | None) -> float | None:
@@ -320,7 +323,7 @@ def _cohen_note(whole: _Scope) -> str:
     if whole.annotators == 2:
         return "cohen_kappa is Cohen's kappa between the batch's two annotators."
     plain = whole.kappas["cohen_kappa"]
-    used = included_pairs(plain, whole.annotators).size
+    used = included_pairs(plain).size
     return (
         f"cohen_kappa is Light's mean of Cohen's kappa over {used} annotator pairs that share at least "
         f"{MIN_SHARED_ITEMS} items; {whole.pairs.n_pairs - used} other pairs share fewer items or have an "

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cohen import PairObservations, pair_kappas, pair_measure
+from .cohen import table_kappa
 from .grouping import group
 from .measures import measure, percentile_interval, proportion, undefined
 from .patterns import Patterns
@@ -36,26 +36,15 @@ def confusion(gold_of_row: np.ndarray, label: np.ndarray, q: int) -> np.ndarray:
 
 
 def accuracy(table: np.ndarray) -> dict:
+    """Share of annotations equal to the gold label, with its Wilson interval."""
     return proportion(float(np.trace(table)), int(table.sum()), NO_GOLD_ITEMS)
 
 
 def kappa_vs_gold(table: np.ndarray) -> dict:
     """Cohen's kappa of the confusion matrix, as one annotator pair against gold."""
-    q = table.shape[0]
-    cells = np.flatnonzero(table.reshape(-1))
-    if cells.size == 0:
+    if table.sum() == 0:
         return undefined(0, NO_GOLD_ITEMS)
-    obs = PairObservations(
-        item=np.zeros(0, dtype=np.int64),
-        pair=np.zeros(0, dtype=np.int64),
-        first=np.zeros(1, dtype=np.int64),
-        second=np.zeros(1, dtype=np.int64),
-        cell=np.zeros(0, dtype=np.int64),
-        cells=cells,
-        cell_counts=table.reshape(-1)[cells],
-        duplicates=0,
-    )
-    return pair_measure(pair_kappas(obs, q, np.eye(q)), 0)
+    return table_kappa(table)
 
 
 def per_label(table: np.ndarray, names: tuple[str, ...]) -> list[dict]:

@@ -13,7 +13,7 @@ functions of these rows, derived when the document is built. Keeping the rating 
 rather than per-chunk counts, is what makes a merge exact when one item's ratings are
 split across chunks: Cohen's kappa per annotator pair and the leave-one-out agreement
 need to know which annotator gave which label on an item, which no per-chunk count table
-preserves. The rows are small integers (about 30 bytes a rating).
+preserves. The rows are five integers (33 bytes a rating).
 
 Merging relabels codes onto the union of ids and concatenates rows; it is associative and
 order-free. Every figure of ``document()`` is computed from canonical forms (label set

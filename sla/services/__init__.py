@@ -1,7 +1,7 @@
 """Use cases of the SLA app: the only code that writes contracts, batches and their rows."""
 
 from sla.services.checking import batch_check, terms_in_force
-from sla.services.contracts import contract_create, task_type_create, terms_create
+from sla.services.contracts import contract_create, task_type_create, terms_correct, terms_create, terms_recheck
 from sla.services.evaluation import batch_evaluate, batch_statistics
 from sla.services.intake import (
     Receipt,
@@ -25,5 +25,7 @@ __all__ = [
     "qa_reviews_receive",
     "task_type_create",
     "terms_in_force",
+    "terms_correct",
     "terms_create",
+    "terms_recheck",
 ]

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from sla.models import Contract, ContractTerms, TaskType
+from sla.models import Batch, Contract, ContractTerms, TaskType
 
 
 def task_type_create(
@@ -32,3 +32,33 @@ def terms_create(*, contract: Contract, task_type: TaskType, effective_from, **t
     terms.full_clean()
     terms.save()
     return terms
+
+
+TERMS_FIELDS = [f.name for f in ContractTerms._meta.fields if f.name not in ("id", "contract", "created_at")]
+
+
+@transaction.atomic
+def terms_correct(*, terms: ContractTerms, data: dict, user) -> ContractTerms:
+    """Correct a terms version in place; every batch it decided is checked again (history kept)."""
+    for name, value in data.items():
+        if name not in TERMS_FIELDS:
+            raise ValueError(f"unknown terms field {name!r}")
+        setattr(terms, name, value)
+    terms.full_clean()
+    terms.save()
+    from sla import tasks
+
+    transaction.on_commit(lambda: tasks.terms_recheck.delay(terms.pk, user.pk if user else None))
+    return terms
+
+
+def terms_recheck(*, terms_id: int, user=None) -> int:
+    """Check again every batch whose current verdict used this terms version; returns how many."""
+    from sla.services.checking import batch_check
+
+    terms = ContractTerms.objects.get(pk=terms_id)
+    reason = f"terms from {terms.effective_from:%Y-%m-%d} corrected" + (f" by {user.username}" if user else "")
+    batches = list(Batch.objects.filter(terms_version=terms))
+    for batch in batches:
+        batch_check(batch=batch, user=user, reason=reason)
+    return len(batches)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 
 # Deterministic, modest property runs: the same examples on every machine and in CI.
 PROPERTY = settings(
-    max_examples=30,
+    max_examples=60,
     derandomize=True,
     database=None,
     deadline=None,

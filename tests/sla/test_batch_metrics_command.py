@@ -1,0 +1,58 @@
+"""``manage.py batch_metrics``: the metrics document of a file, equal to the engine's, nothing stored."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from sla.metrics import compute_metrics
+from sla.models import Batch
+from sla.simulate import DeliverySpec, simulate_delivery
+from tests.sla.conftest import csv_bytes
+
+
+@pytest.fixture
+def files(tmp_path):
+    delivery = simulate_delivery(DeliverySpec(items=400, labels=("none", "mild", "severe"), seed=31))
+    (tmp_path / "d.csv").write_bytes(csv_bytes(delivery.annotations))
+    delivery.annotations.to_parquet(tmp_path / "d.parquet", index=False)
+    (tmp_path / "gold.csv").write_bytes(csv_bytes(delivery.gold))
+    return tmp_path, delivery
+
+
+def test_prints_the_engine_document_for_csv_and_parquet_alike(db, files, capsys):
+    path, delivery = files
+    documents = []
+    for name in ("d.csv", "d.parquet"):
+        call_command(
+            "batch_metrics",
+            str(path / name),
+            "--level",
+            "ordinal",
+            "--labels",
+            "none,mild,severe",
+            "--gold",
+            str(path / "gold.csv"),
+            "--json",
+        )
+        documents.append(json.loads(capsys.readouterr().out))
+    assert documents[0] == documents[1]
+    frame = delivery.annotations[["item_id", "annotator_id", "label", "queue", "prelabel"]].replace(
+        {"prelabel": {"": None}}
+    )
+    expected = compute_metrics(frame, level="ordinal", labels=["none", "mild", "severe"], gold=delivery.gold)
+    assert documents[0]["agreement"]["krippendorff_alpha"] == expected["agreement"]["krippendorff_alpha"]
+    assert documents[0]["accuracy"]["value"] == pytest.approx(expected["accuracy"]["value"])
+    assert documents[0]["rows"] == len(delivery.annotations)
+    assert not Batch.objects.exists()
+
+
+def test_a_label_outside_the_given_set_is_reported_by_row_and_column(files):
+    path, _ = files
+    with pytest.raises(CommandError, match=r"d.csv: row \d+, column label: .*not in the task type's label set"):
+        call_command("batch_metrics", str(path / "d.csv"), "--labels", "none,mild", "--json")
+
+
+def test_missing_file_is_an_error(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("batch_metrics", str(tmp_path / "nope.csv"), "--json")

@@ -1,0 +1,168 @@
+"""Contract, terms and task type pages: validation that explains itself, templates, corrections."""
+
+import pytest
+
+from sla.models import CheckRun, ContractTerms, TaskType
+from vendorscore.constants import Role
+
+VALID_TERMS = {
+    "task_type": "",
+    "effective_from": "2026-06-01",
+    "accuracy_metric": "accuracy",
+    "accuracy_scope": "batch",
+    "iaa_coefficient": "cohen_kappa",
+    "decision_rule": "point",
+}
+
+
+@pytest.fixture
+def terms_data(sentiment):
+    return {**VALID_TERMS, "task_type": sentiment.pk}
+
+
+@pytest.mark.parametrize(
+    "fields,field,message",
+    [
+        ({"accuracy_floor": "1.5"}, "accuracy_floor", "A share between 0 and 1: 0.95 means 95%. Enter at most 1."),
+        ({"overlap_min": "0.2", "overlap_max": "0.1"}, "overlap_min", "The overlap minimum (0.2) is above the maximum"),
+        (
+            {"iaa_min": "0.8", "iaa_fail_below": "0.85"},
+            "iaa_fail_below",
+            "The fail threshold (0.85) is above the target (0.8); a batch would fail while meeting the target.",
+        ),
+        ({"safety_critical_labels": "urgent"}, "safety_critical_labels", "Not in the label set of sentiment: urgent."),
+    ],
+)
+def test_terms_form_explains_what_is_wrong(client, lead, contract_a, terms_data, fields, field, message):
+    client.force_login(lead)
+    response = client.post(f"/contracts/{contract_a.pk}/terms/new/", {**terms_data, **fields})
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field][0]
+    assert contract_a.terms.count() == 1
+
+
+def test_terms_template_prefills_the_framework_defaults(client, lead, contract_a):
+    client.force_login(lead)
+    form = client.get(f"/contracts/{contract_a.pk}/terms/new/?template=sentiment").context["form"]
+    assert (form.initial["iaa_min"], form.initial["iaa_fail_below"], form.initial["accuracy_floor"]) == (
+        0.8,
+        0.78,
+        0.99,
+    )
+    assert (form.initial["overlap_min"], form.initial["overlap_max"], form.initial["defect_rate_max"]) == (
+        0.05,
+        0.15,
+        0.01,
+    )
+
+
+def test_a_new_terms_version_is_added(client, lead, contract_a, terms_data):
+    client.force_login(lead)
+    response = client.post(f"/contracts/{contract_a.pk}/terms/new/", {**terms_data, "accuracy_floor": "0.97"})
+    assert response.status_code == 302
+    assert contract_a.terms.order_by("-effective_from").first().accuracy_floor == 0.97
+
+
+def test_the_same_version_date_twice_is_refused_with_a_message(client, lead, contract_a, terms_data):
+    client.force_login(lead)
+    existing = contract_a.terms.get()
+    response = client.post(
+        f"/contracts/{contract_a.pk}/terms/new/", {**terms_data, "effective_from": existing.effective_from.isoformat()}
+    )
+    assert "These terms already have a version effective from that date." in response.content.decode()
+
+
+def test_correcting_terms_rechecks_the_batches_and_keeps_history(
+    client, lead, contract_a, sentiment, delivery, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sla import services
+    from tests.sla.conftest import csv_bytes
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.batch_receive(
+            contract=contract_a,
+            task_type=sentiment,
+            user=lead,
+            upload=SimpleUploadedFile("d.csv", csv_bytes(delivery.annotations)),
+        ).upload
+    terms = contract_a.terms.get()
+    client.force_login(lead)
+    data = {
+        field: getattr(terms, field)
+        for field in ("effective_from", "accuracy_metric", "accuracy_scope", "iaa_coefficient", "decision_rule")
+    }
+    data.update(task_type=sentiment.pk, overlap_min="0.6", overlap_max="0.7")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/contracts/{contract_a.pk}/terms/{terms.pk}/edit/", data)
+    assert response.status_code == 302
+    runs = CheckRun.objects.filter(batch=batch).order_by("id")
+    assert runs.count() == 2
+    assert runs.last().verdict == "rejected" and runs.last().is_current
+    assert "corrected by lead" in runs.last().reason
+    assert ContractTerms.objects.get(pk=terms.pk).overlap_min == 0.6
+
+
+def test_task_type_page_adds_a_task_type_with_ordered_labels(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/task-types/",
+        {"name": "severity", "scale": "ordinal", "complexity": "complex", "labels": "none\nmild\n\nsevere\n"},
+    )
+    assert response.status_code == 302
+    assert TaskType.objects.get(name="severity").labels == ["none", "mild", "severe"]
+
+
+def test_task_type_with_repeated_label_is_refused(client, lead):
+    client.force_login(lead)
+    response = client.post(
+        "/task-types/", {"name": "x", "scale": "nominal", "complexity": "simple", "labels": "a\nb\na"}
+    )
+    assert "Each label may appear once." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path,allowed",
+    [
+        ("/contracts/new/", {Role.PROCUREMENT_LEAD}),
+        ("/contracts/{c}/terms/new/", {Role.PROCUREMENT_LEAD}),
+        ("/contracts/{c}/terms/{t}/edit/", {Role.PROCUREMENT_LEAD}),
+        ("/task-types/", {Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VIEWER}),
+    ],
+)
+@pytest.mark.parametrize("role", Role.values)
+def test_contract_editing_pages_by_role(client, users, contract_a, role, path, allowed):
+    client.force_login(users[role])
+    url = path.format(c=contract_a.pk, t=contract_a.terms.get().pk)
+    assert client.get(url).status_code == (200 if role in allowed else 403)
+
+
+def test_only_leads_may_post_task_types(client, users):
+    client.force_login(users[Role.QA_ANALYST])
+    assert client.post("/task-types/", {"name": "x", "labels": "a"}).status_code == 403
+
+
+def test_contract_page_draws_trend_charts(
+    client, lead, contract_a, sentiment, delivery, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sla import services
+    from tests.sla.conftest import csv_bytes
+
+    contract_a.terms.update(iaa_coefficient="fleiss_kappa")
+    for seed in range(2):
+        rows = delivery.annotations.assign(item_id=delivery.annotations["item_id"] + f"-{seed}")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.batch_receive(
+                contract=contract_a,
+                task_type=sentiment,
+                user=lead,
+                upload=SimpleUploadedFile(f"{seed}.csv", csv_bytes(rows)),
+            )
+    client.force_login(lead)
+    page = client.get(f"/contracts/{contract_a.pk}/").content.decode()
+    assert 'data-plotly="data-iaa-' in page
+    assert "/static/vendor/plotly.min.js" in page
+    assert "cdn" not in page.lower()
