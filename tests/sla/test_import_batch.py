@@ -41,9 +41,13 @@ def test_import_batch_fails_with_the_errors_printed(contract_a, sentiment, deliv
     assert not Annotation.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_import_batch_exit_status_is_non_zero_on_failure(contract_a, sentiment, tmp_path):
+    import os
     import subprocess
     import sys
+
+    from tests.conftest import database_url_of_test_database
 
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
@@ -52,6 +56,7 @@ def test_import_batch_exit_status_is_non_zero_on_failure(contract_a, sentiment, 
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, "DATABASE_URL": database_url_of_test_database()},
     )
     assert result.returncode != 0
     assert "No contract with id 999" in result.stderr
