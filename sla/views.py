@@ -266,6 +266,8 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
         context["batch"] = batch
         context["stages"] = _stages(batch)
         context["measure_rows"] = _measure_rows(batch.metrics)
+        context["confusion_rows"] = _confusion_rows(batch.metrics)
+        context["outliers"] = _annotator_outliers(batch.metrics)
         context["findings"] = selectors.batch_findings(batch=batch)
         context["history"] = selectors.batch_check_history(batch=batch)
         context["can_recheck"] = has_role(self.request.user, LEADS)
@@ -299,6 +301,27 @@ def _measure_rows(metrics: dict | None) -> list[tuple[str, dict]]:
     agreement = metrics.get("agreement", {})
     rows += [(label, agreement[name]) for name, label in MEASURE_LABELS.items() if name in agreement]
     return rows
+
+
+def _confusion_rows(metrics: dict | None) -> list[dict]:
+    matrix = (metrics or {}).get("confusion_matrix") or {}
+    labels = matrix.get("labels") or []
+    return [
+        {"label": label, "cells": [{"count": count, "diagonal": i == j} for j, count in enumerate(row)]}
+        for i, (label, row) in enumerate(zip(labels, matrix.get("counts") or [], strict=False))
+    ]
+
+
+def _annotator_outliers(metrics: dict | None) -> set[str]:
+    """Annotators whose whole accuracy interval lies below the batch's accuracy."""
+    batch_accuracy = ((metrics or {}).get("accuracy") or {}).get("value")
+    if batch_accuracy is None:
+        return set()
+    return {
+        a["annotator"]
+        for a in metrics.get("by_annotator", [])
+        if (a.get("accuracy") or {}).get("ci95") and a["accuracy"]["ci95"][1] < batch_accuracy
+    }
 
 
 class BatchStatusView(RoleRequiredMixin, View):

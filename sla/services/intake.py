@@ -31,20 +31,8 @@ from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.storage import rows_store, rows_stream
 from vendorscore.exceptions import DomainError
 
-ANNOTATION_COLUMNS = [
-    "batch_id",
-    "row",
-    "item_id",
-    "annotator_id",
-    "label",
-    "task_type",
-    "queue",
-    "prelabel",
-    "confidence",
-    "annotated_at",
-    "escalated",
-    "escalation_resolved_at",
-]
+# The annotation table's columns: the canonical columns of a delivery, after its batch and row.
+ANNOTATION_COLUMNS = ["batch_id", "row", *(column.name for column in ingest.DELIVERY.columns)]
 TEXT_COLUMNS = ("task_type", "queue", "prelabel")
 
 
