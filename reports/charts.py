@@ -119,6 +119,7 @@ def figure_data(figure: go.Figure) -> dict:
     return json.loads(figure.to_json())
 
 
+DENSE_POINTS = 40
 VERDICT_COLOURS = {"accepted": "#15803d", "rejected": "#b91c1c", "inconclusive": "#a16207", "": "#6b7280"}
 
 
@@ -132,28 +133,39 @@ def compliance_trend(
 
     ``points``: dicts with ``batch`` (label), ``delivered`` (date or datetime), ``value``,
     ``low``, ``high`` and ``verdict``; ``thresholds``: (name, value) drawn as dashed lines.
+    Up to ``DENSE_POINTS`` batches each point is a marker with an error bar; beyond, markers
+    would overlap, so the intervals become one shaded band and only the batches that were not
+    accepted keep a marker: readable (and light to draw in a PDF) at hundreds of batches.
     """
     figure = go.Figure()
+    dense = len(points) > DENSE_POINTS
+    if dense:
+        _interval_band(figure, points)
+    marked = [p for p in points if p["verdict"] != "accepted"] if dense else points
     figure.add_trace(
         go.Scatter(
             x=[p["delivered"] for p in points],
             y=[p["value"] for p in points],
-            mode="lines+markers",
+            mode="lines" if dense else "lines+markers",
             name=measure,
             line=dict(color="#9ca3af", width=1),
             marker=dict(size=10, color=[VERDICT_COLOURS.get(p["verdict"], "#6b7280") for p in points]),
-            error_y=dict(
-                type="data",
-                symmetric=False,
-                array=[(p["high"] - p["value"]) if p["high"] is not None else 0 for p in points],
-                arrayminus=[(p["value"] - p["low"]) if p["low"] is not None else 0 for p in points],
-                color="#9ca3af",
-                thickness=1,
-            ),
+            error_y=None if dense else _error_bars(points),
             text=[p["batch"] for p in points],
             hovertemplate="%{text}<br>%{y:.4f}<extra></extra>",
         )
     )
+    if dense and marked:
+        figure.add_trace(
+            go.Scatter(
+                x=[p["delivered"] for p in marked],
+                y=[p["value"] for p in marked],
+                mode="markers",
+                marker=dict(size=6, color=[VERDICT_COLOURS.get(p["verdict"], "#6b7280") for p in marked]),
+                text=[p["batch"] for p in marked],
+                hovertemplate="%{text}<br>%{y:.4f}<extra></extra>",
+            )
+        )
     for index, (name, value) in enumerate(thresholds):
         figure.add_hline(
             y=value,
@@ -164,6 +176,147 @@ def compliance_trend(
     figure.update_layout(
         **_layout(
             height=300, showlegend=False, yaxis=dict(title=measure, tickformat=".2f"), xaxis=dict(title="delivered")
+        )
+    )
+    return figure
+
+
+def _error_bars(points: Sequence[dict]) -> dict:
+    return dict(
+        type="data",
+        symmetric=False,
+        array=[(p["high"] - p["value"]) if p["high"] is not None else 0 for p in points],
+        arrayminus=[(p["value"] - p["low"]) if p["low"] is not None else 0 for p in points],
+        color="#9ca3af",
+        thickness=1,
+    )
+
+
+def _interval_band(figure: go.Figure, points: Sequence[dict]) -> None:
+    """The 95% intervals as a shaded band between the upper and the lower bounds."""
+    x = [p["delivered"] for p in points]
+    for bound, fill in (("high", None), ("low", "tonexty")):
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=[p[bound] if p[bound] is not None else p["value"] for p in points],
+                mode="lines",
+                line=dict(width=0, color="#cbd5e1"),
+                fill=fill,
+                fillcolor="rgba(148, 163, 184, 0.3)",
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+
+
+def defect_rate_against_aql(*, points: Sequence[dict], ceiling: float | None, aql: float | None) -> go.Figure:
+    """QA-sampled defect rate of successive batches against the contract's ceiling and its AQL.
+
+    ``points`` as for ``compliance_trend`` (rates in 0-1); ``aql`` is in percent defective, as
+    the contract states it. The AQL is the quality the sampling plan accepts most of the time,
+    the ceiling the rate that fails a batch, so a run of points between them is an early warning.
+    """
+    lines = [(name, value) for name, value in (("AQL", aql / 100 if aql is not None else None), ("ceiling", ceiling))]
+    figure = compliance_trend(
+        measure="defect rate", points=points, thresholds=[(n, v) for n, v in lines if v is not None]
+    )
+    figure.update_layout(yaxis=dict(title="defect rate", tickformat=".1%", rangemode="tozero"))
+    return figure
+
+
+def confusion_heatmap(*, labels: Sequence[str], counts: Sequence[Sequence[int]]) -> go.Figure:
+    """Gold label (rows) against annotated label (columns), shaded by the share of each gold row.
+
+    Shading by row share rather than count, so a rare label's confusions are as visible as a
+    common one's; the cell text keeps the counts the shares come from.
+    """
+    shares = []
+    for row in counts:
+        total = sum(row)
+        shares.append([cell / total if total else 0 for cell in row])
+    figure = go.Figure(
+        go.Heatmap(
+            z=shares,
+            x=list(labels),
+            y=list(labels),
+            text=[[str(cell) for cell in row] for row in counts],
+            texttemplate="%{text}",
+            colorscale=[[0, "#f8fafc"], [1, "#1d4ed8"]],
+            zmin=0,
+            zmax=1,
+            colorbar=dict(title=dict(text="share of row", side="right"), tickformat=".0%"),
+            hovertemplate="gold %{y}, annotated %{x}: %{text}<extra></extra>",
+        )
+    )
+    side = max(320, 120 + 48 * len(labels))
+    figure.update_layout(
+        **_layout(
+            height=side,
+            xaxis=dict(title="annotated", side="bottom", automargin=True),
+            yaxis=dict(title="gold", autorange="reversed", automargin=True),
+        )
+    )
+    return figure
+
+
+def annotator_accuracy(*, rows: Sequence[dict], reference: float | None, reference_name: str = "batch") -> go.Figure:
+    """Each annotator's accuracy against gold with its 95% interval; outliers in red.
+
+    ``rows``: dicts with ``annotator``, ``value``, ``low``, ``high``, ``n`` and ``outlier``
+    (the caller decides what an outlier is, so pages and PDFs mark the same people).
+    """
+    colours = ["#b91c1c" if r["outlier"] else "#1d4ed8" for r in rows]
+    names = [r["annotator"] for r in rows]
+    figure = go.Figure(
+        go.Scatter(
+            x=[r["value"] for r in rows],
+            y=names,
+            mode="markers",
+            marker=dict(size=9, color=colours, symbol=["diamond" if r["outlier"] else "circle" for r in rows]),
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=[r["high"] - r["value"] for r in rows],
+                arrayminus=[r["value"] - r["low"] for r in rows],
+                color="#9ca3af",
+                thickness=1,
+            ),
+            text=[f"n = {r['n']}" for r in rows],
+            hovertemplate="%{y}: %{x:.3f} (%{text})<extra></extra>",
+        )
+    )
+    if reference is not None:
+        figure.add_vline(
+            x=reference, line=dict(color="#6b7280", dash="dash"), annotation_text=f"{reference_name} {reference:.3f}"
+        )
+    figure.update_layout(
+        **_layout(
+            height=max(240, 90 + 15 * len(rows)),
+            showlegend=False,
+            xaxis=dict(title="accuracy against gold", range=[0, 1.02], tickformat=".0%"),
+            yaxis=dict(autorange="reversed", automargin=True, type="category", dtick=1),
+        )
+    )
+    return figure
+
+
+def breaches_over_time(*, months: Sequence[str], series: Sequence[tuple[str, Sequence[int]]]) -> go.Figure:
+    """Breaches opened per month, stacked by the SLA term that failed."""
+    figure = go.Figure()
+    for index, (term, counts) in enumerate(series):
+        figure.add_trace(
+            go.Bar(
+                x=list(months),
+                y=list(counts),
+                name=term,
+                marker=dict(color=PALETTE[index % len(PALETTE)]),
+                hovertemplate="%{x}: %{y} " + term + "<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        **_layout(
+            barmode="stack", height=300, yaxis=dict(title="breaches opened", dtick=1), xaxis=dict(type="category")
         )
     )
     return figure

@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from sla.models import Batch, Contract, ContractTerms, GoldSet, QAReviewSet, TaskType
+from sla.models import (
+    Batch,
+    Breach,
+    BreachEvent,
+    Contract,
+    ContractTerms,
+    GoldSet,
+    InspectionState,
+    QAReviewSet,
+    TaskType,
+)
 
 
 @admin.register(TaskType)
@@ -35,3 +45,30 @@ class GoldSetAdmin(admin.ModelAdmin):
 @admin.register(QAReviewSet)
 class QAReviewSetAdmin(admin.ModelAdmin):
     list_display = ("batch", "original_name", "status", "rows", "uploaded_at")
+
+
+class BreachEventInline(admin.TabularInline):
+    """Read-only: a breach moves through its services, so the history stays complete."""
+
+    model = BreachEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("from_status", "to_status", "actor", "at", "note")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Breach)
+class BreachAdmin(admin.ModelAdmin):
+    list_display = ("id", "batch", "term", "status", "severity", "remediation_due", "service_credit")
+    list_filter = ("status", "severity", "term")
+    readonly_fields = [field.name for field in Breach._meta.fields]
+    inlines = [BreachEventInline]
+
+
+@admin.register(InspectionState)
+class InspectionStateAdmin(admin.ModelAdmin):
+    """A lead may set the inspection severity by hand, as the standard's responsible authority."""
+
+    list_display = ("contract", "task_type", "inspection", "updated_at")

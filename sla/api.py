@@ -1,4 +1,4 @@
-"""REST API of the SLA app (API.md): task types, contracts and terms, gold sets, batches.
+"""REST API of the SLA app (API.md): task types, contracts and terms, gold sets, batches, breaches.
 
 Serializers translate; services write; selectors scope what a caller may see. A vendor
 user naming another vendor's contract or batch is answered 404.
@@ -13,8 +13,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from sla import selectors, services
-from sla.constants import BatchStatus
-from sla.models import Batch, Contract, ContractTerms, Finding, GoldSet, TaskType
+from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus
+from sla.filters import BreachFilterSet
+from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS
@@ -60,6 +61,9 @@ class ContractSerializer(serializers.ModelSerializer):
             "currency",
             "pricing_model",
             "time_zone",
+            "holidays",
+            "service_credit_cap_percent",
+            "reprice_remediated",
             "owner",
             "created_at",
         ]
@@ -311,3 +315,79 @@ class GoldSetViewSet(viewsets.ReadOnlyModelViewSet):
             )
         receipt.upload.refresh_from_db()
         return _receipt_response(receipt, GoldSetSerializer)
+
+
+class BreachEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = BreachEvent
+        fields = ["from_status", "to_status", "actor", "at", "note"]
+        read_only_fields = fields
+
+
+class BreachSerializer(serializers.ModelSerializer):
+    vendor = serializers.IntegerField(source="batch.contract.vendor_id", read_only=True)
+    currency = serializers.CharField(source="batch.contract.currency", read_only=True)
+    events = BreachEventSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Breach
+        fields = [
+            "id",
+            "batch",
+            "vendor",
+            "term",
+            "status",
+            "severity",
+            "opened_at",
+            "remediation_due",
+            "service_credit",
+            "credit_full",
+            "credit_percent",
+            "batch_value",
+            "currency",
+            "remediation_batch",
+            "waiver_reason",
+            "escalated_at",
+            "closed_at",
+            "events",
+        ]
+        read_only_fields = fields
+
+
+class BreachUpdateSerializer(serializers.Serializer):
+    """The moves people make through the API; the clock and the batch checks make the others."""
+
+    status = serializers.ChoiceField(choices=BREACH_MOVES)
+    waiver_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BreachViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Breaches: everyone reads (vendor users their own); leads waive, the vendor submits remediation."""
+
+    serializer_class = BreachSerializer
+    read_roles = ALL_ROLES
+    write_roles = frozenset({Role.PROCUREMENT_LEAD, Role.VENDOR})
+    filterset_class = BreachFilterSet
+    ordering_fields = ["opened_at", "remediation_due", "id"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.breach_list(user=self.request.user).prefetch_related("events__actor")
+
+    def get_object(self):
+        return selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=BreachUpdateSerializer, responses=BreachSerializer)
+    def partial_update(self, request, pk=None):
+        breach = self.get_object()
+        change = BreachUpdateSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        data = change.validated_data
+        if data["status"] == BreachStatus.WAIVED:
+            services.breach_waive(breach=breach, user=request.user, reason=data["waiver_reason"])
+        else:
+            services.breach_remediation_submit(breach=breach, user=request.user, note=data["note"])
+        return Response(BreachSerializer(selectors.breach_get(user=request.user, pk=breach.pk)).data)

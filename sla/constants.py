@@ -172,3 +172,75 @@ TERM_TEMPLATES = {
         },
     },
 }
+
+
+class BreachStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    REMEDIATION_SUBMITTED = "remediation_submitted", "Remediation submitted"
+    REMEDIATED = "remediated", "Remediated"
+    ESCALATED = "escalated", "Escalated"
+    WAIVED = "waived", "Waived"
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", "Minor"
+    MAJOR = "major", "Major"
+    CRITICAL = "critical", "Critical"
+
+
+# Which moves a breach may make. Escalation does not end the vendor's duty to fix the batch,
+# so an escalated breach can still be remediated; remediated and waived are final.
+BREACH_TRANSITIONS = {
+    BreachStatus.OPEN: {BreachStatus.REMEDIATION_SUBMITTED, BreachStatus.ESCALATED, BreachStatus.WAIVED},
+    BreachStatus.REMEDIATION_SUBMITTED: {
+        BreachStatus.REMEDIATED,
+        BreachStatus.OPEN,
+        BreachStatus.ESCALATED,
+        BreachStatus.WAIVED,
+    },
+    BreachStatus.ESCALATED: {BreachStatus.REMEDIATION_SUBMITTED, BreachStatus.WAIVED},
+    BreachStatus.REMEDIATED: set(),
+    BreachStatus.WAIVED: set(),
+}
+# The moves people make through the API (PATCH); the clock and the batch checks make the others.
+BREACH_MOVES = [
+    (BreachStatus.REMEDIATION_SUBMITTED.value, BreachStatus.REMEDIATION_SUBMITTED.label),
+    (BreachStatus.WAIVED.value, BreachStatus.WAIVED.label),
+]
+UNRESOLVED_BREACH_STATUSES = (BreachStatus.OPEN, BreachStatus.REMEDIATION_SUBMITTED, BreachStatus.ESCALATED)
+
+# A failed term's severity: safety routing can hurt people; quality terms decide whether the
+# data is usable; the rest are process terms the buyer can live with for a while.
+TERM_SEVERITY = {
+    "safety_routing": Severity.CRITICAL,
+    "accuracy": Severity.MAJOR,
+    "iaa": Severity.MAJOR,
+    "defect_rate": Severity.MAJOR,
+    "escalation": Severity.MAJOR,
+}
+DEFAULT_TERM_SEVERITY = Severity.MINOR
+BREACH_DUE_SOON_DAYS = 2
+CREDIT_MONTHS_SHOWN = 3
+
+
+class Inspection(models.TextChoices):
+    """ISO 2859-1 inspection severity, switched by the results of consecutive lots."""
+
+    NORMAL = "normal", "Normal"
+    TIGHTENED = "tightened", "Tightened"
+    REDUCED = "reduced", "Reduced"
+
+
+class InspectionLevel(models.TextChoices):
+    I = "I", "General level I"  # noqa: E741 (the standard's name)
+    II = "II", "General level II"
+    III = "III", "General level III"
+
+
+class SampleDraw(models.TextChoices):
+    SIMPLE_RANDOM = "simple_random", "Simple random"
+    STRATIFIED = "stratified", "Stratified by annotator"
+
+
+# Offered in the reviewer page (keys 1-4); any other text may be typed.
+DEFECT_TYPES = ("wrong_label", "guideline_violation", "ambiguous_item", "safety_miss")

@@ -5,20 +5,28 @@ to a file in one of the formats vendors really send, and taken through the real 
 received, parsed, validated, stored and evaluated. One delivery is deliberately broken so
 the demo shows a rejected file with its errors. Idempotent: contracts are looked up by
 title and files by their sha256, so running the demo twice stores nothing twice.
+
+The failed batches open breaches through the real check. ``_breach_story`` then shows the
+rest of the loop: September's breaches are dated to when those batches were checked, so
+their deadlines are long past and the escalation sweep escalates them; one is waived by a
+lead; CrowdLabel redelivers its last rejected batch, corrected, and that breach closes as
+remediated. The October breaches stay open with deadlines ahead. One batch has its QA
+review sample reviewed, so its defect rate is decided by the sampling plan.
 """
 
 import datetime as dt
 import gzip
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from sla import services
-from sla.models import Batch, Contract, GoldSet, TaskType
+from sla import calendar, services
+from sla.constants import BreachStatus
+from sla.models import Batch, Breach, BreachEvent, Contract, GoldSet, TaskType
 from sla.simulate import DeliverySpec, simulate_delivery
 from vendorscore.models import User, Vendor
 
@@ -117,6 +125,15 @@ PROFILES = [
 ]
 BATCHES_PER_TASK = 4
 FORMATS = ("csv", "jsonl", "parquet", "csv.gz")
+# Portuguese public holidays of late 2026: the demo contracts count deadlines in Lisbon.
+HOLIDAYS = ["2026-10-05", "2026-12-01", "2026-12-08", "2026-12-25"]
+CREDIT_CAP_PERCENT = 8  # binding for CrowdLabel in September: the demo shows a capped credit
+REMEDIATED = "crowdlabel-sentiment-04"
+WAIVED = ("meridian-sentiment-01", "iaa")
+REVIEWED = "northwind-sentiment-01"
+WAIVER_REASON = (
+    "The label guide for mixed sentiment changed during this batch; agreed with Meridian on the weekly call."
+)
 
 
 def demo_sla_ensure(*, today: dt.date | None = None) -> dict:
@@ -127,6 +144,8 @@ def demo_sla_ensure(*, today: dt.date | None = None) -> dict:
     plans = [_plan(profile, task_types, index) for index, profile in enumerate(PROFILES)]
     _gold_sets(task_types, plans)
     delivered = sum(_deliver(plan, lead, today) for plan in plans)
+    delivered += _breach_story(plans, lead)
+    _review_sample(lead)
     return {"task_types": len(task_types), "contracts": len(plans), "batches": delivered}
 
 
@@ -187,6 +206,8 @@ def _contract(profile: VendorProfile, task_types: dict) -> Contract:
         unit_price=profile.unit_price,
         currency="USD",
         time_zone="Europe/Lisbon",
+        holidays=HOLIDAYS,
+        service_credit_cap_percent=CREDIT_CAP_PERCENT,
         owner=owner,
     )
     for task_name in profile.task_types:
@@ -237,7 +258,7 @@ def _broken(annotations: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([broken, broken.iloc[[200]]], ignore_index=True)
 
 
-def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, lead) -> int:
+def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, lead, remediates=None) -> int:
     with transaction.atomic():
         receipt = services.batch_receive(
             contract=contract,
@@ -246,6 +267,7 @@ def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, 
             user=lead,
             reference=name.split(".")[0],
             claimed_accuracy=round(min(spec.accuracy + 0.04, 0.99), 2),
+            remediates=remediates,
             queue_processing=False,
         )
     if receipt.duplicate:
@@ -254,6 +276,60 @@ def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, 
     Batch.objects.filter(pk=receipt.upload.pk).update(delivered_at=delivered_at)
     services.batch_ingest(batch_id=receipt.upload.pk)
     return 1
+
+
+def _breach_story(plans: list[ContractPlan], lead) -> int:
+    """Escalated, waived and remediated breaches next to the open ones (see the module docstring)."""
+    for breach in Breach.objects.filter(
+        status=BreachStatus.OPEN, batch__delivered_at__lt=dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    ).select_related("batch__contract", "batch__terms_version"):
+        _date_to_delivery(breach)
+    services.breaches_escalate_overdue()
+    reference, term = WAIVED
+    waived = Breach.objects.filter(batch__reference=reference, term=term).exclude(status=BreachStatus.WAIVED).first()
+    if waived is not None and lead is not None:
+        services.breach_waive(breach=waived, user=lead, reason=WAIVER_REASON)
+    return _redeliver_corrected(plans, lead)
+
+
+def _date_to_delivery(breach: Breach) -> None:
+    """As if the batch had been checked two hours after it arrived (the demo delivers everything today)."""
+    opened_at = breach.batch.delivered_at + dt.timedelta(hours=2)
+    contract, terms = breach.batch.contract, breach.batch.terms_version
+    due = calendar.business_deadline(
+        opened_at, terms.remediation_business_days, contract.time_zone, calendar.parse_holidays(contract.holidays)
+    )
+    Breach.objects.filter(pk=breach.pk).update(opened_at=opened_at, remediation_due=due)
+    BreachEvent.objects.filter(breach=breach, from_status="").update(at=opened_at)
+
+
+def _redeliver_corrected(plans: list[ContractPlan], lead) -> int:
+    """CrowdLabel's corrected redelivery of its last rejected sentiment batch: same items, careful annotators."""
+    for plan in plans:
+        for task_type, spec, name in plan.deliveries:
+            if not name.startswith(REMEDIATED + "."):
+                continue
+            rejected = Batch.objects.filter(contract=plan.contract, reference=REMEDIATED, verdict="rejected").first()
+            if rejected is None:
+                return 0
+            corrected = replace(spec, accuracy=0.975, accuracy_spread=0.01, annotators=14, start="2026-10-21T08:00:00Z")
+            content = _encode(simulate_delivery(corrected).annotations, "csv")
+            return _deliver_one(
+                plan.contract, task_type, f"{REMEDIATED}-fix.csv", content, corrected, lead, remediates=rejected
+            )
+    return 0
+
+
+def _review_sample(lead) -> None:
+    """Northwind's first sentiment batch with its QA sample reviewed: two defects, accepted by the plan."""
+    batch = Batch.objects.filter(reference=REVIEWED).select_related("qa_sample").first()
+    sample = getattr(batch, "qa_sample", None)
+    if sample is None or lead is None:
+        return
+    verdicts = pd.DataFrame({"item_id": sample.items, "reviewer": "analyst", "verdict": "ok", "defect_type": ""})
+    verdicts.loc[[3, 17], ["verdict", "defect_type"]] = ["defect", "wrong_label"]
+    upload = ContentFile(_encode(verdicts, "csv"), name=f"{REVIEWED}-qa-review.csv")
+    services.qa_reviews_receive(batch=batch, upload=upload, user=lead)
 
 
 def _encode(frame: pd.DataFrame, kind: str) -> bytes:

@@ -1,9 +1,12 @@
-"""Filters for the batch list page."""
+"""Filters for the batch and breach lists."""
 
 import django_filters
 
-from sla.constants import BatchStatus, BatchVerdict
-from sla.models import Batch, TaskType
+from sla.constants import BatchStatus, BatchVerdict, BreachStatus, Severity
+from sla.models import Batch, Breach, TaskType
+from vendorscore.constants import Role
+from vendorscore.models import Vendor
+from vendorscore.permissions import role_of
 
 
 class BatchFilterSet(django_filters.FilterSet):
@@ -15,3 +18,25 @@ class BatchFilterSet(django_filters.FilterSet):
     class Meta:
         model = Batch
         fields = ["task_type", "status", "verdict", "reference"]
+
+
+class BreachFilterSet(django_filters.FilterSet):
+    """Breaches by vendor and state, for the list page and ``/api/v1/breaches/``."""
+
+    vendor = django_filters.ModelChoiceFilter(
+        field_name="batch__contract__vendor", queryset=Vendor.objects.all(), empty_label="Any vendor", label="Vendor"
+    )
+    status = django_filters.ChoiceFilter(choices=BreachStatus.choices, empty_label="Any status")
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
+    batch = django_filters.NumberFilter(field_name="batch")
+
+    class Meta:
+        model = Breach
+        fields = ["vendor", "status", "severity", "batch"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if role_of(user) == Role.VENDOR:
+            # The vendor choice would otherwise list every vendor's name to a vendor user.
+            self.filters["vendor"].queryset = Vendor.objects.filter(pk=user.vendor_id)

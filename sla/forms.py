@@ -3,6 +3,7 @@
 from django import forms
 
 from sla import selectors
+from sla.calendar import parse_holidays
 from sla.models import Batch, Contract, ContractTerms, TaskType
 from sla.services.contracts import TERMS_FIELDS
 from vendorscore.constants import Role
@@ -64,6 +65,12 @@ class TaskTypeForm(forms.ModelForm):
 
 
 class ContractForm(forms.ModelForm):
+    holidays = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Days off besides weekends, for remediation deadlines: YYYY-MM-DD, one per line or comma-separated.",
+    )
+
     class Meta:
         model = Contract
         fields = [
@@ -75,6 +82,9 @@ class ContractForm(forms.ModelForm):
             "unit_price",
             "currency",
             "time_zone",
+            "holidays",
+            "service_credit_cap_percent",
+            "reprice_remediated",
             "owner",
         ]
         widgets = {
@@ -90,9 +100,21 @@ class ContractForm(forms.ModelForm):
             raise forms.ValidationError(f"“{zone}” is not a time zone name; use one like Europe/Lisbon or UTC.")
         return zone
 
+    def clean_holidays(self) -> list[str]:
+        text = self.cleaned_data["holidays"]
+        values = text if isinstance(text, list) else text.replace(",", "\n").split()
+        try:
+            return [day.isoformat() for day in parse_holidays(values)]
+        except ValueError:
+            raise forms.ValidationError("Write each holiday as a date in the form YYYY-MM-DD.") from None
+
 
 # Validator messages are %-formatted with their parameters, hence "%%".
 SHARE_HELP = "A share between 0 and 1: 0.95 means 95%%."
+
+
+# Sampling settings added after the first terms forms: a form that leaves them out gets the defaults.
+DEFAULTED_SAMPLING_FIELDS = ("inspection_level", "sample_draw")
 
 
 class TermsForm(forms.ModelForm):
@@ -116,6 +138,14 @@ class TermsForm(forms.ModelForm):
         self.instance.contract = contract
         if isinstance(self.initial.get("safety_critical_labels"), list):
             self.initial["safety_critical_labels"] = ", ".join(self.initial["safety_critical_labels"])
+        for name in DEFAULTED_SAMPLING_FIELDS:
+            self.fields[name].required = False
+
+    def clean_inspection_level(self) -> str:
+        return self.cleaned_data["inspection_level"] or ContractTerms._meta.get_field("inspection_level").default
+
+    def clean_sample_draw(self) -> str:
+        return self.cleaned_data["sample_draw"] or ContractTerms._meta.get_field("sample_draw").default
 
     def clean_safety_critical_labels(self) -> list[str]:
         return [label.strip() for label in self.cleaned_data["safety_critical_labels"].split(",") if label.strip()]
@@ -144,3 +174,15 @@ class TermsForm(forms.ModelForm):
         low, high = cleaned.get("overlap_min"), cleaned.get("overlap_max")
         if low is not None and high is not None and low > high:
             self.add_error("overlap_min", f"The overlap minimum ({low:g}) is above the maximum ({high:g}).")
+
+
+class BreachWaiveForm(forms.Form):
+    waiver_reason = forms.CharField(
+        label="Reason", widget=forms.Textarea(attrs={"rows": 3}), help_text="Kept in the breach's history for auditors."
+    )
+
+
+class BreachSubmitForm(forms.Form):
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What is being fixed, for the buyer."
+    )

@@ -5,6 +5,8 @@ sha256; the parsed rows live in their own tables so metrics are computed from th
 database, and a file that fails validation leaves no row behind.
 """
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,18 +14,24 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from sla.calendar import parse_holidays
 from sla.constants import (
     TERM_LABELS,
     AccuracyMetric,
     AccuracyScope,
     BatchStatus,
     BatchVerdict,
+    BreachStatus,
     Complexity,
     DecisionRule,
     IAACoefficient,
+    Inspection,
+    InspectionLevel,
     PricingModel,
     ReviewVerdict,
+    SampleDraw,
     Scale,
+    Severity,
     UploadStatus,
 )
 from vendorscore.models import Vendor
@@ -80,6 +88,21 @@ class Contract(models.Model):
     unit_price = models.DecimalField(max_digits=12, decimal_places=4, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD, EUR.")
     time_zone = models.CharField(max_length=64, default="UTC", help_text="Deadlines are counted in this zone.")
+    holidays = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Dates (YYYY-MM-DD) that are not business days for remediation deadlines, besides weekends.",
+    )
+    service_credit_cap_percent = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Credits per calendar month may not exceed this percent of the month's invoiced value.",
+    )
+    reprice_remediated = models.BooleanField(
+        default=False,
+        help_text="Whether a remediated batch keeps its service credits (it is repriced) or is paid in full.",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -115,6 +138,14 @@ class Contract(models.Model):
         self.currency = (self.currency or "").upper()
         if len(self.currency) != 3 or not self.currency.isalpha():
             raise ValidationError({"currency": "Use a three-letter ISO 4217 code such as USD or EUR."})
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": f"Unknown time zone “{self.time_zone}”."}) from None
+        try:
+            self.holidays = [day.isoformat() for day in parse_holidays(self.holidays or [])]
+        except (TypeError, ValueError):
+            raise ValidationError({"holidays": "Give holidays as a list of dates in the form YYYY-MM-DD."}) from None
 
 
 class ContractTerms(models.Model):
@@ -149,6 +180,18 @@ class ContractTerms(models.Model):
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
     decision_rule = models.CharField(max_length=16, choices=DecisionRule.choices, default=DecisionRule.POINT)
+    inspection_level = models.CharField(
+        max_length=3,
+        choices=InspectionLevel.choices,
+        default=InspectionLevel.II,
+        help_text="ISO 2859-1 general inspection level of the QA review sample (with the AQL).",
+    )
+    sample_draw = models.CharField(
+        max_length=16,
+        choices=SampleDraw.choices,
+        default=SampleDraw.STRATIFIED,
+        help_text="How the QA review sample is drawn: stratified reviews every annotator's work.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -382,6 +425,50 @@ class QAReviewSet(Upload):
         return f"QA reviews of batch {self.batch_id} ({self.original_name})"
 
 
+class InspectionState(models.Model):
+    """Where a contract and task type stand in ISO 2859-1's switching rules (see ``sla.sampling``)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="inspection_states")
+    task_type = models.ForeignKey(TaskType, on_delete=models.CASCADE, related_name="+")
+    inspection = models.CharField(max_length=16, choices=Inspection.choices, default=Inspection.NORMAL)
+    results = models.JSONField(default=list, help_text="Accepted? of the lots since the last switch, oldest first.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contract", "task_type"], name="one_inspection_state")]
+
+    def __str__(self) -> str:
+        return f"{self.contract} / {self.task_type}: {self.inspection}"
+
+
+class QASample(models.Model):
+    """The items a reviewer must inspect in a batch, drawn once, with the plan that decides it.
+
+    The seed and the drawn items are stored, so the sample can be shown, audited and drawn
+    again identically; ``decision`` is set once, when every sampled item has a verdict, and
+    that is the lot result the switching rules count.
+    """
+
+    batch = models.OneToOneField(Batch, on_delete=models.CASCADE, related_name="qa_sample")
+    inspection = models.CharField(max_length=16, choices=Inspection.choices)
+    level = models.CharField(max_length=3, choices=InspectionLevel.choices)
+    aql = models.FloatField()
+    lot_size = models.PositiveIntegerField()
+    code_letter = models.CharField(max_length=1)
+    sample_size = models.PositiveIntegerField()
+    accept = models.PositiveIntegerField()
+    reject = models.PositiveIntegerField()
+    draw = models.CharField(max_length=16, choices=SampleDraw.choices)
+    seed = models.BigIntegerField()
+    items = models.JSONField(default=list)
+    drawn_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=8, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"QA sample of batch {self.batch_id}: {self.sample_size} items ({self.inspection})"
+
+
 class QAReview(models.Model):
     review_set = models.ForeignKey(QAReviewSet, on_delete=models.CASCADE, related_name="reviews")
     item_id = models.CharField(max_length=1000)
@@ -392,3 +479,91 @@ class QAReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.verdict} by {self.reviewer}"
+
+
+class Breach(models.Model):
+    """A failed SLA term of a batch: what the vendor owes (a fix by a deadline, a credit) and where it stands.
+
+    One per batch and term, whatever the number of check runs: a re-run that fails the same
+    term again finds the existing breach. The credit is kept in two amounts: the one the
+    term's percentage gives, and the one owed once the monthly cap and the breach's outcome
+    (waived, or remediated under a contract that does not reprice) are applied.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="breaches")
+    term = models.CharField(max_length=32)
+    finding = models.ForeignKey(Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=24, choices=BreachStatus.choices, default=BreachStatus.OPEN)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    opened_at = models.DateTimeField()
+    remediation_due = models.DateTimeField(
+        null=True, blank=True, help_text="Empty when the terms set no remediation period: never escalated."
+    )
+    credit_percent = models.FloatField(null=True, blank=True)
+    batch_value = models.DecimalField(max_digits=14, decimal_places=2)
+    credit_full = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="The term's percent of the batch value."
+    )
+    service_credit = models.DecimalField(
+        max_digits=14, decimal_places=2, help_text="What is owed after the monthly cap and the breach's outcome."
+    )
+    credit_month = models.DateField(help_text="First day of the delivery's month, in the contract's zone.")
+    remediation_batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="remediated_breaches"
+    )
+    waiver_reason = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name_plural = "breaches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "term"],
+                name="one_breach_per_batch_and_term",
+                violation_error_message="This batch already has a breach for that term.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=BreachStatus.WAIVED) | ~Q(waiver_reason=""),
+                name="waiver_has_reason",
+                violation_error_message="A waiver needs a reason.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "remediation_due"])]
+
+    def __str__(self) -> str:
+        return f"Breach {self.pk}: batch {self.batch_id} {self.term} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("breach_detail", args=[self.pk])
+
+    @property
+    def term_label(self) -> str:
+        return TERM_LABELS.get(self.term, self.term)
+
+
+# Breaches whose deadline still runs: open ones, and ones the vendor marked submitted without
+# delivering a batch yet (a promise alone does not stop the clock; a delivered fix does).
+AWAITING_FIX = Q(status=BreachStatus.OPEN) | Q(
+    status=BreachStatus.REMEDIATION_SUBMITTED, remediation_batch__isnull=True
+)
+
+
+class BreachEvent(models.Model):
+    """One move of a breach from a state to another: who (empty for the system), when, and why."""
+
+    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=24, choices=BreachStatus.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=BreachStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} -> {self.to_status} at {self.at:%Y-%m-%d %H:%M}"

@@ -4,11 +4,32 @@ A vendor user sees only their own vendor's contracts and batches, and never gold
 an object outside that scope is answered 404 so its existence is not revealed.
 """
 
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+import datetime as dt
 
-from sla.constants import UploadStatus
-from sla.models import Batch, Contract, ContractTerms, Finding, GoldSet, TaskType
+from django.db.models import Count, Min, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from sla.constants import (
+    BREACH_DUE_SOON_DAYS,
+    CREDIT_MONTHS_SHOWN,
+    UNRESOLVED_BREACH_STATUSES,
+    BreachStatus,
+    UploadStatus,
+)
+from sla.credits import money
+from sla.models import (
+    AWAITING_FIX,
+    Annotation,
+    Batch,
+    Breach,
+    Contract,
+    ContractTerms,
+    Finding,
+    GoldSet,
+    QAReview,
+    TaskType,
+)
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
 
@@ -100,3 +121,92 @@ def _trend_point(batch: Batch, measure: dict | None) -> dict:
         "high": high,
         "verdict": batch.verdict,
     }
+
+
+def breach_list(*, user) -> QuerySet[Breach]:
+    breaches = Breach.objects.select_related("batch__contract__vendor", "batch__task_type")
+    return _scope_to_vendor(breaches, user=user, vendor_path="batch__contract__vendor_id")
+
+
+def breach_get(*, user, pk) -> Breach:
+    return get_object_or_404(breach_list(user=user).prefetch_related("events__actor"), pk=pk)
+
+
+def breach_overview(*, user, now: dt.datetime | None = None) -> dict:
+    """The dashboard's breach section: escalated first, then overdue, due soon, age by vendor, credits owed.
+
+    Credits belong to the month the failed batch was delivered in (its invoice), so the
+    current month and the two before it are listed: a breach opened today usually prices
+    a delivery of an earlier month.
+    """
+    now = now or timezone.now()
+    breaches = breach_list(user=user)
+    unresolved = breaches.filter(status__in=UNRESOLVED_BREACH_STATUSES).order_by("remediation_due", "opened_at")
+    waiting = unresolved.filter(AWAITING_FIX)
+    month = timezone.localdate(now).replace(day=1)
+    by_vendor = (
+        unresolved.values("batch__contract__vendor__id", "batch__contract__vendor__name")
+        .annotate(count=Count("id"), oldest=Min("opened_at"))
+        .order_by("oldest")
+    )
+    return {
+        "escalated": list(unresolved.filter(status=BreachStatus.ESCALATED)),
+        "overdue": list(waiting.filter(remediation_due__lt=now)),
+        "due_soon": list(
+            waiting.filter(remediation_due__gte=now, remediation_due__lt=now + dt.timedelta(days=BREACH_DUE_SOON_DAYS))
+        ),
+        "submitted": list(
+            unresolved.filter(status=BreachStatus.REMEDIATION_SUBMITTED, remediation_batch__isnull=False)
+        ),
+        "by_vendor": [
+            {
+                "vendor_id": row["batch__contract__vendor__id"],
+                "vendor": row["batch__contract__vendor__name"],
+                "count": row["count"],
+                "oldest_days": (now - row["oldest"]).days,
+            }
+            for row in by_vendor
+        ],
+        "credits_month": month,
+        "credits": [
+            {**row, "total": money(row["total"])}
+            for row in breaches.filter(
+                credit_month__gte=_months_before(month, CREDIT_MONTHS_SHOWN - 1), service_credit__gt=0
+            )
+            .values("credit_month", "batch__contract__currency")
+            .annotate(total=Sum("service_credit"))
+            .order_by("-credit_month", "batch__contract__currency")
+        ],
+        "unresolved_count": unresolved.count(),
+    }
+
+
+def _months_before(month: dt.date, count: int) -> dt.date:
+    for _ in range(count):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return month
+
+
+def qa_sample_items(*, batch: Batch) -> list[dict]:
+    """The sampled items in draw order, with every annotator's label and the latest verdict on each."""
+    sample = getattr(batch, "qa_sample", None)
+    if sample is None:
+        return []
+    labels: dict[str, list] = {}
+    rows = Annotation.objects.filter(batch=batch, item_id__in=sample.items).order_by("row")
+    for item_id, annotator, label, queue, prelabel in rows.values_list(
+        "item_id", "annotator_id", "label", "queue", "prelabel"
+    ):
+        labels.setdefault(item_id, []).append(
+            {"annotator": annotator, "label": label, "queue": queue, "prelabel": prelabel}
+        )
+    verdicts = {
+        review.item_id: review
+        for review in QAReview.objects.filter(
+            review_set__batch=batch, review_set__status=UploadStatus.STORED, item_id__in=sample.items
+        ).order_by("id")
+    }
+    return [
+        {"index": index, "item_id": item, "labels": labels.get(item, []), "review": verdicts.get(item)}
+        for index, item in enumerate(sample.items)
+    ]

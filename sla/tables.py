@@ -2,7 +2,7 @@
 
 import django_tables2 as tables
 
-from sla.models import Batch, Contract, GoldSet
+from sla.models import Batch, Breach, Contract, GoldSet
 
 STATUS_BADGE = '<span class="badge badge-{{ value }}">{{ record.get_status_display }}</span>'
 VERDICT_BADGE = (
@@ -74,3 +74,45 @@ class ContractTable(tables.Table):
         fields = ("title", "vendor", "start_date", "end_date", "pricing_model", "unit_price")
         attrs = {"class": "table"}
         empty_text = "No contracts yet."
+
+
+class BreachTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="Breach")
+    vendor = tables.Column(accessor="batch__contract__vendor__name", verbose_name="Vendor")
+    batch = tables.Column(linkify=True, verbose_name="Batch")
+    term = tables.Column(accessor="term_label", verbose_name="Term", order_by="term")
+    severity = tables.TemplateColumn(
+        '<span class="badge badge-{{ record.severity }}">{{ record.get_severity_display }}</span>'
+    )
+    status = tables.TemplateColumn(
+        '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
+    )
+    opened_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Opened")
+    remediation_due = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Remediation due", default="—")
+    service_credit = tables.TemplateColumn(
+        "{{ value }} {{ record.batch.contract.currency }}",
+        verbose_name="Credit",
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
+
+    class Meta:
+        model = Breach
+        fields = (
+            "id",
+            "vendor",
+            "batch",
+            "term",
+            "severity",
+            "status",
+            "opened_at",
+            "remediation_due",
+            "service_credit",
+        )
+        attrs = {"class": "table"}
+        empty_text = "No breaches match these filters."
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_batch(self, value):
+        return f"#{value.pk} {value.reference}".strip()

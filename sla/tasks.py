@@ -1,6 +1,6 @@
 """Celery tasks of the SLA app: thin wrappers that load ids and call one service each.
 
-Both services guard on status, so a task delivered twice (a retry, a worker killed
+Every service guards on status, so a task delivered twice (a retry, a worker killed
 after the work but before the acknowledgement) does no harm.
 """
 
@@ -24,3 +24,9 @@ def terms_recheck(terms_id: int, user_id: int | None = None) -> None:
     from vendorscore.models import User
 
     services.terms_recheck(terms_id=terms_id, user=User.objects.filter(pk=user_id).first())
+
+
+@shared_task(ignore_result=True)
+def breaches_escalate() -> None:
+    """Scheduled every 15 minutes by Celery beat; the service escalates each overdue breach once."""
+    services.breaches_escalate_overdue()

@@ -17,6 +17,11 @@ urlpatterns = [
     path("batches/<int:pk>/status.json", views.BatchStatusView.as_view(), name="batch_status"),
     path("batches/<int:pk>/recheck/", views.BatchRecheckView.as_view(), name="batch_recheck"),
     path("batches/<int:pk>/reviews/", views.ReviewUploadView.as_view(), name="batch_reviews_upload"),
+    path("batches/<int:pk>/review/", views.ReviewSampleView.as_view(), name="batch_review_sample"),
+    path("breaches/", views.BreachListView.as_view(), name="breach_list"),
+    path("breaches/<int:pk>/", views.BreachDetailView.as_view(), name="breach_detail"),
+    path("breaches/<int:pk>/waive/", views.BreachWaiveView.as_view(), name="breach_waive"),
+    path("breaches/<int:pk>/submit/", views.BreachSubmitView.as_view(), name="breach_submit"),
     path("gold-sets/", views.GoldSetListView.as_view(), name="gold_set_list"),
     path("gold-sets/upload/", views.GoldSetUploadView.as_view(), name="gold_set_upload"),
 ]

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -18,10 +19,28 @@ from django_tables2 import SingleTableMixin, SingleTableView
 from reports import charts
 from sla import selectors, services
 from sla.api import BUYER_UPLOADERS, UPLOADERS
-from sla.constants import MEASURE_LABELS, TERM_TEMPLATES, BatchStatus, UploadStatus
-from sla.filters import BatchFilterSet
-from sla.forms import BatchUploadForm, ContractForm, GoldSetUploadForm, ReviewUploadForm, TaskTypeForm, TermsForm
-from sla.tables import BatchTable, ContractTable, GoldSetTable
+from sla.constants import (
+    BREACH_TRANSITIONS,
+    DEFECT_TYPES,
+    MEASURE_LABELS,
+    TERM_TEMPLATES,
+    BatchStatus,
+    BreachStatus,
+    UploadStatus,
+)
+from sla.filters import BatchFilterSet, BreachFilterSet
+from sla.forms import (
+    BatchUploadForm,
+    BreachSubmitForm,
+    BreachWaiveForm,
+    ContractForm,
+    GoldSetUploadForm,
+    ReviewUploadForm,
+    TaskTypeForm,
+    TermsForm,
+)
+from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable
+from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
 
@@ -433,3 +452,134 @@ class GoldSetUploadView(GoldSetListView):
         else:
             messages.success(request, f"{gold_set} received.")
         return redirect(reverse("gold_set_list"))
+
+
+class BreachListView(RoleRequiredMixin, SingleTableMixin, FilterView):
+    """Every breach the user may see, filtered by vendor, state and severity; vendor users see their own."""
+
+    allowed_roles = ALL_ROLES
+    table_class = BreachTable
+    filterset_class = BreachFilterSet
+    template_name = "sla/breach_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.breach_list(user=self.request.user)
+
+
+class BreachDetailView(RoleRequiredMixin, TemplateView):
+    """One breach: its batch and finding, deadline, credit, history, and the moves the user may make."""
+
+    allowed_roles = ALL_ROLES
+    template_name = "sla/breach_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        breach = selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])
+        may_move = BREACH_TRANSITIONS[breach.status]
+        context["breach"] = breach
+        context["now"] = timezone.now()
+        context["can_waive"] = has_role(self.request.user, LEADS) and BreachStatus.WAIVED in may_move
+        context["can_submit"] = (
+            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD})
+            and BreachStatus.REMEDIATION_SUBMITTED in may_move
+        )
+        context["can_upload_fix"] = context["can_submit"] and has_role(self.request.user, UPLOADERS)
+        context["waive_form"] = kwargs.get("waive_form") or BreachWaiveForm()
+        context["submit_form"] = BreachSubmitForm()
+        return context
+
+
+class BreachWaiveView(RoleRequiredMixin, View):
+    """A lead waives a breach with a reason; without one the page shows the error."""
+
+    allowed_roles = LEADS
+
+    def post(self, request, pk):
+        breach = selectors.breach_get(user=request.user, pk=pk)
+        form = BreachWaiveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.breach_waive(breach=breach, user=request.user, reason=form.cleaned_data["waiver_reason"])
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Breach #{breach.pk} waived.")
+                return redirect(breach)
+        view = BreachDetailView(request=request, kwargs={"pk": pk})
+        return view.render_to_response(view.get_context_data(waive_form=form), status=400)
+
+
+class BreachSubmitView(RoleRequiredMixin, View):
+    """The vendor says a fix is on its way (the corrected batch itself is uploaded naming the batch)."""
+
+    allowed_roles = frozenset({Role.VENDOR, Role.PROCUREMENT_LEAD})
+
+    def post(self, request, pk):
+        breach = selectors.breach_get(user=request.user, pk=pk)
+        form = BreachSubmitForm(request.POST)
+        form.is_valid()
+        try:
+            services.breach_remediation_submit(breach=breach, user=request.user, note=form.cleaned_data.get("note", ""))
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Breach #{breach.pk}: remediation submitted.")
+        return redirect(breach)
+
+
+class ReviewSampleView(RoleRequiredMixin, TemplateView):
+    """The reviewer page: the batch's QA sample item by item, labels side by side, keyboard first.
+
+    Each verdict is saved on its own (JSON for the page's script, a redirect without it),
+    so a reviewer can stop and come back; the batch is re-checked when the sample is complete.
+    """
+
+    allowed_roles = BUYER_UPLOADERS
+    template_name = "sla/review_sample.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
+        items = selectors.qa_sample_items(batch=batch)
+        context.update(
+            batch=batch,
+            sample=getattr(batch, "qa_sample", None),
+            items=items,
+            reviewed=sum(1 for item in items if item["review"]),
+            defect_types=DEFECT_TYPES,
+        )
+        return context
+
+    def post(self, request, pk):
+        batch = selectors.batch_get(user=request.user, pk=pk)
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        try:
+            review = services.qa_review_record(
+                batch=batch,
+                item_id=request.POST.get("item_id", ""),
+                verdict=request.POST.get("verdict", ""),
+                defect_type=request.POST.get("defect_type", ""),
+                note=request.POST.get("note", ""),
+                user=request.user,
+            )
+        except DomainError as error:
+            if wants_json:
+                return JsonResponse({"error": error.message}, status=400)
+            messages.error(request, error.message)
+            return redirect("batch_review_sample", pk=pk)
+        sample = selectors.batch_get(user=request.user, pk=pk).qa_sample
+        reviewed, defects = services.qa_sample_verdicts(sample=sample)
+        if wants_json:
+            return JsonResponse(
+                {
+                    "item_id": review.item_id,
+                    "verdict": review.verdict,
+                    "defect_type": review.defect_type,
+                    "reviewed": reviewed,
+                    "defects": defects,
+                    "total": len(sample.items),
+                    "decision": sample.decision,
+                }
+            )
+        return redirect(f"{reverse('batch_review_sample', args=[pk])}#item-{sample.items.index(review.item_id)}")

@@ -10,6 +10,7 @@ NAVIGATION = [
     ("Vendors", "vendor_list", ALL_ROLES),
     ("Contracts", "contract_list", ALL_ROLES),
     ("Batches", "batch_list", ALL_ROLES),
+    ("Breaches", "breach_list", ALL_ROLES),
     ("Gold sets", "gold_set_list", BUYER_ROLES),
     ("Scorecards", "evaluation_list", BUYER_ROLES),
     ("API docs", "api_docs", ALL_ROLES),

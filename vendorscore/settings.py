@@ -206,6 +206,8 @@ SPECTACULAR_SETTINGS = {
         "EvaluationStatusEnum": "vendorscore.constants.EvaluationStatus",
         "BatchStatusEnum": "sla.constants.BatchStatus",
         "UploadStatusEnum": "sla.constants.UploadStatus",
+        "BreachStatusEnum": "sla.constants.BreachStatus",
+        "BreachMoveEnum": "sla.constants.BREACH_MOVES",
     },
 }
 

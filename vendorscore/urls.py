@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from reports.urls import api_urlpatterns as report_api_urls
 from sla import api as sla_api
 from vendorscore import api, views
 from vendorscore.scorecards import api as scorecard_api
@@ -15,6 +16,7 @@ router.register("task-types", sla_api.TaskTypeViewSet, basename="task-type")
 router.register("contracts", sla_api.ContractViewSet, basename="contract")
 router.register("gold-sets", sla_api.GoldSetViewSet, basename="gold-set")
 router.register("batches", sla_api.BatchViewSet, basename="batch")
+router.register("breaches", sla_api.BreachViewSet, basename="breach")
 router.register("scorecard-templates", scorecard_api.ScorecardTemplateViewSet, basename="scorecard-template")
 router.register("evaluations", scorecard_api.EvaluationViewSet, basename="evaluation")
 router.register("certifications", scorecard_api.CertificationViewSet, basename="certification")
@@ -27,10 +29,12 @@ urlpatterns = [
     path("vendors/<int:pk>/edit/", views.VendorUpdateView.as_view(), name="vendor_update"),
     path("", include("sla.urls")),
     path("", include("vendorscore.scorecards.urls")),
+    path("", include("reports.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", api.TokenView.as_view(), name="api_token"),
     path("api/v1/", include(router.urls)),
+    path("api/v1/", include(report_api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

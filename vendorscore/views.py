@@ -6,6 +6,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from sla import selectors as sla_selectors
 from vendorscore import selectors, services
 from vendorscore.filters import VendorFilterSet
 from vendorscore.forms import VendorForm
@@ -20,6 +21,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["vendors"] = selectors.vendor_list(user=self.request.user)
         context["heartbeat"] = selectors.worker_last_seen()
+        context["breaches"] = sla_selectors.breach_overview(user=self.request.user)
         return context
 
 

@@ -1,5 +1,12 @@
 """Use cases of the SLA app: the only code that writes contracts, batches and their rows."""
 
+from sla.services.breaches import (
+    breach_remediation_submit,
+    breach_waive,
+    breaches_escalate_overdue,
+    credits_rebalance,
+    month_invoiced_value,
+)
 from sla.services.checking import batch_check, terms_in_force
 from sla.services.contracts import contract_create, task_type_create, terms_correct, terms_create, terms_recheck
 from sla.services.evaluation import batch_evaluate, batch_statistics
@@ -11,6 +18,8 @@ from sla.services.intake import (
     gold_set_receive,
     qa_reviews_receive,
 )
+from sla.services.reviews import qa_review_record
+from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_verdicts
 
 __all__ = [
     "Receipt",
@@ -19,10 +28,19 @@ __all__ = [
     "batch_ingest",
     "batch_receive",
     "batch_statistics",
+    "breach_remediation_submit",
+    "breach_waive",
+    "breaches_escalate_overdue",
+    "credits_rebalance",
+    "month_invoiced_value",
     "contract_create",
     "gold_set_ingest",
     "gold_set_receive",
+    "qa_review_record",
     "qa_reviews_receive",
+    "qa_sample_decision",
+    "qa_sample_draw",
+    "qa_sample_verdicts",
     "task_type_create",
     "terms_in_force",
     "terms_correct",

@@ -14,6 +14,8 @@ from django.db.models import Max, Min, Q
 from sla import checks
 from sla.constants import BatchStatus, BatchVerdict, ReviewVerdict, UploadStatus
 from sla.models import Annotation, Batch, CheckRun, ContractTerms, Finding, QAReview
+from sla.services.breaches import breaches_after_check
+from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_record
 
 DRIFT_BASELINE_BATCHES = 3
 
@@ -36,7 +38,7 @@ def pure_terms(terms: ContractTerms) -> checks.Terms:
     return checks.Terms(version=terms.pk, **fields)
 
 
-def batch_facts(*, batch: Batch, terms: checks.Terms) -> checks.Facts:
+def batch_facts(*, batch: Batch, terms: checks.Terms, review_decision: str | None = None) -> checks.Facts:
     rows = Annotation.objects.filter(batch=batch)
     span = rows.aggregate(first=Min("annotated_at"), last=Max("annotated_at"))
     late, escalated = _escalations(batch, terms)
@@ -53,6 +55,7 @@ def batch_facts(*, batch: Batch, terms: checks.Terms) -> checks.Facts:
         safety_items_prelabeled=safety_prelabeled,
         reviewed=reviewed,
         defects=defects,
+        review_decision=review_decision,
     )
 
 
@@ -106,13 +109,22 @@ def drift_baseline(*, batch: Batch) -> list[dict]:
 
 @transaction.atomic
 def batch_check(*, batch: Batch, user=None, reason: str = "automatic check after intake") -> CheckRun | None:
-    """Check an evaluated batch against its terms; keep the run unless it repeats the current one."""
+    """Check an evaluated batch against its terms; keep the run unless it repeats the current one.
+
+    The QA review sample is drawn on the first check; once every sampled item has a
+    verdict, the sampling plan's accept and reject numbers decide the defect-rate term.
+    A new run opens breaches for its failed terms and settles the breaches the batch remediates.
+    """
     batch = Batch.objects.select_for_update(of=("self",)).select_related("contract", "task_type").get(pk=batch.pk)
     if batch.status != BatchStatus.EVALUATED or batch.metrics is None:
         return None
     terms_row = terms_in_force(batch=batch)
-    findings = _findings(batch, terms_row)
+    sample = qa_sample_draw(batch=batch, terms=terms_row)
+    decision = qa_sample_decision(sample=sample)
+    findings = _findings(batch, terms_row, decision)
     verdict = checks.batch_verdict(findings)
+    if sample is not None:
+        qa_sample_record(sample=sample, decision=decision)
     current = batch.check_runs.filter(is_current=True).first()
     if current is not None and _same_run(current, terms_row, verdict, findings):
         return current
@@ -120,10 +132,11 @@ def batch_check(*, batch: Batch, user=None, reason: str = "automatic check after
     run = CheckRun.objects.create(batch=batch, terms=terms_row, verdict=verdict, reason=reason, ran_by=user)
     Finding.objects.bulk_create([_finding_row(run, finding) for finding in findings])
     Batch.objects.filter(pk=batch.pk).update(verdict=verdict, terms_version=terms_row)
+    breaches_after_check(run=run)
     return run
 
 
-def _findings(batch: Batch, terms_row: ContractTerms | None) -> list[checks.Finding]:
+def _findings(batch: Batch, terms_row: ContractTerms | None, review_decision: str | None) -> list[checks.Finding]:
     if terms_row is None:
         delivered = batch.delivered_at.astimezone(ZoneInfo(batch.contract.time_zone)).date()
         return [
@@ -136,7 +149,8 @@ def _findings(batch: Batch, terms_row: ContractTerms | None) -> list[checks.Find
             )
         ]
     terms = pure_terms(terms_row)
-    findings = checks.check_batch(terms, batch.metrics, batch_facts(batch=batch, terms=terms))
+    facts = batch_facts(batch=batch, terms=terms, review_decision=review_decision)
+    findings = checks.check_batch(terms, batch.metrics, facts)
     findings.extend(checks.drift_findings(terms, batch.metrics, drift_baseline(batch=batch)))
     return findings
 

@@ -26,6 +26,7 @@ from sla.constants import BatchStatus, BatchVerdict, UploadStatus
 from sla.exceptions import InvalidDelivery
 from sla.metrics import merge_statistics
 from sla.models import Annotation, Batch, Contract, GoldLabel, GoldSet, QAReview, QAReviewSet, TaskType
+from sla.services.breaches import remediation_received, remediation_resolve
 from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.storage import rows_store, rows_stream
@@ -109,6 +110,7 @@ def batch_receive(
     batch.file.save(fields["original_name"], upload, save=False)
     batch.full_clean()
     batch.save()
+    remediation_received(batch=batch)
     if queue_processing:
         _enqueue("batch_process", batch.pk)
     return Receipt(batch)
@@ -143,7 +145,9 @@ def batch_ingest(*, batch_id: int, on_progress=None) -> Batch:
             batch.refresh_from_db()
             return batch
     except InvalidDelivery as invalid:
-        return _mark_invalid(Batch.objects.get(pk=batch_id), invalid.reader)
+        batch = _mark_invalid(Batch.objects.get(pk=batch_id), invalid.reader)
+        remediation_resolve(batch=batch)
+        return batch
 
 
 class ChunkStatistics:
@@ -278,7 +282,10 @@ def _mark_stored(upload, result, *, items: int | None = None) -> None:
 
 
 def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
-    """Keep a file of QA review verdicts on a batch and store them (small: done in the request)."""
+    """Keep a file of QA review verdicts on a batch, store them, and check the batch again.
+
+    The check again is what turns a completed review sample into the defect-rate decision.
+    """
     fields = _upload_fields(upload, user)
     existing = batch.review_sets.filter(sha256=fields["sha256"]).first()
     if existing is not None:
@@ -301,6 +308,7 @@ def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
         columns = ["item_id", "reviewer", "verdict", "defect_type", "note"]
         rows_store(table=QAReview._meta.db_table, data=_text_table(result.frame, columns, review_set_id=review_set.pk))
         _mark_stored(review_set, result)
+        batch_check(batch=batch, reason="QA review verdicts received")
     return Receipt(review_set)
 
 

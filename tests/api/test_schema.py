@@ -15,6 +15,8 @@ API_MD_PATHS = [
     "/api/v1/batches/{id}/",
     "/api/v1/batches/{id}/metrics/",
     "/api/v1/batches/{id}/findings/",
+    "/api/v1/breaches/",
+    "/api/v1/breaches/{id}/",
     "/api/v1/scorecard-templates/",
     "/api/v1/evaluations/",
     "/api/v1/evaluations/{id}/",

@@ -97,5 +97,5 @@ def test_schema_and_docs_are_served_without_cdn(lead_api, client, lead):
     client.force_login(lead)
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
-    assert "cdn" not in docs.lower()
+    assert "//cdn" not in docs.lower()  # a CDN host; the CSRF token may contain the letters
     assert "https://" not in docs

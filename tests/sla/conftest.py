@@ -5,8 +5,14 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from sla import services
+from sla.models import Batch
 from sla.simulate import DeliverySpec, simulate_delivery
 from tests.factories import ContractFactory, TaskTypeFactory, TermsFactory
+
+# Deliveries that pass and fail the consensus-overlap term (5-15%) of ``overlap_contract``.
+PASSING = DeliverySpec(items=300, overlap=0.10, seed=9)
+FAILING = DeliverySpec(items=300, overlap=0.40, seed=8)
 
 
 @pytest.fixture
@@ -43,3 +49,36 @@ def delivery():
 @pytest.fixture
 def delivery_file(delivery):
     return SimpleUploadedFile("delivery.csv", csv_bytes(delivery.annotations), content_type="text/csv")
+
+
+@pytest.fixture
+def overlap_contract(vendor_a, sentiment):
+    """A contract whose only term is the consensus overlap, so a simulated batch passes or fails on it alone."""
+    contract = ContractFactory(vendor=vendor_a, unit_price="0.1000", time_zone="Europe/Lisbon", holidays=["2026-12-08"])
+    TermsFactory(
+        contract=contract,
+        task_type=sentiment,
+        accuracy_floor=None,
+        iaa_min=None,
+        iaa_fail_below=None,
+        defect_rate_max=None,
+        remediation_business_days=5,
+        service_credit_percent=10,
+    )
+    return contract
+
+
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks, sentiment, lead):
+    def deliver(contract, spec, *, remediates=None, user=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            receipt = services.batch_receive(
+                contract=contract,
+                task_type=sentiment,
+                upload=SimpleUploadedFile(f"d{spec.seed}.csv", csv_bytes(simulate_delivery(spec).annotations)),
+                user=user or lead,
+                remediates=remediates,
+            )
+        return Batch.objects.get(pk=receipt.upload.pk)
+
+    return deliver

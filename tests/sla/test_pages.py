@@ -21,7 +21,9 @@ PAGES = [
     ("/batches/{batch}/", EVERYONE),
     ("/batches/{batch}/status.json", EVERYONE),
     ("/batches/{batch}/reviews/", BUYER_UPLOADERS),
+    ("/batches/{batch}/review/", BUYER_UPLOADERS),
     ("/gold-sets/", BUYERS),
+    ("/breaches/", EVERYONE),
 ]
 
 

@@ -1,0 +1,497 @@
+"""The data of each report, as plain JSON-able dicts, read through the apps' own selectors.
+
+Plain data rather than model instances for two reasons: the PDF cache is keyed by a hash
+of exactly this data (same numbers, same PDF, rendered once), and what the vendor-facing
+variant leaves out is decided here, once, by not putting it in the dict at all, so no
+template can show it by mistake.
+
+Vendor audience, batch report: the confusion matrix against gold, each label's gold support,
+errors per gold label, each annotator's wrong labels (gold label against theirs), the check
+history (who re-ran it and why) and QA-review internals are left out. Gold labels are
+secret from vendors (DESIGN.md); per-label and per-annotator counts against gold would let
+a vendor reconstruct which items are gold.
+"""
+
+from collections import Counter, defaultdict
+
+from django.apps import apps
+from django.core.exceptions import FieldError
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+
+from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, OUTLIER_MIN_GOLD
+from reports.models import ReportJob
+from sla import selectors as sla_selectors
+from sla.constants import MEASURE_LABELS, TERM_LABELS, BatchStatus
+from sla.models import Batch, Contract, ContractTerms, Finding
+from vendorscore.constants import Role
+from vendorscore.models import Vendor
+from vendorscore.permissions import BUYER_ROLES, has_role, role_of
+from vendorscore.scorecards import selectors as scorecard_selectors
+
+
+def audience_of(user) -> str:
+    return AUDIENCE_VENDOR if role_of(user) == Role.VENDOR else AUDIENCE_BUYER
+
+
+def _measure(m: dict | None) -> dict | None:
+    if not m:
+        return None
+    low, high = m.get("ci95") or (None, None)
+    return {"value": m.get("value"), "low": low, "high": high, "n": m.get("n", 0), "note": m.get("note", "")}
+
+
+# Batch report ------------------------------------------------------------------------------
+
+
+def batch_report(*, batch: Batch, audience: str) -> dict:
+    """Everything the batch report shows; the vendor audience gets no gold-derived internals."""
+    metrics = batch.metrics or {}
+    terms = batch.terms_version
+    buyer = audience == AUDIENCE_BUYER
+    iaa = terms.iaa_coefficient if terms else "fleiss_kappa"
+    data = {
+        "audience": audience,
+        "batch": {
+            "id": batch.pk,
+            "reference": batch.reference,
+            "vendor": batch.contract.vendor.name,
+            "contract": batch.contract.title,
+            "task_type": batch.task_type.name,
+            "delivered_at": batch.delivered_at,
+            "original_name": batch.original_name,
+            "sha256": batch.sha256,
+            "status": batch.get_status_display(),
+            "verdict": batch.verdict,
+            "verdict_label": batch.get_verdict_display() if batch.verdict else "not checked",
+            "rows": batch.rows,
+            "items": batch.items,
+            "annotators": batch.annotators,
+            "claimed_accuracy": batch.claimed_accuracy,
+            "remediates": batch.remediates_id,
+        },
+        "terms": _terms(terms),
+        "findings": [_finding(f) for f in sla_selectors.batch_findings(batch=batch)],
+        "measures": _headline_measures(metrics),
+        "overlap_rate": metrics.get("overlap_rate"),
+        "queues": _queues(metrics, iaa),
+        "annotators": _annotators(metrics, with_wrong_labels=buyer),
+        "labels": [
+            {k: row.get(k) for k in ("label", "precision", "recall", "f1", *(["support"] if buyer else []))}
+            for row in metrics.get("by_label", [])
+        ],
+        "denominator": _denominator_check(metrics, batch.claimed_accuracy),
+        "anchoring": _anchoring(metrics.get("anchoring")),
+        "warnings": [w.get("message", "") for w in metrics.get("warnings", [])],
+        "confusion": metrics.get("confusion_matrix") if buyer else None,
+        "error_concentration": metrics.get("error_concentration") if buyer else None,
+    }
+    if buyer:
+        data["history"] = [
+            {"verdict": run.verdict, "ran_at": run.ran_at, "reason": run.reason, "current": run.is_current}
+            for run in sla_selectors.batch_check_history(batch=batch)
+        ]
+    return data
+
+
+def _terms(terms: ContractTerms | None) -> dict | None:
+    if terms is None:
+        return None
+    return {
+        "id": terms.pk,
+        "effective_from": terms.effective_from,
+        "decision_rule": terms.get_decision_rule_display(),
+        "iaa_coefficient": terms.get_iaa_coefficient_display(),
+        "accuracy_floor": terms.accuracy_floor,
+        "defect_rate_max": terms.defect_rate_max,
+        "aql": terms.aql,
+    }
+
+
+def _finding(finding) -> dict:
+    qualifier = finding.extra.get("queue") or finding.extra.get("measure") or ""
+    return {
+        "term": finding.term_label + (f" ({qualifier})" if qualifier else ""),
+        "verdict": finding.verdict,
+        "measured": finding.measured,
+        "threshold": finding.threshold,
+        "low": finding.ci_low,
+        "high": finding.ci_high,
+        "n": finding.n,
+        "detail": finding.detail,
+    }
+
+
+def _headline_measures(metrics: dict) -> list[dict]:
+    rows = []
+    if metrics.get("accuracy"):
+        rows.append({"label": "Accuracy against gold", **_measure(metrics["accuracy"])})
+    agreement = metrics.get("agreement", {})
+    rows += [
+        {"label": label, **_measure(agreement[name])} for name, label in MEASURE_LABELS.items() if name in agreement
+    ]
+    return rows
+
+
+def _queues(metrics: dict, iaa: str) -> list[dict]:
+    return [
+        {
+            "queue": name,
+            "rows": section.get("rows", 0),
+            "items": section.get("items", 0),
+            "annotators": section.get("annotators", 0),
+            "accuracy": _measure(section.get("accuracy")),
+            "iaa": _measure((section.get("agreement") or {}).get(iaa)),
+            "note": section.get("note", ""),
+        }
+        for name, section in (metrics.get("by_queue") or {}).items()
+    ]
+
+
+def _annotators(metrics: dict, *, with_wrong_labels: bool) -> list[dict]:
+    """Per annotator, with outliers: enough gold annotations and an interval wholly below the batch's accuracy."""
+    batch_accuracy = (metrics.get("accuracy") or {}).get("value")
+    rows = []
+    for entry in metrics.get("by_annotator", []):
+        accuracy = _measure(entry.get("accuracy"))
+        outlier = bool(
+            batch_accuracy is not None
+            and accuracy
+            and accuracy["value"] is not None
+            and accuracy["n"] >= OUTLIER_MIN_GOLD
+            and accuracy["high"] < batch_accuracy
+        )
+        row = {
+            "annotator": entry["annotator"],
+            "rows": entry.get("rows", 0),
+            "accuracy": accuracy,
+            "agreement": _measure(entry.get("agreement")),
+            "outlier": outlier,
+        }
+        if with_wrong_labels:
+            row["wrong_labels"] = entry.get("wrong_labels", [])
+        rows.append(row)
+    return rows
+
+
+def _denominator_check(metrics: dict, claimed: float | None) -> dict | None:
+    """Which denominator a claimed accuracy holds on: the whole batch, or only the easy pre-labeled queue.
+
+    A vendor's headline accuracy is often measured on the pre-labeled verification queue,
+    where annotators confirm a model's label; the full-annotation queue is the real work.
+    """
+    if claimed is None:
+        return None
+    scopes = [("whole batch", metrics.get("accuracy"))]
+    scopes += [(f"{name} queue", section.get("accuracy")) for name, section in (metrics.get("by_queue") or {}).items()]
+    rows = []
+    for scope, m in scopes:
+        m = _measure(m)
+        if not m or m["value"] is None:
+            rows.append({"scope": scope, "measured": None, "gap": None, "holds": None})
+            continue
+        holds = None if m["low"] is None else m["low"] <= claimed <= m["high"]
+        rows.append({"scope": scope, **m, "measured": m["value"], "gap": claimed - m["value"], "holds": holds})
+    if all(r["measured"] is None for r in rows):
+        return None
+    holding = [r["scope"] for r in rows if r["holds"]]
+    failing = [r["scope"] for r in rows if r["holds"] is False]
+    if not failing:
+        summary = "The claimed accuracy is consistent with every measured denominator."
+    elif holding:
+        summary = f"The claim holds only on: {', '.join(holding)}; not on: {', '.join(failing)}."
+    else:
+        summary = "The claimed accuracy lies outside the 95% interval of every measured denominator."
+    return {"claimed": claimed, "rows": rows, "summary": summary, "warn": bool(failing)}
+
+
+def _anchoring(anchoring: dict | None) -> dict | None:
+    if not anchoring:
+        return None
+    difference = _measure(anchoring.get("difference"))
+    if difference is None or difference["value"] is None:
+        reading = difference["note"] if difference else "not computed"
+    elif difference["low"] is not None and difference["low"] > 0:
+        reading = "Annotators keep wrong pre-labels more often than they err on right ones: anchoring."
+    else:
+        reading = "No sign of anchoring: kept wrong pre-labels are not above the baseline error."
+    return {
+        "with_prelabel": anchoring.get("annotations_with_prelabel", 0),
+        "kept_wrong": _measure(anchoring.get("kept_wrong_prelabel")),
+        "baseline": _measure(anchoring.get("error_rate_prelabel_right")),
+        "difference": difference,
+        "reading": reading,
+    }
+
+
+# Vendor report -----------------------------------------------------------------------------
+
+
+def vendor_report(*, vendor: Vendor, user) -> dict:
+    """The buyer's dossier on one vendor: scorecard, certifications, SLA compliance, batches, breaches."""
+    contracts = list(Contract.objects.filter(vendor=vendor).order_by("start_date"))
+    batches = list(
+        sla_selectors.batch_list(user=user)
+        .filter(contract__vendor=vendor)
+        .select_related("terms_version")
+        .defer(None)
+        .order_by("delivered_at", "pk")
+    )
+    evaluated = [b for b in batches if b.status == BatchStatus.EVALUATED]
+    delivered = [b.delivered_at for b in batches]
+    return {
+        "vendor": {
+            "id": vendor.pk,
+            "name": vendor.name,
+            "workforce_model": vendor.get_workforce_model_display(),
+            "status": vendor.get_status_display(),
+            "country": vendor.country,
+            "notes": vendor.notes,
+        },
+        "period": {"start": min(delivered) if delivered else None, "end": max(delivered) if delivered else None},
+        "contracts": [_contract(c) for c in contracts],
+        "scorecard": _scorecard(vendor=vendor, user=user),
+        "certifications": _certifications(vendor),
+        "compliance": [s for c in contracts for s in _compliance(c, user)],
+        "batches": [_batch_row(b) for b in batches],
+        "batch_count": len(batches),
+        "verdicts": dict(Counter(b.verdict or "unchecked" for b in evaluated)),
+        "defect_rates": _defect_rates(evaluated),
+        "breaches": breaches_of(vendor=vendor),
+        "outliers": _outliers(evaluated),
+    }
+
+
+def _contract(contract: Contract) -> dict:
+    return {
+        "title": contract.title,
+        "start": contract.start_date,
+        "end": contract.end_date,
+        "terms": [
+            {"task_type": t.task_type.name, "effective_from": t.effective_from, "id": t.pk}
+            for t in sla_selectors.terms_list(contract=contract).order_by("task_type__name", "effective_from")
+        ],
+    }
+
+
+def _scorecard(*, vendor: Vendor, user) -> dict | None:
+    summaries = [s for s in scorecard_selectors.vendor_evaluations(user=user, vendor=vendor) if s.result.complete]
+    if not summaries:
+        return None
+    final = [s for s in summaries if s.evaluation.is_final]
+    summary = (final or summaries)[0]
+    evaluation = summary.evaluation
+    return {
+        "program": evaluation.program,
+        "template": evaluation.template_name,
+        "status": evaluation.get_status_display(),
+        "date": evaluation.finalized_at or evaluation.created_at,
+        "total": summary.total,
+        "band": summary.band_label,
+        "band_key": summary.band,
+        "dimensions": [
+            {"name": d.name, "weight": d.weight, "score": d.score, "points": d.points} for d in summary.dimensions
+        ],
+        "red_flags": [{"dimension": f.flag.dimension.name, "text": f.flag.text} for f in summary.raised_flags],
+    }
+
+
+def _certifications(vendor: Vendor) -> list[dict]:
+    security = scorecard_selectors.vendor_security(vendor=vendor)
+    today = timezone.localdate()
+    return [
+        {
+            "kind": c.get_kind_display(),
+            "audited_on": c.audited_on,
+            "expires_on": c.expires_on,
+            "expired": c.expires_on is not None and c.expires_on < today,
+            "auditor": c.auditor,
+        }
+        for c in security.certifications
+    ] + [{"flag": reason} for reasons in security.automatic_flags.values() for reason in reasons]
+
+
+def _compliance(contract: Contract, user) -> list[dict]:
+    sections = []
+    for section in sla_selectors.contract_compliance(contract=contract, user=user):
+        terms = section["terms"]
+        rows = section["batches"]
+        sections.append(
+            {
+                "contract": contract.title,
+                "task_type": section["task_type"].name,
+                "terms": _terms(terms),
+                "iaa_min": terms.iaa_min,
+                "iaa_fail_below": terms.iaa_fail_below,
+                "accuracy_metric": terms.get_accuracy_metric_display(),
+                "batches": len(rows),
+                "accepted": sum(1 for b in rows if b.verdict == "accepted"),
+                "rejected": sum(1 for b in rows if b.verdict == "rejected"),
+                "accuracy": [p for p in section["accuracy"] if p["value"] is not None],
+                "iaa": [p for p in section["iaa"] if p["value"] is not None],
+            }
+        )
+    return sections
+
+
+def _batch_row(batch: Batch) -> dict:
+    metrics = batch.metrics or {}
+    return {
+        "id": batch.pk,
+        "reference": batch.reference,
+        "task_type": batch.task_type.name,
+        "delivered_at": batch.delivered_at,
+        "rows": batch.rows,
+        "status": batch.get_status_display(),
+        "verdict": batch.verdict,
+        "accuracy": (metrics.get("accuracy") or {}).get("value"),
+        "terms_from": batch.terms_version.effective_from if batch.terms_version else None,
+    }
+
+
+def _defect_rates(batches: list[Batch]) -> list[dict]:
+    """Per task type, the QA-sampled defect rate of each batch that has one, for the AQL chart."""
+    findings = {
+        f.check_run.batch_id: f
+        for f in Finding.objects.filter(
+            check_run__batch__in=batches, check_run__is_current=True, term="defect_rate"
+        ).select_related("check_run")
+    }
+    by_task: dict[str, dict] = {}
+    for batch in batches:
+        finding = findings.get(batch.pk)
+        if finding is None or finding.measured is None or batch.terms_version is None:
+            continue
+        section = by_task.setdefault(
+            batch.task_type.name,
+            {
+                "task_type": batch.task_type.name,
+                "ceiling": finding.threshold,
+                "aql": batch.terms_version.aql,
+                "points": [],
+            },
+        )
+        section["points"].append(
+            {
+                "batch": f"#{batch.pk} {batch.reference}",
+                "delivered": batch.delivered_at,
+                "value": finding.measured,
+                "low": finding.ci_low,
+                "high": finding.ci_high,
+                "verdict": batch.verdict,
+            }
+        )
+    return list(by_task.values())
+
+
+def _outliers(batches: list[Batch]) -> list[dict]:
+    """Annotators flagged as outliers in any batch of the period, with how often."""
+    found: dict[str, dict] = defaultdict(lambda: {"batches": [], "worst": None})
+    for batch in batches:
+        for row in _annotators(batch.metrics or {}, with_wrong_labels=False):
+            if row["outlier"]:
+                entry = found[row["annotator"]]
+                entry["batches"].append(batch.pk)
+                value = row["accuracy"]["value"]
+                entry["worst"] = value if entry["worst"] is None else min(entry["worst"], value)
+    return sorted(
+        ({"annotator": name, **entry} for name, entry in found.items()), key=lambda r: (-len(r["batches"]), r["worst"])
+    )
+
+
+def breaches_of(*, vendor: Vendor) -> dict | None:
+    """The vendor's breaches, or None while the breach model is not installed.
+
+    Guarded because breaches are built alongside this report; the report names the section
+    "not available" rather than failing.
+    """
+    try:
+        Breach = apps.get_model("sla", "Breach")
+    except LookupError:
+        return None
+    fields = ("id", "batch_id", "term", "status", "opened_at", "remediation_due", "closed_at", "service_credit")
+    try:
+        rows = list(
+            Breach.objects.filter(batch__contract__vendor=vendor)
+            .order_by("opened_at", "pk")
+            .values(*fields, currency=F("batch__contract__currency"))
+        )
+    except FieldError:
+        return None
+    for row in rows:
+        row["term_label"] = TERM_LABELS.get(row["term"], row["term"])
+        closed = row["closed_at"]
+        row["remediation_days"] = round((closed - row["opened_at"]).total_seconds() / 86400, 1) if closed else None
+    return {"rows": rows, "credits": sum(float(r["service_credit"] or 0) for r in rows)}
+
+
+def report_job_get(*, user, pk):
+    """A report job, if the user may read the data it reports on, for the audience the user belongs to.
+
+    Knowing a job's id is not enough: the batch is looked up through the SLA app's scoping
+    (another vendor's batch is 404), vendor reports are for buyer roles only, and a vendor
+    user never receives a job rendered for the buyer.
+    """
+    job = ReportJob.objects.filter(pk=pk).first()
+    if job is None or job.audience != audience_of(user):
+        raise Http404("No such report.")
+    if job.kind == ReportJob.Kind.BATCH:
+        sla_selectors.batch_get(user=user, pk=job.object_id)
+    elif not has_role(user, BUYER_ROLES):
+        raise Http404("No such report.")
+    return job
+
+
+# Comparison report -------------------------------------------------------------------------
+
+
+def comparison_report(*, user, vendor_ids: list[int]) -> dict:
+    """Several vendors side by side: each one's chosen evaluation (as the comparison page) and SLA record."""
+    comparison = scorecard_selectors.comparison(user=user, vendor_ids=vendor_ids)
+    columns = [
+        {
+            "vendor": c.evaluation.vendor.name,
+            "vendor_id": c.evaluation.vendor_id,
+            "program": c.evaluation.program,
+            "status": c.evaluation.get_status_display(),
+            "total": c.total,
+            "band": c.band_label,
+            "flags": [f.flag.text for f in c.raised_flags],
+        }
+        for c in comparison.columns
+    ]
+    rows = [
+        {
+            "dimension": row.name,
+            "cells": [
+                None if d is None else {"weight": d.weight, "score": d.score, "points": d.points} for d in row.cells
+            ],
+        }
+        for row in comparison.rows
+    ]
+    vendors = Vendor.objects.filter(pk__in=vendor_ids).order_by("name")
+    return {
+        "columns": columns,
+        "rows": rows,
+        "weights_differ": comparison.weights_differ,
+        "sla": [_sla_record(vendor, user) for vendor in vendors],
+        "missing": [v.name for v in vendors if v.pk not in {c["vendor_id"] for c in columns}],
+    }
+
+
+def _sla_record(vendor: Vendor, user) -> dict:
+    batches = list(
+        sla_selectors.batch_list(user=user)
+        .filter(contract__vendor=vendor, status=BatchStatus.EVALUATED)
+        .values_list("verdict", flat=True)
+    )
+    breaches = breaches_of(vendor=vendor)
+    return {
+        "vendor": vendor.name,
+        "batches": len(batches),
+        "accepted": batches.count("accepted"),
+        "rejected": batches.count("rejected"),
+        "breaches": None if breaches is None else len(breaches["rows"]),
+        "credits": None if breaches is None else breaches["credits"],
+    }

@@ -1,0 +1,252 @@
+"""Render report PDFs, once per content: the cache key is a hash of the report's data.
+
+Asking twice for the same report renders it once. The key covers the data the report
+shows (see ``reports/selectors.py``), the audience, the paper size and the layout version,
+and nothing else, so a new finding, a corrected score or a new batch changes the key and
+the next request renders afresh, while a second download is a file read. Files live under
+``MEDIA_ROOT/reports/`` so every web process and worker shares them.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from reports import charts, pdf
+from reports import selectors as report_selectors
+from reports.constants import AUDIENCE_BUYER, OUTLIER_MIN_GOLD, PAPERS, REPORT_LAYOUT_VERSION
+from reports.models import ReportJob
+from sla.models import Batch
+from vendorscore.models import Vendor
+
+ANNOTATORS_CHARTED = 30
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A rendered report: where it is, what to call it, and whether this request rendered it."""
+
+    path: Path
+    filename: str
+    rendered: bool
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def report_key(*, kind: str, data: dict, paper: str) -> str:
+    payload = {"kind": kind, "paper": paper, "layout": REPORT_LAYOUT_VERSION, "data": data}
+    encoded = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def _cache_dir() -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _no_progress(percent: int, stage: str) -> None:
+    """The default progress callback: synchronous callers have nobody to tell."""
+
+
+def _cached(*, kind: str, data: dict, paper: str, filename: str, render) -> ReportFile:
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
+    path = _cache_dir() / f"{kind}-{report_key(kind=kind, data=data, paper=paper)}.pdf"
+    if path.exists():
+        return ReportFile(path, filename, rendered=False)
+    content = render()
+    # Write then rename, so a concurrent reader never sees half a PDF.
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as handle:
+        handle.write(content)
+    os.replace(handle.name, path)
+    return ReportFile(path, filename, rendered=True)
+
+
+def batch_report_render(*, batch: Batch, audience: str, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
+    """The batch report for the buyer or, leaving out gold-derived internals, for the vendor."""
+    on_progress(5, "Reading the batch")
+    data = report_selectors.batch_report(batch=batch, audience=audience)
+    suffix = "" if audience == AUDIENCE_BUYER else "-vendor"
+    return _cached(
+        kind=f"batch-{audience}",
+        data=data,
+        paper=paper,
+        filename=f"batch-{batch.pk}{suffix}-report.pdf",
+        render=lambda: _render("reports/batch_report.html", data, _batch_charts(data, paper), paper, on_progress),
+    )
+
+
+def _render(template: str, data: dict, charts: tuple[pdf.ChartSet, dict], paper: str, on_progress) -> bytes:
+    chart_set, figures = charts
+    on_progress(30, f"Drawing {len(chart_set)} charts and laying out the PDF")
+    context = {**data, "charts": figures, "generated_at": timezone.now()}
+    return pdf.render_pdf(template=template, context=context, paper=paper, charts=chart_set)
+
+
+def _batch_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
+    chart_set, figures = pdf.ChartSet(paper), {}
+    if data.get("confusion"):
+        confusion = data["confusion"]
+        figure = charts.confusion_heatmap(labels=confusion["labels"], counts=confusion["counts"])
+        figures["confusion"] = chart_set.add(figure, share=0.8)
+    rows = [
+        {**a["accuracy"], "annotator": a["annotator"], "outlier": a["outlier"]}
+        for a in data["annotators"]
+        if a["accuracy"] and a["accuracy"]["value"] is not None and a["accuracy"]["n"] >= OUTLIER_MIN_GOLD
+    ]
+    if rows:
+        lowest = sorted(rows, key=lambda r: (r["value"], -r["n"]))[:ANNOTATORS_CHARTED]
+        reference = next((m["value"] for m in data["measures"] if m["label"] == "Accuracy against gold"), None)
+        figure = charts.annotator_accuracy(rows=lowest, reference=reference)
+        figures["annotators"] = chart_set.add(figure)
+        figures["annotators_shown"] = len(lowest)
+    return chart_set, figures
+
+
+def vendor_report_render(*, vendor: Vendor, user, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
+    """The buyer's vendor report: scorecard, certifications, SLA compliance, batches, breaches, outliers."""
+    on_progress(5, "Reading scorecard, contracts and batches")
+    data = report_selectors.vendor_report(vendor=vendor, user=user)
+    return _cached(
+        kind="vendor",
+        data=data,
+        paper=paper,
+        filename=f"vendor-{vendor.pk}-report.pdf",
+        render=lambda: _render("reports/vendor_report.html", data, _vendor_charts(data, paper), paper, on_progress),
+    )
+
+
+def _vendor_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
+    chart_set, figures = pdf.ChartSet(paper), {"compliance": {}, "defects": {}}
+    scorecard = data["scorecard"]
+    if scorecard:
+        radar = charts.scorecard_radar(
+            dimensions=[d["name"] for d in scorecard["dimensions"]],
+            series=[(data["vendor"]["name"], [d["score"] for d in scorecard["dimensions"]])],
+        )
+        figures["radar"] = chart_set.add(radar, share=0.62, height=330)
+    for index, section in enumerate(data["compliance"]):
+        terms = section["terms"]
+        images = []
+        if section["accuracy"] and terms["accuracy_floor"] is not None:
+            title = f"{section['accuracy_metric']} against gold"
+            figure = charts.compliance_trend(
+                measure=title, points=section["accuracy"], thresholds=[("floor", terms["accuracy_floor"])]
+            )
+            images.append(chart_set.add(figure, share=0.5, height=260))
+        lines = [(n, v) for n, v in (("target", section["iaa_min"]), ("fails below", section["iaa_fail_below"])) if v]
+        if section["iaa"] and lines:
+            figure = charts.compliance_trend(measure=terms["iaa_coefficient"], points=section["iaa"], thresholds=lines)
+            images.append(chart_set.add(figure, share=0.5, height=260))
+        figures["compliance"][index] = images
+    for section in data["defect_rates"]:
+        figure = charts.defect_rate_against_aql(
+            points=section["points"], ceiling=section["ceiling"], aql=section["aql"]
+        )
+        figures["defects"][section["task_type"]] = chart_set.add(figure, height=260)
+    breaches = data["breaches"]
+    if breaches and breaches["rows"]:
+        figures["breaches"] = chart_set.add(_breach_figure(breaches["rows"]), height=260)
+    return chart_set, figures
+
+
+def _breach_figure(rows: list[dict]):
+    months = sorted({r["opened_at"].strftime("%Y-%m") for r in rows})
+    terms = sorted({r["term_label"] for r in rows})
+    tally = Counter((r["opened_at"].strftime("%Y-%m"), r["term_label"]) for r in rows)
+    series = [(term, [tally.get((month, term), 0) for month in months]) for term in terms]
+    return charts.breaches_over_time(months=months, series=series)
+
+
+# Jobs: reports asked for in the browser ---------------------------------------------------
+
+
+def report_job_create(*, kind: str, obj, user, audience: str, paper: str) -> ReportJob:
+    """Queue a report for a worker; the caller has already checked that ``user`` may read ``obj``."""
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
+    job = ReportJob(kind=kind, object_id=obj.pk, audience=audience, paper=paper, requested_by=user)
+    job.full_clean()
+    job.save()
+    from reports import tasks  # the tasks module imports this one
+
+    transaction.on_commit(lambda: tasks.report_job_run.delay(str(job.pk)))
+    return job
+
+
+def report_job_run(*, job_id) -> None:
+    """Render a queued job, telling its page how far it got. Safe to run twice: only a queued job runs."""
+    claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.QUEUED).update(
+        status=ReportJob.Status.RENDERING, stage="Starting"
+    )
+    if not claimed:
+        return
+    job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
+
+    def on_progress(percent: int, stage: str) -> None:
+        ReportJob.objects.filter(pk=job.pk).update(progress=percent, stage=stage)
+
+    try:
+        report = _render_job(job, on_progress)
+    except Exception as error:
+        ReportJob.objects.filter(pk=job.pk).update(
+            status=ReportJob.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJob.Status.DONE,
+        progress=100,
+        stage="Ready",
+        file_name=report.path.name,
+        download_name=report.filename,
+        finished_at=timezone.now(),
+    )
+
+
+def _render_job(job: ReportJob, on_progress) -> ReportFile:
+    if job.kind == ReportJob.Kind.BATCH:
+        batch = Batch.objects.select_related("contract__vendor", "task_type", "terms_version").get(pk=job.object_id)
+        return batch_report_render(batch=batch, audience=job.audience, paper=job.paper, on_progress=on_progress)
+    vendor = Vendor.objects.get(pk=job.object_id)
+    return vendor_report_render(vendor=vendor, user=job.requested_by, paper=job.paper, on_progress=on_progress)
+
+
+def report_job_file(*, job: ReportJob) -> ReportFile | None:
+    """The finished job's file, or None while it renders (or if the cache was cleared since)."""
+    if job.status != ReportJob.Status.DONE:
+        return None
+    path = _cache_dir() / job.file_name
+    return ReportFile(path, job.download_name, rendered=False) if path.exists() else None
+
+
+def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4") -> ReportFile:
+    """Several vendors' scorecards and SLA records side by side, for a selection meeting."""
+    data = report_selectors.comparison_report(user=user, vendor_ids=sorted(set(vendor_ids)))
+
+    def render() -> bytes:
+        chart_set, figures = pdf.ChartSet(paper), {}
+        if data["columns"]:
+            names = [row["dimension"] for row in data["rows"]]
+            points = [(c["vendor"], _column(data, i, "points")) for i, c in enumerate(data["columns"])]
+            scores = [(c["vendor"], _column(data, i, "score")) for i, c in enumerate(data["columns"])]
+            bars = charts.vendor_comparison_bars(dimensions=names, series=points)
+            figures["bars"] = chart_set.add(bars)
+            radar = charts.scorecard_radar(dimensions=names, series=scores)
+            figures["radar"] = chart_set.add(radar, share=0.75, height=400)
+        return _render("reports/comparison_report.html", data, (chart_set, figures), paper, _no_progress)
+
+    return _cached(kind="comparison", data=data, paper=paper, filename="vendor-comparison-report.pdf", render=render)
+
+
+def _column(data: dict, index: int, key: str) -> list:
+    """One vendor's ``key`` (points or score) down the dimensions; None where it lacks the dimension."""
+    return [row["cells"][index][key] if row["cells"][index] else None for row in data["rows"]]

@@ -1,0 +1,10 @@
+"""Celery tasks of the reports app: thin wrappers that load ids and call one service."""
+
+from celery import shared_task
+
+from reports import services
+
+
+@shared_task(acks_late=True)
+def report_job_run(job_id: str) -> None:
+    services.report_job_run(job_id=job_id)

@@ -1,0 +1,113 @@
+"""Report downloads from the browser: the same renderings and access rules as the API.
+
+Two ways: a direct download (``/batches/<id>/report.pdf``, rendered in the request, as
+the API does) and a job (``POST /reports/``) that a Celery worker renders while the page
+shows its progress. Either way the batch is looked up through the SLA app's scoping and
+vendor reports are for buyer roles, so a link never shows more than the data behind it.
+"""
+
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from reports import selectors as report_selectors
+from reports import services
+from reports.api import pdf_response, vendor_ids_of
+from reports.constants import PAPERS
+from reports.models import ReportJob
+from reports.selectors import audience_of
+from sla import selectors as sla_selectors
+from vendorscore.models import Vendor
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, RoleRequiredMixin, has_role
+
+
+class _ReportView(RoleRequiredMixin, View):
+    def get(self, request, pk):
+        paper = request.GET.get("paper", "a4").lower()
+        if paper not in PAPERS:
+            return HttpResponseBadRequest(f"paper must be one of: {', '.join(PAPERS)}")
+        return pdf_response(self.render(request, pk, paper))
+
+
+class BatchReportPageView(_ReportView):
+    allowed_roles = ALL_ROLES
+
+    def render(self, request, pk, paper):
+        batch = sla_selectors.batch_get(user=request.user, pk=pk)
+        return services.batch_report_render(batch=batch, audience=audience_of(request.user), paper=paper)
+
+
+class VendorReportPageView(_ReportView):
+    allowed_roles = BUYER_ROLES
+
+    def render(self, request, pk, paper):
+        vendor = get_object_or_404(Vendor, pk=pk)
+        return services.vendor_report_render(vendor=vendor, user=request.user, paper=paper)
+
+
+class ReportJobCreateView(RoleRequiredMixin, View):
+    """Queue a report (form fields ``kind``, ``id``, ``paper``) and go to its progress page."""
+
+    allowed_roles = ALL_ROLES
+    http_method_names = ["post"]
+
+    def post(self, request):
+        kind, paper, pk = request.POST.get("kind"), request.POST.get("paper", "a4").lower(), request.POST.get("id", "")
+        if kind not in ReportJob.Kind.values or paper not in PAPERS or not pk.isdigit():
+            return HttpResponseBadRequest("Give kind (batch or vendor), id and paper (a4 or letter).")
+        if kind == ReportJob.Kind.BATCH:
+            obj = sla_selectors.batch_get(user=request.user, pk=int(pk))
+        elif has_role(request.user, BUYER_ROLES):
+            obj = get_object_or_404(Vendor, pk=int(pk))
+        else:
+            raise Http404("No such report.")
+        job = services.report_job_create(
+            kind=kind, obj=obj, user=request.user, audience=audience_of(request.user), paper=paper
+        )
+        return redirect("report_job", pk=job.pk)
+
+
+class ReportJobView(RoleRequiredMixin, TemplateView):
+    """The job's progress; static/js/report-job.js polls its status until the file is ready."""
+
+    allowed_roles = ALL_ROLES
+    template_name = "reports/job.html"
+
+    def get_context_data(self, **kwargs):
+        job = report_selectors.report_job_get(user=self.request.user, pk=self.kwargs["pk"])
+        return {**super().get_context_data(**kwargs), "job": job}
+
+
+class ReportJobStatusView(RoleRequiredMixin, View):
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        job = report_selectors.report_job_get(user=request.user, pk=pk)
+        return JsonResponse(
+            {"status": job.status, "progress": job.progress, "stage": job.stage, "error": bool(job.error)}
+        )
+
+
+class ReportJobDownloadView(RoleRequiredMixin, View):
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        job = report_selectors.report_job_get(user=request.user, pk=pk)
+        report = services.report_job_file(job=job)
+        if report is None:
+            raise Http404("The report is not ready.")
+        return pdf_response(report)
+
+
+class ComparisonReportPageView(RoleRequiredMixin, View):
+    """The comparison page's PDF: the vendors it compares, side by side."""
+
+    allowed_roles = BUYER_ROLES
+
+    def get(self, request):
+        paper = request.GET.get("paper", "a4").lower()
+        if paper not in PAPERS:
+            return HttpResponseBadRequest(f"paper must be one of: {', '.join(PAPERS)}")
+        ids = vendor_ids_of(request)
+        return pdf_response(services.comparison_report_render(vendor_ids=ids, user=request.user, paper=paper))

@@ -1,0 +1,52 @@
+"""Service-credit arithmetic: what a failed term costs the vendor, and the monthly cap. Pure.
+
+A batch's value is its distinct items times the contract's unit price. Items, not rows:
+the buyer pays for labeled items, and the extra rows of the consensus overlap are the
+vendor's own quality cost, so counting rows would make overlap (which the contract asks
+for) raise the credits owed.
+
+Each breach owes ``service_credit_percent`` of its batch's value. Per contract and
+calendar month (of delivery, in the contract's zone) the credits together may not exceed
+``service_credit_cap_percent`` of the month's invoiced value: the value of the month's
+checked batches, remediation batches excepted because a redelivery is not invoiced
+again. Credits are allocated to the month's breaches in the order they were opened, so
+the earliest breaches keep their full credit and the last ones absorb the cap.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def money(amount) -> Decimal:
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def batch_value(items: int, unit_price) -> Decimal:
+    return money(Decimal(items) * Decimal(unit_price))
+
+
+def credit_for(value: Decimal, percent: float | None) -> Decimal:
+    """The uncapped credit of one failed term: ``percent`` of the batch value (none without a percent)."""
+    if not percent:
+        return money(0)
+    return money(value * Decimal(str(percent)) / 100)
+
+
+def monthly_cap(invoiced: Decimal, cap_percent: float | None) -> Decimal | None:
+    """The most the month's credits may add up to; None when the contract sets no cap."""
+    if cap_percent is None:
+        return None
+    return money(invoiced * Decimal(str(cap_percent)) / 100)
+
+
+def allocate(credits: list[Decimal], cap: Decimal | None) -> list[Decimal]:
+    """Each credit as owed under the cap, in the given order: full until the cap is used up."""
+    if cap is None:
+        return [money(credit) for credit in credits]
+    left, owed = cap, []
+    for credit in credits:
+        share = min(money(credit), max(left, money(0)))
+        owed.append(share)
+        left -= share
+    return owed

@@ -1,0 +1,68 @@
+"""Reports asked for in the browser: a worker renders them, the page polls, the download is checked again."""
+
+import pytest
+
+from reports.models import ReportJob
+from tests.reports.test_reports import flat, get_pdf, pdf_text
+from vendorscore.constants import Role
+
+
+@pytest.fixture
+def ask(client, django_capture_on_commit_callbacks):
+    """Post the report form as the given user, running the queued task as a worker would."""
+
+    def post(user, kind, pk, paper="a4"):
+        client.force_login(user)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/reports/", {"kind": kind, "id": pk, "paper": paper})
+
+    return post
+
+
+def test_report_job_is_rendered_by_the_worker_with_progress_then_downloaded(client, ask, lead, batch_a, report_cache):
+    response = ask(lead, "batch", batch_a.pk)
+    assert response.status_code == 302
+    job = ReportJob.objects.get()
+    assert response["Location"] == f"/reports/jobs/{job.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "report-progress" in page and "Download the PDF" in page
+    state = client.get(f"/reports/jobs/{job.pk}/status.json").json()
+    assert state == {"status": "done", "progress": 100, "stage": "Ready", "error": False}
+    text = flat(pdf_text(get_pdf(client, f"/reports/jobs/{job.pk}/download/"))[1])
+    assert f"Batch #{batch_a.pk}" in text
+    ask(lead, "batch", batch_a.pk)
+    assert ReportJob.objects.count() == 2
+    assert len(list(report_cache.glob("*.pdf"))) == 1, "the same content is rendered once"
+
+
+def test_a_job_runs_once_even_if_the_task_is_delivered_twice(ask, lead, batch_a):
+    from reports import services
+
+    ask(lead, "batch", batch_a.pk)
+    job = ReportJob.objects.get()
+    finished = job.finished_at
+    services.report_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "done" and job.finished_at == finished
+
+
+def test_vendor_user_gets_404_for_other_vendors_report_jobs(client, ask, users, batch_a, batch_b):
+    vendor_user, lead = users[Role.VENDOR], users[Role.PROCUREMENT_LEAD]
+    assert ask(vendor_user, "batch", batch_b.pk).status_code == 404
+    assert ask(vendor_user, "vendor", batch_a.contract.vendor_id).status_code == 404
+    ask(lead, "batch", batch_a.pk)
+    buyer_job = ReportJob.objects.get()
+    client.force_login(vendor_user)
+    for suffix in ("", "status.json", "download/"):
+        assert client.get(f"/reports/jobs/{buyer_job.pk}/{suffix}").status_code == 404
+    ask(vendor_user, "batch", batch_a.pk)
+    own = ReportJob.objects.exclude(pk=buyer_job.pk).get()
+    assert own.audience == "vendor"
+    text = flat(pdf_text(get_pdf(client, f"/reports/jobs/{own.pk}/download/"))[1])
+    assert "vendor copy" in text and "Confusion matrix" not in text
+
+
+def test_report_form_rejects_bad_input(ask, lead):
+    assert ask(lead, "invoice", 1).status_code == 400
+    assert ask(lead, "batch", "x").status_code == 400
+    assert ask(lead, "batch", 1, paper="a0").status_code == 400

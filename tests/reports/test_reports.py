@@ -1,0 +1,224 @@
+"""PDF reports end to end: the numbers of the database in the text, access, paper, paging, caching."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from reports import services
+from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
+from sla.models import Batch, Finding
+from sla.selectors import batch_findings
+from tests.factories import CertificationFactory, EvaluationFactory, score_all
+from vendorscore.constants import Role
+
+A4 = (595, 842)
+LETTER = (612, 792)
+
+
+def pdf_text(content: bytes) -> tuple[PdfReader, list[str]]:
+    reader = PdfReader(io.BytesIO(content))
+    return reader, [page.extract_text() for page in reader.pages]
+
+
+def flat(pages: list[str]) -> str:
+    """All pages' text with line breaks as spaces: table cells wrap, numbers do not."""
+    return " ".join(" ".join(pages).split())
+
+
+def get_pdf(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, getattr(response, "content", b"")[:300]
+    assert response["Content-Type"] == "application/pdf"
+    return b"".join(response.streaming_content)
+
+
+def test_batch_report_text_holds_the_findings_and_metrics_of_the_database(api_client_for, lead, batch_a):
+    content = get_pdf(api_client_for(lead), f"/api/v1/batches/{batch_a.pk}/report.pdf")
+    reader, pages = pdf_text(content)
+    text = flat(pages)
+    assert f"Batch #{batch_a.pk}" in text and "Vendor A" in text and "a-week-1" in text
+    findings = list(batch_findings(batch=batch_a))
+    assert findings
+    for finding in findings:
+        assert finding.detail.split()[0] in text
+        if finding.measured is not None:
+            assert f"{finding.measured:.4f}" in text
+        if finding.threshold is not None:
+            assert f"{finding.threshold:.4f}" in text
+        if finding.ci_low is not None:
+            assert f"{finding.ci_low:.4f} – {finding.ci_high:.4f}" in text
+    accuracy = batch_a.metrics["accuracy"]
+    assert f"{accuracy['value']:.4f}" in text
+    for queue, section in batch_a.metrics["by_queue"].items():
+        assert f"{queue} queue {section['accuracy']['value']:.3f}" in text
+    first = batch_a.metrics["by_annotator"][0]
+    assert first["annotator"] in text
+    assert "Claimed accuracy: which denominator?" in text and "0.950" in text
+    assert "Pre-annotation anchoring" in text
+    assert "Confusion matrix against gold" in text and "Gold support" in text
+    assert tuple(round(v) for v in reader.pages[0].mediabox[2:]) == A4
+
+
+def test_vendor_copy_leaves_out_gold_derived_internals(api_client_for, users, batch_a):
+    content = get_pdf(api_client_for(users[Role.VENDOR]), f"/api/v1/batches/{batch_a.pk}/report.pdf")
+    text = flat(pdf_text(content)[1])
+    assert "vendor copy" in text
+    assert f"{batch_a.metrics['accuracy']['value']:.4f}" in text
+    for internal in ("Confusion matrix", "Gold support", "Wrong labels", "Check history", "Half of the errors"):
+        assert internal not in text
+
+
+def test_vendor_variant_data_has_no_gold_internals_at_all(batch_a):
+    from reports.selectors import batch_report
+
+    data = batch_report(batch=batch_a, audience=AUDIENCE_VENDOR)
+    assert data["confusion"] is None and data["error_concentration"] is None and "history" not in data
+    assert all("wrong_labels" not in a for a in data["annotators"])
+    assert all("support" not in label for label in data["labels"])
+    assert batch_report(batch=batch_a, audience=AUDIENCE_BUYER)["confusion"]["counts"]
+
+
+def test_vendor_user_gets_404_for_other_vendors_batch_report(api_client_for, client, users, batch_b):
+    vendor_user = users[Role.VENDOR]
+    assert api_client_for(vendor_user).get(f"/api/v1/batches/{batch_b.pk}/report.pdf").status_code == 404
+    client.force_login(vendor_user)
+    assert client.get(f"/batches/{batch_b.pk}/report.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_vendor_report_is_for_buyer_roles_only(api_client_for, users, vendor_a, role):
+    response = api_client_for(users[role]).get(f"/api/v1/vendors/{vendor_a.pk}/report.pdf")
+    assert response.status_code == (403 if role == Role.VENDOR else 200)
+
+
+def test_report_links_need_a_login_and_honour_the_paper(client, lead, batch_a):
+    assert client.get(f"/batches/{batch_a.pk}/report.pdf").status_code == 302
+    client.force_login(lead)
+    content = get_pdf(client, f"/batches/{batch_a.pk}/report.pdf?paper=letter")
+    assert tuple(round(v) for v in PdfReader(io.BytesIO(content)).pages[0].mediabox[2:]) == LETTER
+    assert client.get(f"/batches/{batch_a.pk}/report.pdf?paper=a3").status_code == 400
+    page = client.get(f"/batches/{batch_a.pk}/").content.decode()
+    assert 'id="batch-report-form"' in page and f'name="id" value="{batch_a.pk}"' in page
+
+
+def test_unknown_paper_is_a_400_with_the_field(api_client_for, lead, vendor_a):
+    response = api_client_for(lead).get(f"/api/v1/vendors/{vendor_a.pk}/report.pdf?paper=tabloid")
+    assert response.status_code == 400
+    assert "paper" in response.json()
+
+
+def test_asking_twice_renders_once_and_new_data_renders_again(batch_a, report_cache):
+    first = services.batch_report_render(batch=batch_a, audience=AUDIENCE_BUYER)
+    second = services.batch_report_render(batch=batch_a, audience=AUDIENCE_BUYER)
+    assert first.rendered and not second.rendered and first.path == second.path
+    assert len(list(report_cache.glob("*.pdf"))) == 1
+    Finding.objects.filter(check_run__batch=batch_a, term="overlap").update(detail="Corrected explanation.")
+    third = services.batch_report_render(batch=batch_a, audience=AUDIENCE_BUYER)
+    assert third.rendered and third.path != first.path
+    assert "Corrected explanation." in flat(pdf_text(third.read())[1])
+
+
+def test_fonts_are_embedded(batch_a):
+    reader = PdfReader(io.BytesIO(services.batch_report_render(batch=batch_a, audience=AUDIENCE_BUYER).read()))
+    fonts = {}
+    for page in reader.pages:
+        for name, font in (page["/Resources"].get("/Font") or {}).items():
+            fonts[name] = font.get_object()
+    assert fonts
+    for font in fonts.values():
+        descriptor = (font.get("/DescendantFonts") or [font])[0].get_object().get("/FontDescriptor")
+        assert descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def _many_batches(contract, task_type, count):
+    """Checked batches written directly: the vendor report's table only needs their rows."""
+    start = timezone.now() - dt.timedelta(days=count)
+    Batch.objects.bulk_create(
+        Batch(
+            contract=contract,
+            task_type=task_type,
+            file=f"uploads/long-{i}.csv",
+            original_name=f"long-{i}.csv",
+            sha256=f"{i:064x}",
+            size=1000,
+            status="evaluated",
+            verdict="accepted" if i % 3 else "rejected",
+            reference=f"long-{i:03d}",
+            delivered_at=start + dt.timedelta(days=i),
+            rows=1000 + i,
+            items=900,
+            metrics={"accuracy": {"value": 0.9 + i / 10000, "ci95": [0.88, 0.93], "n": 200}},
+        )
+        for i in range(count)
+    )
+
+
+def test_long_vendor_report_numbers_its_pages_and_repeats_table_headers(
+    api_client_for, lead, vendor_a, contract_a, sentiment
+):
+    _many_batches(contract_a, sentiment, 150)
+    evaluation = EvaluationFactory(vendor=vendor_a)
+    score_all(evaluation, lead, value=4)
+    CertificationFactory(vendor=vendor_a)
+    content = get_pdf(api_client_for(lead), f"/api/v1/vendors/{vendor_a.pk}/report.pdf")
+    reader, pages = pdf_text(content)
+    total = len(reader.pages)
+    assert total >= 5
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {total}" in text
+    table_pages = [text for text in pages if "long-" in text]
+    assert len(table_pages) >= 3
+    assert all("Reference" in text and "Delivered" in text for text in table_pages)
+    text = flat(pages)
+    for i in (0, 77, 149):
+        assert f"long-{i:03d}" in text and f"{1000 + i}" in text
+    assert "80.00 / 100" in text  # all 4s: 4 / 5 * 100
+    assert "Vendor A" in pages[0] and "150 batches" in pages[0]
+
+
+def test_comparison_report_puts_vendors_side_by_side(api_client_for, client, users, vendor_a, vendor_b, lead):
+    for vendor, value in ((vendor_a, 4), (vendor_b, 2)):
+        score_all(EvaluationFactory(vendor=vendor), lead, value=value)
+    url = f"/api/v1/reports/comparison.pdf?vendors={vendor_a.pk},{vendor_b.pk}"
+    text = flat(pdf_text(get_pdf(api_client_for(lead), url))[1])
+    assert "Vendor A" in text and "Vendor B" in text
+    assert "80.00" in text and "40.00" in text  # all 4s and all 2s out of 5, as points of 100
+    assert api_client_for(users[Role.VENDOR]).get(url).status_code == 403
+    assert api_client_for(lead).get("/api/v1/reports/comparison.pdf?vendors=1").status_code == 400
+    assert api_client_for(lead).get(f"/api/v1/reports/comparison.pdf?vendors={vendor_a.pk},9999").status_code == 404
+    client.force_login(lead)
+    page = client.get(f"/scorecards/compare/?vendor={vendor_a.pk}&vendor={vendor_b.pk}").content.decode()
+    assert f'/reports/comparison.pdf?vendors={vendor_a.pk},{vendor_b.pk}"' in page
+    assert client.get(f"/reports/comparison.pdf?vendors={vendor_a.pk},{vendor_b.pk}").status_code == 200
+
+
+def test_vendor_report_lists_breaches_with_credits(api_client_for, lead, batch_a):
+    from reports.selectors import breaches_of
+
+    breaches = breaches_of(vendor=batch_a.contract.vendor)
+    assert breaches is not None, "the breach model is installed"
+    text = flat(pdf_text(get_pdf(api_client_for(lead), f"/api/v1/vendors/{batch_a.contract.vendor_id}/report.pdf"))[1])
+    if not breaches["rows"]:
+        assert "No breach in the period." in text
+    for row in breaches["rows"]:
+        assert f"#{row['batch_id']} {row['term_label']}" in text
+    assert f"Service credits owed {breaches['credits']:.2f}" in text or not breaches["rows"]
+
+
+def test_report_of_a_batch_not_yet_checked_says_so(api_client_for, lead, contract_a, sentiment):
+    batch = Batch.objects.create(
+        contract=contract_a,
+        task_type=sentiment,
+        file="uploads/pending.csv",
+        original_name="pending.csv",
+        sha256="f" * 64,
+        size=10,
+        delivered_at=timezone.now(),
+        claimed_accuracy=0.9,
+    )
+    text = flat(pdf_text(get_pdf(api_client_for(lead), f"/api/v1/batches/{batch.pk}/report.pdf"))[1])
+    assert "NOT CHECKED" in text and "has not been checked against SLA terms" in text
+    assert "which denominator" not in text, "no claim check without a measured accuracy"

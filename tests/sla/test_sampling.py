@@ -1,0 +1,153 @@
+"""ISO 2859-1 sampling plans against the standard's published entries, switching rules, reproducible draws."""
+
+import pytest
+
+from sla.sampling import NORMAL, REDUCED, TIGHTENED, SwitchState, code_letter, draw, nearest_aql, plan_for, switch
+
+
+@pytest.mark.parametrize(
+    "lot,level,letter",
+    [
+        (2, "II", "A"),
+        (8, "III", "B"),
+        (50, "II", "D"),
+        (51, "II", "E"),
+        (500, "I", "F"),
+        (1_200, "II", "J"),
+        (1_201, "II", "K"),
+        (3_200, "II", "K"),
+        (3_201, "II", "L"),
+        (3_200, "I", "H"),
+        (3_200, "III", "L"),
+        (35_000, "II", "M"),
+        (500_001, "II", "Q"),
+        (500_001, "III", "R"),
+    ],
+)
+def test_code_letters_of_table_1(lot, level, letter):
+    assert code_letter(lot, level) == letter
+
+
+@pytest.mark.parametrize(
+    "lot,aql,expected",
+    [
+        (2_000, 1.0, ("K", 125, 3, 4)),  # the issue's entry: 1,201-3,200 at level II
+        (2_000, 0.65, ("K", 125, 2, 3)),
+        (2_000, 2.5, ("K", 125, 7, 8)),
+        (2_000, 4.0, ("K", 125, 10, 11)),
+        (2_000, 6.5, ("K", 125, 14, 15)),
+        (2_000, 10.0, ("K", 125, 21, 22)),
+        (1_000, 0.65, ("J", 80, 1, 2)),
+        (1_000, 1.0, ("J", 80, 2, 3)),
+        (300, 1.5, ("H", 50, 2, 3)),
+        (100, 1.0, ("E", 13, 0, 1)),  # row F at 1.0 is an arrow up to E's plan
+        (10, 6.5, ("A", 2, 0, 1)),  # row B at 6.5 is an arrow up to the top row
+        (20, 6.5, ("D", 8, 1, 2)),  # row C at 6.5 is an arrow down to D
+    ],
+)
+def test_normal_inspection_entries_of_table_2a(lot, aql, expected):
+    plan = plan_for(lot, aql)
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == expected
+
+
+def test_downward_arrows_lead_to_a_larger_sample():
+    # Row H (n = 50) at AQL 0.65 is an arrow down to J: n = 80, Ac 1, Re 2.
+    plan = plan_for(300, 0.65)
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == ("J", 80, 1, 2)
+    # Row D (n = 8) at AQL 4.0 is an arrow down to E: n = 13, Ac 1, Re 2.
+    plan = plan_for(40, 4.0)
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == ("E", 13, 1, 2)
+    # Small AQLs on small lots point down the column to the first 0/1 plan: K (n = 125) at 0.10.
+    assert (plan_for(200, 0.10).code_letter, plan_for(200, 0.10).sample_size) == ("K", 125)
+
+
+def test_a_sample_as_large_as_the_lot_means_inspecting_every_item():
+    plan = plan_for(60, 0.10)  # K's 125 items exceed the lot of 60
+    assert (plan.sample_size, plan.accept, plan.reject) == (60, 0, 1)
+
+
+@pytest.mark.parametrize(
+    "aql,expected",
+    [
+        (1.0, ("K", 125, 2, 3)),
+        (0.65, ("K", 125, 1, 2)),
+        (2.5, ("K", 125, 5, 6)),
+        (4.0, ("K", 125, 8, 9)),
+        (6.5, ("K", 125, 12, 13)),
+        (10.0, ("K", 125, 18, 19)),
+    ],
+)
+def test_tightened_inspection_entries_of_table_2b(aql, expected):
+    plan = plan_for(2_000, aql, inspection=TIGHTENED)
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == expected
+
+
+def test_reduced_inspection_takes_a_smaller_sample():
+    plan = plan_for(2_000, 1.0, inspection=REDUCED)
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == ("K", 50, 1, 2)
+
+
+def test_plan_decides_on_the_accept_number():
+    plan = plan_for(2_000, 1.0)
+    assert (plan.decide(3), plan.decide(4)) == ("pass", "fail")
+
+
+def test_unknown_aql_and_level_are_refused_and_contract_figures_snap_to_a_column():
+    with pytest.raises(ValueError):
+        plan_for(2_000, 0.7)
+    with pytest.raises(ValueError):
+        code_letter(2_000, "IV")
+    assert nearest_aql(1) == 1.0 and nearest_aql(0.6) == 0.65 and nearest_aql(0.005) == 0.010
+
+
+def _run(results, state=None):
+    state = state or SwitchState()
+    history = []
+    for accepted in results:
+        state = switch(state, accepted)
+        history.append(state.inspection)
+    return history
+
+
+def test_two_rejections_in_five_lots_tighten_and_five_acceptances_relax():
+    history = _run([True, False, True, True, False] + [True] * 5)
+    assert history[:4] == [NORMAL] * 4
+    assert history[4] == TIGHTENED
+    assert history[5:9] == [TIGHTENED] * 4 and history[9] == NORMAL
+
+
+def test_two_rejections_six_lots_apart_do_not_tighten():
+    assert _run([False, True, True, True, True, False])[-1] == NORMAL
+
+
+def test_ten_acceptances_reduce_and_a_rejection_restores_normal():
+    history = _run([True] * 10 + [True, False])
+    assert history[8] == NORMAL and history[9] == REDUCED and history[10] == REDUCED
+    assert history[11] == NORMAL
+
+
+def test_a_rejection_under_tightened_restarts_the_count():
+    history = _run([True] * 4 + [False] + [True] * 4, SwitchState(TIGHTENED))
+    assert set(history) == {TIGHTENED}
+
+
+def test_draws_are_reproducible_and_seed_dependent():
+    items = [f"item-{i}" for i in range(1_000)]
+    first = draw(items, 125, seed=42)
+    assert first == draw(list(reversed(items)), 125, seed=42)
+    assert len(first) == len(set(first)) == 125
+    assert first != draw(items, 125, seed=43)
+
+
+def test_stratified_draws_review_every_annotator():
+    items = [f"item-{i}" for i in range(500)]
+    strata = {item: ("busy" if i < 480 else f"rare-{i % 4}") for i, item in enumerate(items)}
+    sample = draw(items, 20, seed=7, strata=strata)
+    assert len(sample) == 20
+    assert {strata[item] for item in sample} == {"busy", "rare-0", "rare-1", "rare-2", "rare-3"}
+    assert sample == draw(items, 20, seed=7, strata=strata)
+
+
+def test_a_sample_never_exceeds_the_population():
+    assert len(draw(["a", "b", "c"], 10, seed=1)) == 3
+    assert len(draw(["a", "b", "c"], 10, seed=1, strata={"a": "x", "b": "y", "c": "y"})) == 3

@@ -1,0 +1,119 @@
+"""QA review samples on real batches: drawn once by the plan, decided by its numbers, counted for switching once."""
+
+import io
+
+import pandas as pd
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from sla import services
+from sla.models import Annotation, Breach, InspectionState, QASample
+from sla.simulate import DeliverySpec
+from tests.factories import ContractFactory, TermsFactory
+from tests.sla.conftest import PASSING
+
+
+@pytest.fixture
+def sampled_contract(vendor_a, sentiment):
+    """Overlap and defect-rate terms with an AQL of 1.0 at level II, stratified draws."""
+    contract = ContractFactory(vendor=vendor_a, unit_price="0.1000")
+    TermsFactory(
+        contract=contract,
+        task_type=sentiment,
+        accuracy_floor=None,
+        iaa_min=None,
+        iaa_fail_below=None,
+        defect_rate_max=0.01,
+        aql=1.0,
+        remediation_business_days=5,
+        service_credit_percent=5,
+    )
+    return contract
+
+
+def _reviews(sample, defects: int) -> SimpleUploadedFile:
+    verdicts = ["Defect" if index < defects else "OK" for index in range(len(sample.items))]
+    frame = pd.DataFrame({"item_id": sample.items, "reviewer": "qa-1", "verdict": verdicts})
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return SimpleUploadedFile(f"reviews-{defects}.csv", buffer.getvalue().encode())
+
+
+def test_the_plan_draws_a_stratified_sample_once(sampled_contract, deliver, lead):
+    batch = deliver(sampled_contract, PASSING)
+    sample = QASample.objects.get(batch=batch)
+    # 300 items at level II: code H, n = 50; AQL 1.0 on H: Ac 1, Re 2 (Table 2-A).
+    assert (sample.lot_size, sample.code_letter, sample.sample_size, sample.accept, sample.reject) == (
+        300,
+        "H",
+        50,
+        1,
+        2,
+    )
+    assert len(set(sample.items)) == 50
+    annotators = set(Annotation.objects.filter(batch=batch).values_list("annotator_id", flat=True))
+    first_annotator = {}
+    for item, annotator in (
+        Annotation.objects.filter(batch=batch).order_by("row").values_list("item_id", "annotator_id")
+    ):
+        first_annotator.setdefault(item, annotator)
+    assert {first_annotator[item] for item in sample.items} == annotators
+    services.batch_check(batch=batch, user=lead, reason="again")
+    assert QASample.objects.get(batch=batch).items == sample.items
+
+
+def test_a_complete_sample_decides_the_defect_rate_by_the_accept_number(sampled_contract, deliver, lead):
+    accepted = deliver(sampled_contract, PASSING)
+    sample = accepted.qa_sample
+    services.qa_reviews_receive(batch=accepted, upload=_reviews(sample, 1), user=lead)
+    accepted.refresh_from_db()
+    finding = services.checking.Finding.objects.get(
+        check_run__batch=accepted, check_run__is_current=True, term="defect_rate"
+    )
+    assert finding.verdict == "pass" and "sampling plan" in finding.detail
+    assert accepted.verdict == "accepted"
+
+    rejected = deliver(sampled_contract, DeliverySpec(items=300, overlap=0.10, seed=19))
+    services.qa_reviews_receive(batch=rejected, upload=_reviews(rejected.qa_sample, 2), user=lead)
+    rejected.refresh_from_db()
+    assert rejected.verdict == "rejected"
+    assert Breach.objects.get(batch=rejected).term == "defect_rate"
+
+
+def test_an_incomplete_sample_does_not_decide(sampled_contract, deliver, lead):
+    batch = deliver(sampled_contract, PASSING)
+    sample = batch.qa_sample
+    partial = QASample(items=sample.items[:10], accept=sample.accept)
+    services.qa_reviews_receive(batch=batch, upload=_reviews(partial, 0), user=lead)
+    assert QASample.objects.get(batch=batch).decision == ""
+
+
+def test_each_lot_counts_once_for_switching_and_two_rejections_tighten(sampled_contract, deliver, lead):
+    for seed, defects in ((21, 2), (22, 0), (23, 2)):
+        batch = deliver(sampled_contract, DeliverySpec(items=300, overlap=0.10, seed=seed))
+        services.qa_reviews_receive(batch=batch, upload=_reviews(batch.qa_sample, defects), user=lead)
+        services.batch_check(batch=batch, user=lead, reason="re-run counts nothing twice")
+    state = InspectionState.objects.get(contract=sampled_contract)
+    assert state.inspection == "tightened" and state.results == []
+    nxt = deliver(sampled_contract, DeliverySpec(items=300, overlap=0.10, seed=24))
+    # Tightened (Table 2-B): H at AQL 1.0 points down to J: n = 80, Ac 1, Re 2.
+    assert (nxt.qa_sample.inspection, nxt.qa_sample.sample_size) == ("tightened", 80)
+
+
+def test_reviewer_page_saves_verdicts_for_sampled_items_only(client, users, sampled_contract, deliver):
+    from vendorscore.constants import Role
+
+    batch = deliver(sampled_contract, PASSING)
+    url = f"/batches/{batch.pk}/review/"
+    client.force_login(users[Role.VENDOR])
+    assert client.get(url).status_code == 403
+    client.force_login(users[Role.QA_ANALYST])
+    page = client.get(url).content.decode()
+    assert page.count('class="card review-item') == 50 and "code letter H" in page
+    outside = client.post(url, {"item_id": "not-sampled", "verdict": "ok"}, headers={"Accept": "application/json"})
+    assert outside.status_code == 400 and "review sample" in outside.json()["error"]
+    item = batch.qa_sample.items[0]
+    saved = client.post(url, {"item_id": item, "verdict": "defect", "defect_type": "wrong_label"})
+    assert saved.status_code == 302 and saved["Location"].endswith("#item-0")
+    again = client.post(url, {"item_id": item, "verdict": "ok"}, headers={"Accept": "application/json"}).json()
+    assert (again["reviewed"], again["defects"], again["total"]) == (1, 0, 50)
