@@ -135,6 +135,7 @@ class BatchUploadSerializer(UploadSerializer):
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     claimed_accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
     remediates = serializers.IntegerField(required=False, allow_null=True)
+    due_at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the delivery was due.")
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -165,6 +166,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "size",
             "format",
             "delivered_at",
+            "due_at",
             "processed_at",
         ]
         read_only_fields = fields
@@ -230,6 +232,7 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
                 reference=data["reference"],
                 claimed_accuracy=data.get("claimed_accuracy"),
                 remediates=remediates,
+                due_at=data.get("due_at"),
             )
         receipt.upload.refresh_from_db()
         return _receipt_response(receipt, BatchSerializer)

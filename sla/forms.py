@@ -23,6 +23,11 @@ class BatchUploadForm(forms.Form):
     claimed_accuracy = forms.FloatField(
         required=False, min_value=0, max_value=1, help_text="The accuracy the vendor claims, as a share (0.97)."
     )
+    due_at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="When this delivery was due; a later delivery fails the timeliness term.",
+    )
     remediates = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="—", help_text="The rejected batch this delivery corrects."
     )

@@ -261,6 +261,7 @@ class BatchUploadView(RoleRequiredMixin, FormView):
                     reference=data["reference"],
                     claimed_accuracy=data["claimed_accuracy"],
                     remediates=data["remediates"],
+                    due_at=data["due_at"],
                 )
         except (DomainError, ValidationError) as error:
             _form_error_from(form, error)

@@ -82,6 +82,7 @@ def batch_receive(
     reference: str = "",
     claimed_accuracy: float | None = None,
     remediates: Batch | None = None,
+    due_at=None,
     queue_processing: bool = True,
 ) -> Receipt:
     """Keep a delivered file and queue its processing; the same file twice is recognised.
@@ -105,6 +106,7 @@ def batch_receive(
         claimed_accuracy=claimed_accuracy,
         remediates=remediates,
         delivered_at=timezone.now(),
+        due_at=due_at,
         **fields,
     )
     batch.file.save(fields["original_name"], upload, save=False)

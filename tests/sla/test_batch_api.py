@@ -159,3 +159,9 @@ def test_gold_sets_are_refused_to_vendor_users(api_client_for, users):
     assert client.get("/api/v1/gold-sets/").status_code == 403
     gold = SimpleUploadedFile("gold.csv", b"item_id,label\na,positive\n")
     assert client.post("/api/v1/gold-sets/", {"task_type": "sentiment", "file": gold}).status_code == 403
+
+
+def test_deleting_a_batch_deletes_its_rows(delivered, lead, contract_a, delivery):
+    body = delivered(lead, contract_a, csv_bytes(delivery.annotations))
+    Batch.objects.get(pk=body["id"]).delete()
+    assert not Annotation.objects.filter(batch_id=body["id"]).exists()

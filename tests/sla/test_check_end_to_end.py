@@ -164,3 +164,24 @@ def test_only_leads_may_rerun_the_check(api_client_for, users, contract_a, senti
     )
     for role in (Role.QA_ANALYST, Role.VIEWER, Role.VENDOR):
         assert api_client_for(users[role]).post(f"/api/v1/batches/{response.json()['id']}/recheck/").status_code == 403
+
+
+@pytest.mark.parametrize("due_in_hours,verdict", [(-30, "fail"), (48, "pass")])
+def test_timeliness_against_the_due_time_given_at_upload(api, contract_a, delivery, run_tasks, due_in_hours, verdict):
+    from django.utils import timezone
+
+    due_at = (timezone.now() + dt.timedelta(hours=due_in_hours)).isoformat()
+    response = run_tasks(
+        api,
+        "/api/v1/batches/",
+        {
+            "contract": contract_a.pk,
+            "task_type": "sentiment",
+            "due_at": due_at,
+            "file": SimpleUploadedFile("d.csv", csv_bytes(delivery.annotations)),
+        },
+    )
+    assert response.json()["due_at"] is not None
+    findings = {f["term"]: f for f in api.get(f"/api/v1/batches/{response.json()['id']}/findings/").json()}
+    assert findings["timeliness"]["verdict"] == verdict
+    assert ("after the due time" in findings["timeliness"]["detail"]) is (verdict == "fail")

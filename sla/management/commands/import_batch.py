@@ -5,6 +5,7 @@ and exit with the outcome: 0 when the batch was stored and evaluated, 1 with the
 printed when the file was rejected or refused.
 """
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--reference", default="", help="The vendor's name for the delivery.")
         parser.add_argument("--claimed-accuracy", type=float, default=None)
         parser.add_argument("--remediates", type=int, default=None, help="Id of the rejected batch this corrects.")
+        parser.add_argument("--due-at", type=_aware_datetime, default=None, help="When it was due (ISO 8601).")
 
     def handle(self, *args, file: Path, contract: int, task_type: str, **options):
         if not file.is_file():
@@ -52,6 +54,7 @@ class Command(BaseCommand):
                     reference=options["reference"],
                     claimed_accuracy=options["claimed_accuracy"],
                     remediates=remediates,
+                    due_at=options["due_at"],
                     queue_processing=False,
                 )
         except DomainError as error:
@@ -84,6 +87,12 @@ class Command(BaseCommand):
                 f"{batch.annotators} annotators"
             )
         )
+
+
+def _aware_datetime(text: str) -> dt.datetime:
+    """An ISO 8601 time; without an offset it is taken as UTC."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _contract(pk: int) -> Contract:
