@@ -3,9 +3,9 @@
 The ORM's ``bulk_create`` builds a model instance per row, which for a ten-million-row
 delivery costs more than parsing it. On PostgreSQL all chunks of a delivery go through one
 ``COPY ... FROM STDIN`` fed by a background thread: while the server digests one chunk,
-the worker parses and validates the next, so the two cores work at once. The CSV text
-is written by pyarrow's C++ writer; timestamps are formatted by numpy first, because
-Arrow's own timestamp formatting is several times slower than everything else together.
+the worker parses and validates the next, so the two cores work at once. The thread also
+writes the CSV text, with pyarrow's C++ writer (timestamps formatted by numpy first, because
+Arrow's own timestamp formatting is several times slower than everything else together).
 
 Everything runs inside the caller's transaction, so a delivery that turns out invalid
 (or a worker that dies) leaves no row behind.
@@ -72,10 +72,11 @@ class _PostgresCopy:
         return self
 
     def _send(self) -> None:
-        while (block := self.pending.get()) is not None:
+        """Runs in the thread: serialise (pyarrow releases the GIL) and send each chunk."""
+        while (data := self.pending.get()) is not None:
             if self.failure is None:
                 try:
-                    self._copy.write(block)
+                    self._copy.write(_csv_bytes(data))
                 except Exception as error:  # noqa: BLE001 - re-raised in the caller's thread
                     self.failure = error
 
@@ -83,7 +84,7 @@ class _PostgresCopy:
         if self.failure is not None:
             raise self.failure
         if data.num_rows:
-            self.pending.put(_csv_bytes(data.select(self.columns)))
+            self.pending.put(data.select(self.columns))
 
     def __exit__(self, exc_type, exc, traceback):
         self.pending.put(None)
