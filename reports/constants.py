@@ -3,10 +3,6 @@
 AUDIENCE_BUYER = "buyer"
 AUDIENCE_VENDOR = "vendor"
 
-# An annotator is an outlier when at least this many of their annotations are on gold items
-# and the 95% interval of their accuracy lies wholly below the batch's accuracy: fewer gold
-# annotations give intervals too wide to single anyone out fairly.
-OUTLIER_MIN_GOLD = 5
 
 PAPERS = ("a4", "letter")
 MAX_COMPARED = 8

@@ -20,11 +20,12 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
-from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, OUTLIER_MIN_GOLD
+from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
 from sla import selectors as sla_selectors
 from sla.constants import MEASURE_LABELS, TERM_LABELS, BatchStatus
 from sla.models import Batch, Contract, ContractTerms, Finding
+from sla.visibility import is_outlier
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
 from vendorscore.permissions import BUYER_ROLES, has_role, role_of
@@ -73,6 +74,7 @@ def batch_report(*, batch: Batch, audience: str) -> dict:
         },
         "terms": _terms(terms),
         "findings": [_finding(f) for f in sla_selectors.batch_findings(batch=batch)],
+        "breaches": breaches_of(batch=batch),
         "measures": _headline_measures(metrics),
         "overlap_rate": metrics.get("overlap_rate"),
         "queues": _queues(metrics, iaa),
@@ -155,13 +157,7 @@ def _annotators(metrics: dict, *, with_wrong_labels: bool) -> list[dict]:
     rows = []
     for entry in metrics.get("by_annotator", []):
         accuracy = _measure(entry.get("accuracy"))
-        outlier = bool(
-            batch_accuracy is not None
-            and accuracy
-            and accuracy["value"] is not None
-            and accuracy["n"] >= OUTLIER_MIN_GOLD
-            and accuracy["high"] < batch_accuracy
-        )
+        outlier = is_outlier(entry.get("accuracy"), batch_accuracy)
         row = {
             "annotator": entry["annotator"],
             "rows": entry.get("rows", 0),
@@ -400,8 +396,8 @@ def _outliers(batches: list[Batch]) -> list[dict]:
     )
 
 
-def breaches_of(*, vendor: Vendor) -> dict | None:
-    """The vendor's breaches, or None while the breach model is not installed.
+def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None) -> dict | None:
+    """A vendor's (or one batch's) breaches with credits, or None while the breach model is not installed.
 
     Guarded because breaches are built alongside this report; the report names the section
     "not available" rather than failing.
@@ -412,11 +408,10 @@ def breaches_of(*, vendor: Vendor) -> dict | None:
         return None
     fields = ("id", "batch_id", "term", "status", "opened_at", "remediation_due", "closed_at", "service_credit")
     try:
-        rows = list(
-            Breach.objects.filter(batch__contract__vendor=vendor)
-            .order_by("opened_at", "pk")
-            .values(*fields, currency=F("batch__contract__currency"))
+        breaches = (
+            Breach.objects.filter(batch=batch) if batch else Breach.objects.filter(batch__contract__vendor=vendor)
         )
+        rows = list(breaches.order_by("opened_at", "pk").values(*fields, currency=F("batch__contract__currency")))
     except FieldError:
         return None
     for row in rows:

@@ -21,9 +21,10 @@ from django.utils import timezone
 
 from reports import charts, pdf
 from reports import selectors as report_selectors
-from reports.constants import AUDIENCE_BUYER, OUTLIER_MIN_GOLD, PAPERS, REPORT_LAYOUT_VERSION
+from reports.constants import AUDIENCE_BUYER, PAPERS, REPORT_LAYOUT_VERSION
 from reports.models import ReportJob
 from sla.models import Batch
+from sla.visibility import OUTLIER_MIN_GOLD
 from vendorscore.models import Vendor
 
 ANNOTATORS_CHARTED = 30

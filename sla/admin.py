@@ -8,6 +8,8 @@ from sla.models import (
     ContractTerms,
     GoldSet,
     InspectionState,
+    Notification,
+    NotificationPreference,
     QAReviewSet,
     TaskType,
 )
@@ -72,3 +74,18 @@ class InspectionStateAdmin(admin.ModelAdmin):
     """A lead may set the inspection severity by hand, as the standard's responsible authority."""
 
     list_display = ("contract", "task_type", "inspection", "updated_at")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The ledger is read in the admin; rows are written by the services only."""
+
+    list_display = ("created_at", "recipient", "subject", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("recipient", "subject", "event_key")
+    readonly_fields = [field.name for field in Notification._meta.fields]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "reminders", "digest")

@@ -16,9 +16,10 @@ from sla import selectors, services
 from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus
 from sla.filters import BreachFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
+from sla.visibility import metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, has_role
 
 UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VENDOR})
 BUYER_UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST})
@@ -251,7 +252,9 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
                 {"detail": f"Batch {batch.pk} has no metrics: its status is {batch.status}."},
                 status=status.HTTP_409_CONFLICT,
             )
-        return Response(batch.metrics)
+        if has_role(request.user, BUYER_ROLES):
+            return Response(batch.metrics)
+        return Response(metrics_for_vendor(batch.metrics))
 
     @extend_schema(responses=FindingSerializer(many=True))
     @action(detail=True, methods=["get"])

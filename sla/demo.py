@@ -26,7 +26,7 @@ from django.db import transaction
 
 from sla import calendar, services
 from sla.constants import BreachStatus
-from sla.models import Batch, Breach, BreachEvent, Contract, GoldSet, TaskType
+from sla.models import Batch, Breach, BreachEvent, Contract, GoldSet, Notification, TaskType
 from sla.simulate import DeliverySpec, simulate_delivery
 from vendorscore.models import User, Vendor
 
@@ -344,3 +344,23 @@ def _encode(frame: pd.DataFrame, kind: str) -> bytes:
     if kind == "csv.gz":
         return gzip.compress(text, mtime=0)
     return text
+
+
+def demo_notifications_send() -> int:
+    """Send the demo breaches' notices now, so ``make demo`` leaves real messages under ``var/mail/``.
+
+    The ledger keys them by breach and recipient: a second run finds every row sent and
+    writes nothing, and the worker that later picks up the queued send tasks does nothing
+    either. A send that fails stays pending for the worker. Returns how many went out.
+    """
+    for breach in Breach.objects.order_by("pk"):
+        services.breach_opened_notify(breach_id=breach.pk)
+        if breach.status == BreachStatus.ESCALATED:
+            services.breach_escalated_notify(breach_id=breach.pk)
+    sent = 0
+    for pk in Notification.objects.exclude(status=Notification.Status.SENT).values_list("pk", flat=True):
+        try:
+            sent += services.notification_send(notification_id=pk)
+        except services.NotificationNotSent:
+            continue
+    return sent

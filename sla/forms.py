@@ -191,3 +191,12 @@ class BreachSubmitForm(forms.Form):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What is being fixed, for the buyer."
     )
+
+
+class NotificationPreferenceForm(forms.Form):
+    """Reminders and the digest may be turned off; breach notices are not offered, they always go."""
+
+    reminders = forms.BooleanField(
+        required=False, help_text="Remediation deadlines coming up or passed, and expiring certifications."
+    )
+    digest = forms.BooleanField(required=False, help_text="Monday's summary of the week (procurement leads).")

@@ -572,3 +572,57 @@ class BreachEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} -> {self.to_status} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """The e-mail ledger: one row per event and recipient, so "sent exactly once" is a database fact.
+
+    The row is created (``get_or_create`` on the unique pair) before anything is sent, and
+    carries the rendered message, so a scheduler tick, a retried task or a second worker
+    finds the row instead of sending again; a failed send stays here, visible, until it goes.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed, will retry"
+
+    event_key = models.CharField(max_length=200, help_text="What happened, e.g. breach:12:overdue:2026-11-25.")
+    kind = models.CharField(max_length=32)
+    recipient = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    subject = models.CharField(max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "recipient"],
+                name="one_notification_per_event_and_recipient",
+                violation_error_message="This recipient already has this notification.",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_key} -> {self.recipient} ({self.status})"
+
+
+class NotificationPreference(models.Model):
+    """What a user chose to hear besides breach notices, which nobody may turn off."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs")
+    reminders = models.BooleanField(default=True, help_text="Deadline and certification-expiry reminders.")
+    digest = models.BooleanField(default=True, help_text="The weekly digest (procurement leads).")
+
+    def __str__(self) -> str:
+        return f"Notification preferences of {self.user}"

@@ -6,7 +6,7 @@ an object outside that scope is answered 404 so its existence is not revealed.
 
 import datetime as dt
 
-from django.db.models import Count, Min, QuerySet, Sum
+from django.db.models import Count, F, Min, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -27,6 +27,8 @@ from sla.models import (
     ContractTerms,
     Finding,
     GoldSet,
+    Notification,
+    NotificationPreference,
     QAReview,
     TaskType,
 )
@@ -210,3 +212,16 @@ def qa_sample_items(*, batch: Batch) -> list[dict]:
         {"index": index, "item_id": item, "labels": labels.get(item, []), "review": verdicts.get(item)}
         for index, item in enumerate(sample.items)
     ]
+
+
+def notification_list(*, status: str = "") -> QuerySet:
+    """The e-mail ledger for leads, unsent first so a stuck delivery is seen; ``status`` narrows it."""
+    rows = Notification.objects.all()
+    if status in Notification.Status.values:
+        rows = rows.filter(status=status)
+    return rows.order_by(F("sent_at").asc(nulls_first=True), "-created_at", "-id")
+
+
+def notification_preferences_of(*, user):
+    """The user's choices, or unsaved defaults (everything on) for a user who never chose."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)

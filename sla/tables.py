@@ -2,7 +2,7 @@
 
 import django_tables2 as tables
 
-from sla.models import Batch, Breach, Contract, GoldSet
+from sla.models import Batch, Breach, Contract, GoldSet, Notification
 
 STATUS_BADGE = '<span class="badge badge-{{ value }}">{{ record.get_status_display }}</span>'
 VERDICT_BADGE = (
@@ -116,3 +116,17 @@ class BreachTable(tables.Table):
 
     def render_batch(self, value):
         return f"#{value.pk} {value.reference}".strip()
+
+
+class NotificationTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Queued")
+    status = tables.TemplateColumn(
+        '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
+    )
+    sent_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Sent", default="—")
+    last_error = tables.Column(verbose_name="Last error", default="")
+
+    class Meta:
+        model = Notification
+        fields = ("created_at", "recipient", "subject", "status", "attempts", "sent_at", "last_error")
+        empty_text = "No notifications yet."

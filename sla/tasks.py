@@ -7,6 +7,7 @@ after the work but before the acknowledgement) does no harm.
 from celery import shared_task
 
 from sla import services
+from sla.services.notifications import NotificationNotSent
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -30,3 +31,37 @@ def terms_recheck(terms_id: int, user_id: int | None = None) -> None:
 def breaches_escalate() -> None:
     """Scheduled every 15 minutes by Celery beat; the service escalates each overdue breach once."""
     services.breaches_escalate_overdue()
+
+
+@shared_task(acks_late=True)
+def breach_opened_notify(breach_id: int) -> None:
+    services.breach_opened_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_escalated_notify(breach_id: int) -> None:
+    services.breach_escalated_notify(breach_id=breach_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(NotificationNotSent,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def notification_send(notification_id: int) -> None:
+    """Retried with backoff while SMTP fails; after the last retry the daily sweep queues it again."""
+    services.notification_send(notification_id=notification_id)
+
+
+@shared_task(ignore_result=True)
+def notifications_remind() -> None:
+    """Scheduled daily by Celery beat: deadline and certificate reminders; ledger keys make a re-run harmless."""
+    services.notifications_remind()
+
+
+@shared_task(ignore_result=True)
+def notifications_digest() -> None:
+    """Scheduled weekly by Celery beat: the leads' digest, once per ISO week."""
+    services.weekly_digest_enqueue()

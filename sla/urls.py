@@ -22,6 +22,8 @@ urlpatterns = [
     path("breaches/<int:pk>/", views.BreachDetailView.as_view(), name="breach_detail"),
     path("breaches/<int:pk>/waive/", views.BreachWaiveView.as_view(), name="breach_waive"),
     path("breaches/<int:pk>/submit/", views.BreachSubmitView.as_view(), name="breach_submit"),
+    path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
+    path("notifications/preferences/", views.NotificationPreferencesView.as_view(), name="notification_preferences"),
     path("gold-sets/", views.GoldSetListView.as_view(), name="gold_set_list"),
     path("gold-sets/upload/", views.GoldSetUploadView.as_view(), name="gold_set_upload"),
 ]

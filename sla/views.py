@@ -35,11 +35,14 @@ from sla.forms import (
     BreachWaiveForm,
     ContractForm,
     GoldSetUploadForm,
+    NotificationPreferenceForm,
     ReviewUploadForm,
     TaskTypeForm,
     TermsForm,
 )
-from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable
+from sla.models import Notification
+from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, NotificationTable
+from sla.visibility import annotator_outliers, metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
@@ -283,11 +286,13 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
+        if not has_role(self.request.user, BUYER_ROLES):
+            batch.metrics = metrics_for_vendor(batch.metrics)
         context["batch"] = batch
         context["stages"] = _stages(batch)
         context["measure_rows"] = _measure_rows(batch.metrics)
         context["confusion_rows"] = _confusion_rows(batch.metrics)
-        context["outliers"] = _annotator_outliers(batch.metrics)
+        context["outliers"] = annotator_outliers(batch.metrics)
         context["findings"] = selectors.batch_findings(batch=batch)
         context["history"] = selectors.batch_check_history(batch=batch)
         context["can_recheck"] = has_role(self.request.user, LEADS)
@@ -330,18 +335,6 @@ def _confusion_rows(metrics: dict | None) -> list[dict]:
         {"label": label, "cells": [{"count": count, "diagonal": i == j} for j, count in enumerate(row)]}
         for i, (label, row) in enumerate(zip(labels, matrix.get("counts") or [], strict=False))
     ]
-
-
-def _annotator_outliers(metrics: dict | None) -> set[str]:
-    """Annotators whose whole accuracy interval lies below the batch's accuracy."""
-    batch_accuracy = ((metrics or {}).get("accuracy") or {}).get("value")
-    if batch_accuracy is None:
-        return set()
-    return {
-        a["annotator"]
-        for a in metrics.get("by_annotator", [])
-        if (a.get("accuracy") or {}).get("ci95") and a["accuracy"]["ci95"][1] < batch_accuracy
-    }
 
 
 class BatchStatusView(RoleRequiredMixin, View):
@@ -584,3 +577,38 @@ class ReviewSampleView(RoleRequiredMixin, TemplateView):
                 }
             )
         return redirect(f"{reverse('batch_review_sample', args=[pk])}#item-{sample.items.index(review.item_id)}")
+
+
+class NotificationListView(RoleRequiredMixin, SingleTableView):
+    """The e-mail ledger for leads: what was sent, to whom, and what is still waiting or failing."""
+
+    allowed_roles = LEADS
+    table_class = NotificationTable
+    template_name = "sla/notification_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.notification_list(status=self.request.GET.get("status", ""))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["statuses"] = Notification.Status.choices
+        context["status"] = self.request.GET.get("status", "")
+        return context
+
+
+class NotificationPreferencesView(RoleRequiredMixin, FormView):
+    """Every user may turn off reminders and the digest for themselves."""
+
+    allowed_roles = ALL_ROLES
+    form_class = NotificationPreferenceForm
+    template_name = "sla/notification_preferences.html"
+
+    def get_initial(self):
+        prefs = selectors.notification_preferences_of(user=self.request.user)
+        return {"reminders": prefs.reminders, "digest": prefs.digest}
+
+    def form_valid(self, form):
+        services.notification_preferences_update(user=self.request.user, **form.cleaned_data)
+        messages.success(self.request, "Notification preferences saved.")
+        return redirect("notification_preferences")

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from vendorscore.constants import Role
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, role_of
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, role_of
 
 NAVIGATION = [
     ("Dashboard", "dashboard", ALL_ROLES),
@@ -13,6 +13,7 @@ NAVIGATION = [
     ("Breaches", "breach_list", ALL_ROLES),
     ("Gold sets", "gold_set_list", BUYER_ROLES),
     ("Scorecards", "evaluation_list", BUYER_ROLES),
+    ("Notifications", "notification_list", LEADS),
     ("API docs", "api_docs", ALL_ROLES),
 ]
 

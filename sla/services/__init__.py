@@ -18,10 +18,20 @@ from sla.services.intake import (
     gold_set_receive,
     qa_reviews_receive,
 )
+from sla.services.notifications import (
+    NotificationNotSent,
+    breach_escalated_notify,
+    breach_opened_notify,
+    notification_preferences_update,
+    notification_send,
+    notifications_remind,
+    weekly_digest_enqueue,
+)
 from sla.services.reviews import qa_review_record
 from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_verdicts
 
 __all__ = [
+    "NotificationNotSent",
     "Receipt",
     "batch_check",
     "batch_evaluate",
@@ -29,6 +39,8 @@ __all__ = [
     "batch_receive",
     "batch_statistics",
     "breach_remediation_submit",
+    "breach_escalated_notify",
+    "breach_opened_notify",
     "breach_waive",
     "breaches_escalate_overdue",
     "credits_rebalance",
@@ -36,6 +48,9 @@ __all__ = [
     "contract_create",
     "gold_set_ingest",
     "gold_set_receive",
+    "notification_preferences_update",
+    "notification_send",
+    "notifications_remind",
     "qa_review_record",
     "qa_reviews_receive",
     "qa_sample_decision",
@@ -46,4 +61,5 @@ __all__ = [
     "terms_correct",
     "terms_create",
     "terms_recheck",
+    "weekly_digest_enqueue",
 ]

@@ -55,6 +55,17 @@ def _locked(breach: Breach) -> Breach:
     return Breach.objects.select_for_update(of=("self",)).select_related("batch__contract").get(pk=breach.pk)
 
 
+def _notify_on_commit(task_name: str, breach_id: int) -> None:
+    """Queue a breach notice once the move is committed (a rolled-back move tells nobody).
+
+    ``sla.tasks`` is imported here, not at the top, because the tasks import the services.
+    """
+    from sla import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(breach_id))
+
+
 def _month_of(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
     return moment.astimezone(zone).date().replace(day=1)
 
@@ -100,6 +111,7 @@ def breaches_open(*, run: CheckRun) -> list[Breach]:
             breach=breach, to_status=BreachStatus.OPEN, at=run.ran_at, note=finding.detail[:1000]
         )
         opened.append(breach)
+        _notify_on_commit("breach_opened_notify", breach.pk)
     return opened
 
 
@@ -245,5 +257,6 @@ def breaches_escalate_overdue(*, now: dt.datetime | None = None) -> int:
                 continue
             note = f"Not remediated by {breach.remediation_due:%Y-%m-%d %H:%M %Z}."
             _move(breach, BreachStatus.ESCALATED, at=now, note=note)
+            _notify_on_commit("breach_escalated_notify", breach.pk)
             escalated += 1
     return escalated

@@ -222,3 +222,18 @@ def test_report_of_a_batch_not_yet_checked_says_so(api_client_for, lead, contrac
     text = flat(pdf_text(get_pdf(api_client_for(lead), f"/api/v1/batches/{batch.pk}/report.pdf"))[1])
     assert "NOT CHECKED" in text and "has not been checked against SLA terms" in text
     assert "which denominator" not in text, "no claim check without a measured accuracy"
+
+
+def test_failed_batch_report_shows_its_breaches_and_deadlines_to_the_vendor(api_client_for, users, lead, batch_a):
+    from sla import services as sla_services
+    from sla.models import Breach
+
+    batch_a.terms_version.__class__.objects.filter(pk=batch_a.terms_version_id).update(accuracy_floor=0.999)
+    sla_services.batch_check(batch=batch_a, user=lead, reason="stricter floor for the test")
+    breaches = list(Breach.objects.filter(batch=batch_a))
+    assert breaches
+    text = flat(pdf_text(get_pdf(api_client_for(users[Role.VENDOR]), f"/api/v1/batches/{batch_a.pk}/report.pdf"))[1])
+    assert "Breaches and remediation" in text
+    for breach in breaches:
+        assert breach.term_label in text
+        assert timezone.localtime(breach.remediation_due).strftime("%Y-%m-%d %H:%M") in text

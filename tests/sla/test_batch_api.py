@@ -165,3 +165,29 @@ def test_deleting_a_batch_deletes_its_rows(delivered, lead, contract_a, delivery
     body = delivered(lead, contract_a, csv_bytes(delivery.annotations))
     Batch.objects.get(pk=body["id"]).delete()
     assert not Annotation.objects.filter(batch_id=body["id"]).exists()
+
+
+def test_vendor_users_get_metrics_without_gold_internals(
+    api_client_for, upload, users, contract_a, delivery, django_capture_on_commit_callbacks, client
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client_for(users[Role.PROCUREMENT_LEAD]).post(
+            "/api/v1/gold-sets/",
+            {"task_type": "sentiment", "file": SimpleUploadedFile("g.csv", csv_bytes(delivery.gold))},
+            format="multipart",
+        )
+    batch_id = upload(users[Role.VENDOR], contract_a, csv_bytes(delivery.annotations)).json()["id"]
+    buyer = api_client_for(users[Role.QA_ANALYST]).get(f"/api/v1/batches/{batch_id}/metrics/").json()
+    vendor = api_client_for(users[Role.VENDOR]).get(f"/api/v1/batches/{batch_id}/metrics/").json()
+    assert buyer["confusion_matrix"]["counts"] and "confusion_matrix" not in vendor
+    assert "error_concentration" not in vendor
+    assert all("support" not in row for row in vendor["by_label"]) and all(
+        "support" in row for row in buyer["by_label"]
+    )
+    assert all("wrong_labels" not in row for row in vendor["by_annotator"])
+    assert vendor["accuracy"] == buyer["accuracy"]
+
+    client.force_login(users[Role.VENDOR])
+    assert "Confusion matrix" not in client.get(f"/batches/{batch_id}/").content.decode()
+    client.force_login(users[Role.PROCUREMENT_LEAD])
+    assert "Confusion matrix" in client.get(f"/batches/{batch_id}/").content.decode()

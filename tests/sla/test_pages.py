@@ -24,6 +24,8 @@ PAGES = [
     ("/batches/{batch}/review/", BUYER_UPLOADERS),
     ("/gold-sets/", BUYERS),
     ("/breaches/", EVERYONE),
+    ("/notifications/", {Role.PROCUREMENT_LEAD}),
+    ("/notifications/preferences/", EVERYONE),
 ]
 
 

@@ -1,0 +1,342 @@
+"""Notifications: scan state for events, write one ledger row per event and recipient, send each once.
+
+Exactly once works in two steps. ``_enqueue`` creates the ``Notification`` row with
+``get_or_create`` on the unique (event key, recipient) pair, inside a transaction, with
+the message already rendered; only then is a send task queued (on commit). ``notification_send``
+locks the row (``select_for_update(skip_locked=True)``), sends only if it is not yet sent,
+and marks it sent in the same transaction. A scheduler that ticks again, a retried task
+or a second worker finds the row sent (or locked by the worker sending it) and does
+nothing. A send that fails records the error and attempt on the row and raises, so the
+task retries with backoff; the daily sweep re-queues whatever is still unsent.
+"""
+
+import datetime as dt
+import smtplib
+from collections import Counter
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from sla import calendar
+from sla import notifications as rules
+from sla.constants import UNRESOLVED_BREACH_STATUSES, BreachStatus
+from sla.models import AWAITING_FIX, Batch, Breach, Notification, NotificationPreference
+from vendorscore.constants import Role
+from vendorscore.models import User
+from vendorscore.scorecards.models import SOC2_KINDS, Certification
+
+SEND_ERRORS = (smtplib.SMTPException, OSError)
+
+
+class NotificationNotSent(Exception):
+    """Raised after a failed send is recorded, so the Celery task retries it with backoff."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    user: User | None = None
+
+
+def _link(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _leads() -> list[Recipient]:
+    users = User.objects.filter(is_active=True).exclude(email="")
+    leads = users.filter(role=Role.PROCUREMENT_LEAD) | users.filter(is_superuser=True)
+    return [Recipient(user.email, user) for user in leads.distinct().order_by("pk")]
+
+
+def _breach_recipients(breach: Breach) -> list[Recipient]:
+    """The contract owner, the vendor's users with an e-mail, and the vendor's contact address."""
+    contract = breach.batch.contract
+    found = []
+    if contract.owner and contract.owner.is_active and contract.owner.email:
+        found.append(Recipient(contract.owner.email, contract.owner))
+    vendor_users = contract.vendor.users.filter(is_active=True, role=Role.VENDOR).exclude(email="").order_by("pk")
+    found += [Recipient(user.email, user) for user in vendor_users]
+    if contract.vendor.contact_email:
+        found.append(Recipient(contract.vendor.contact_email))
+    return _unique(found)
+
+
+def _unique(recipients: list[Recipient]) -> list[Recipient]:
+    seen, kept = set(), []
+    for recipient in recipients:
+        if recipient.email.lower() not in seen:
+            seen.add(recipient.email.lower())
+            kept.append(recipient)
+    return kept
+
+
+def _wants(recipient: Recipient, kind: str) -> bool:
+    """Breach notices always go; reminders and the digest go unless the user turned them off."""
+    if recipient.user is None or (kind not in rules.REMINDERS and kind not in rules.DIGESTS):
+        return True
+    prefs = NotificationPreference.objects.filter(user=recipient.user).first()
+    if prefs is None:
+        return True
+    return prefs.digest if kind in rules.DIGESTS else prefs.reminders
+
+
+def _enqueue(*, kind: str, event_key: str, recipients: list[Recipient], message: dict) -> list[Notification]:
+    """One ledger row per recipient for the event, created once; a send is queued for every row not yet sent."""
+    from sla import tasks
+
+    subject = message["subject"]
+    message = {**message, "preferences_link": _link(reverse("notification_preferences"))}
+    text = render_to_string("emails/notice.txt", message)
+    html = render_to_string("emails/notice.html", message)
+    rows = []
+    with transaction.atomic():
+        for recipient in recipients:
+            if not _wants(recipient, kind):
+                continue
+            row, _ = Notification.objects.get_or_create(
+                event_key=event_key,
+                recipient=recipient.email,
+                defaults={
+                    "kind": kind,
+                    "user": recipient.user,
+                    "subject": subject[:300],
+                    "body_text": text,
+                    "body_html": html,
+                },
+            )
+            if row.status != Notification.Status.SENT:
+                transaction.on_commit(lambda pk=row.pk: tasks.notification_send.delay(pk))
+            rows.append(row)
+    return rows
+
+
+def notification_send(*, notification_id: int) -> bool:
+    """Send one ledger row unless it is sent or another worker holds it; True when this call sent it."""
+    error = None
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id)
+            .exclude(status=Notification.Status.SENT)
+            .first()
+        )
+        if row is None:
+            return False
+        # The conditional write takes SQLite's write lock too, where select_for_update is a no-op.
+        unsent = Notification.objects.filter(pk=row.pk).exclude(status=Notification.Status.SENT)
+        if not unsent.update(attempts=F("attempts") + 1):
+            return False
+        row.attempts += 1
+        message = EmailMultiAlternatives(row.subject, row.body_text, settings.DEFAULT_FROM_EMAIL, [row.recipient])
+        message.attach_alternative(row.body_html, "text/html")
+        try:
+            message.send()
+        except SEND_ERRORS as exc:
+            error = exc
+            row.status, row.last_error = Notification.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        else:
+            row.status, row.sent_at, row.last_error = Notification.Status.SENT, timezone.now(), ""
+        row.save(update_fields=["status", "last_error", "sent_at"])
+    if error is not None:
+        raise NotificationNotSent(row.last_error) from error
+    return True
+
+
+def notifications_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
+    """Queue again every row still unsent after its task gave up, so an SMTP outage loses nothing."""
+    from sla import tasks
+
+    stale = Notification.objects.exclude(status=Notification.Status.SENT).filter(
+        created_at__lt=timezone.now() - older_than
+    )
+    pks = list(stale.values_list("pk", flat=True))
+    for pk in pks:
+        tasks.notification_send.delay(pk)
+    return len(pks)
+
+
+def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
+    """What a breach notice says; only the breach's own vendor, batch and numbers, so vendors may read it."""
+    batch, finding = breach.batch, breach.finding
+    contract = batch.contract
+    zone = ZoneInfo(contract.time_zone)
+    facts = [
+        ("Vendor", contract.vendor.name),
+        ("Contract", contract.title),
+        ("Batch", f"{batch.pk} ({batch.reference or batch.original_name}), {batch.task_type.name}"),
+        ("Term", breach.term_label),
+        ("Severity", breach.get_severity_display()),
+    ]
+    if finding is not None and finding.measured is not None:
+        facts.append(("Measured", _number(finding.measured)))
+        if finding.threshold is not None:
+            facts.append(("Threshold", _number(finding.threshold)))
+        if finding.ci_low is not None:
+            interval = f"{_number(finding.ci_low)} to {_number(finding.ci_high)}"
+            facts.append(("95% interval", f"{interval} (n = {finding.n})"))
+    deadline = f"{breach.remediation_due.astimezone(zone):%Y-%m-%d %H:%M %Z}" if breach.remediation_due else "none"
+    facts.append(("Remediation due", deadline))
+    facts.append(("Service credit", f"{breach.credit_full} {contract.currency} before the monthly cap"))
+    return {
+        "subject": f"[vendorscore] {headline}: {contract.vendor.name}, batch {batch.pk}, {breach.term_label}",
+        "headline": headline,
+        "facts": facts,
+        "link": _link(breach.get_absolute_url()),
+        "kind": kind,
+    }
+
+
+def _number(value: float) -> str:
+    """Four decimals, as on the batch page, so the e-mail and the page show the same figure."""
+    return f"{value:.4f}"
+
+
+def _breach_related():
+    return Breach.objects.select_related(
+        "batch__contract__vendor", "batch__contract__owner", "batch__task_type", "finding"
+    )
+
+
+def breach_opened_notify(*, breach_id: int) -> list[Notification]:
+    """Tell the contract owner and the vendor's contacts at once that a batch failed a term."""
+    breach = _breach_related().get(pk=breach_id)
+    message = _breach_message(breach, rules.BREACH_OPENED, "SLA breach")
+    return _enqueue(
+        kind=rules.BREACH_OPENED,
+        event_key=rules.breach_key(breach.pk, rules.BREACH_OPENED),
+        recipients=_breach_recipients(breach),
+        message=message,
+    )
+
+
+def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
+    """Tell every procurement lead that a breach passed its deadline unremediated; once per escalation."""
+    breach = _breach_related().get(pk=breach_id)
+    if breach.status != BreachStatus.ESCALATED:
+        return []
+    message = _breach_message(breach, rules.BREACH_ESCALATED, "Breach escalated")
+    return _enqueue(
+        kind=rules.BREACH_ESCALATED,
+        event_key=rules.breach_key(breach.pk, rules.BREACH_ESCALATED, on=breach.escalated_at),
+        recipients=_leads(),
+        message=message,
+    )
+
+
+def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
+    """Remind owner and vendor of deadlines within 2 business days (once) and overdue ones (daily until resolved)."""
+    now = now or timezone.now()
+    count = 0
+    running = AWAITING_FIX | Q(status=BreachStatus.ESCALATED)
+    for breach in _breach_related().filter(running, remediation_due__isnull=False).order_by("pk"):
+        contract = breach.batch.contract
+        zone = ZoneInfo(contract.time_zone)
+        today, due = now.astimezone(zone).date(), breach.remediation_due.astimezone(zone).date()
+        if breach.remediation_due < now:
+            kind, key, headline = (
+                rules.REMEDIATION_OVERDUE,
+                rules.breach_key(breach.pk, rules.REMEDIATION_OVERDUE, on=today),
+                "Remediation overdue",
+            )
+        elif rules.business_days_until(today, due, calendar.parse_holidays(contract.holidays)) <= (
+            rules.DUE_SOON_BUSINESS_DAYS
+        ):
+            kind, key, headline = (
+                rules.REMEDIATION_DUE_SOON,
+                rules.breach_key(breach.pk, rules.REMEDIATION_DUE_SOON, on=due),
+                "Remediation due soon",
+            )
+        else:
+            continue
+        count += len(
+            _enqueue(
+                kind=kind,
+                event_key=key,
+                recipients=_breach_recipients(breach),
+                message=_breach_message(breach, kind, headline),
+            )
+        )
+    return count
+
+
+def certification_reminders_enqueue(*, today: dt.date | None = None) -> int:
+    """Warn the leads of certificates expiring within 30 days and of expired ones, once per certificate and date."""
+    today = today or timezone.localdate()
+    count = 0
+    for certification in Certification.objects.select_related("vendor").order_by("pk"):
+        expiry = rules.certification_expiry(
+            expires_on=certification.expires_on,
+            audit_period_end=certification.audit_period_end,
+            is_soc2=certification.kind in SOC2_KINDS,
+        )
+        kind = rules.certification_event(expiry, today) if expiry else None
+        if kind is None:
+            continue
+        verb = "expired on" if kind == rules.CERTIFICATION_EXPIRED else "expires on"
+        headline = "Certification expired" if kind == rules.CERTIFICATION_EXPIRED else "Certification expiring"
+        name = certification.get_kind_display()
+        message = {
+            "subject": f"[vendorscore] {headline}: {certification.vendor.name}, {name}, {expiry:%Y-%m-%d}",
+            "headline": headline,
+            "facts": [("Vendor", certification.vendor.name), ("Certification", name), (verb.capitalize(), expiry)],
+            "link": _link(certification.vendor.get_absolute_url()),
+        }
+        key = rules.certification_key(certification.pk, kind, expiry)
+        count += len(_enqueue(kind=kind, event_key=key, recipients=_leads(), message=message))
+    return count
+
+
+def notifications_remind(*, now: dt.datetime | None = None) -> int:
+    """The daily sweep: deadline and certificate reminders, and another try for anything still unsent."""
+    now = now or timezone.now()
+    count = remediation_reminders_enqueue(now=now)
+    count += certification_reminders_enqueue(today=timezone.localdate(now))
+    notifications_requeue()
+    return count
+
+
+def weekly_digest_enqueue(*, now: dt.datetime | None = None) -> list[Notification]:
+    """The leads' week: batches received, verdicts, open and overdue breaches, credits owed this month."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=7)
+    week = Batch.objects.filter(delivered_at__gte=since, delivered_at__lt=now)
+    verdicts = Counter(week.exclude(verdict="").values_list("verdict", flat=True))
+    unresolved = Breach.objects.filter(status__in=UNRESOLVED_BREACH_STATUSES, opened_at__lt=now)
+    overdue = unresolved.filter(remediation_due__lt=now).count()
+    month = timezone.localdate(now).replace(day=1)
+    owed = (
+        Breach.objects.filter(credit_month=month)
+        .values_list("batch__contract__currency")
+        .annotate(total=Sum("service_credit"))
+        .order_by("batch__contract__currency")
+    )
+    facts = [
+        ("Batches received", week.count()),
+        *((f"Verdict: {verdict}", verdicts[verdict]) for verdict in sorted(verdicts)),
+        ("Open breaches", unresolved.count()),
+        ("Overdue breaches", overdue),
+        *((f"Credits owed in {month:%B %Y} ({currency})", total) for currency, total in owed),
+    ]
+    message = {
+        "subject": f"[vendorscore] Weekly digest, week of {since:%Y-%m-%d}",
+        "headline": f"The week to {now:%Y-%m-%d}",
+        "facts": facts,
+        "link": _link("/breaches/"),
+    }
+    key = rules.digest_key(timezone.localdate(now))
+    return _enqueue(kind=rules.WEEKLY_DIGEST, event_key=key, recipients=_leads(), message=message)
+
+
+def notification_preferences_update(*, user, reminders: bool, digest: bool) -> NotificationPreference:
+    """Store what the user wants to hear besides breach notices."""
+    prefs, _ = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"reminders": reminders, "digest": digest}
+    )
+    return prefs

@@ -1,0 +1,240 @@
+"""E-mail notifications: one message per event and recipient through a real SMTP server, schedules by time travel."""
+
+import datetime as dt
+import socket
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery.exceptions import Retry
+from django.core import mail
+
+from sla import notifications as rules
+from sla import services, tasks
+from sla.models import Breach, Notification, NotificationPreference
+from sla.services.notifications import (
+    certification_reminders_enqueue,
+    notification_send,
+    remediation_reminders_enqueue,
+)
+from tests.factories import CertificationFactory, UserFactory
+from tests.sla.conftest import FAILING
+from vendorscore.constants import Role
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        return "250 OK"
+
+    def recipients(self) -> list[str]:
+        return sorted(message["To"] for message in self.messages)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_port(settings):
+    """Django's SMTP backend pointed at a port on 127.0.0.1 where a test may start or stop a server."""
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "", ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    return port
+
+
+def smtp_server(port: int) -> tuple[Controller, Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, inbox
+
+
+@pytest.fixture
+def inbox(smtp_port):
+    controller, inbox = smtp_server(smtp_port)
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def people(overlap_contract, users, vendor_a, vendor_b):
+    """An owner for the contract, a contact address and a second user for vendor A, a user of vendor B."""
+    overlap_contract.owner = users[Role.PROCUREMENT_LEAD]
+    overlap_contract.save()
+    vendor_a.contact_email = "quality@vendor-a.example"
+    vendor_a.save()
+    UserFactory(username="vendor_a_second", role=Role.VENDOR, vendor=vendor_a)
+    UserFactory(username="vendor_b_user", role=Role.VENDOR, vendor=vendor_b)
+    return {
+        "lead@example.com",
+        "vendor_a_user@example.com",
+        "vendor_a_second@example.com",
+        "quality@vendor-a.example",
+    }
+
+
+def test_a_breach_reaches_each_recipient_exactly_once_despite_ticks_and_retries(
+    people, overlap_contract, deliver, inbox, django_capture_on_commit_callbacks
+):
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    assert sorted(inbox.recipients()) == sorted(people)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _tick in range(5):
+            services.breach_opened_notify(breach_id=breach.pk)
+            services.notifications_remind(now=breach.opened_at)
+    for row in Notification.objects.all():
+        tasks.notification_send.apply(args=[row.pk])  # a retried or redelivered task
+
+    assert sorted(inbox.recipients()) == sorted(people)
+    rows = Notification.objects.filter(kind=rules.BREACH_OPENED)
+    assert rows.count() == len(people)
+    assert set(rows.values_list("status", "attempts")) == {(Notification.Status.SENT, 1)}
+    message = inbox.messages[0]
+    assert f"batch {breach.batch_id}" in message["Subject"] and "Vendor A" in message["Subject"]
+    assert message.get_body(("html",)) is not None and message.get_body(("plain",)) is not None
+
+
+def test_smtp_down_then_up_delivers_the_message_once(people, overlap_contract, deliver, smtp_port, settings):
+    with pytest.raises(Retry):  # the send task asks Celery to retry it with backoff
+        deliver(overlap_contract, FAILING)
+    rows = Notification.objects.filter(kind=rules.BREACH_OPENED)
+    assert rows.count() == len(people)
+    failed = rows.get(status=Notification.Status.FAILED)
+    assert failed.attempts == 1 and "Connection refused" in failed.last_error
+
+    controller, inbox = smtp_server(smtp_port)
+    try:
+        for row in rows:
+            notification_send(notification_id=row.pk)
+            notification_send(notification_id=row.pk)
+    finally:
+        controller.stop()
+    assert sorted(inbox.recipients()) == sorted(people)
+    assert set(rows.values_list("status", flat=True)) == {Notification.Status.SENT}
+
+
+def test_a_vendor_contacts_message_holds_no_other_vendor_no_gold_and_no_scorecard(
+    people, overlap_contract, deliver, vendor_b
+):
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    sent = [message for message in mail.outbox if message.to == ["quality@vendor-a.example"]]
+    assert len(sent) == 1
+    finding = breach.finding
+    whole = sent[0].subject + sent[0].body + sent[0].alternatives[0][0]
+    assert vendor_b.name not in whole
+    for secret in ("gold", "Gold", "scorecard", "Scorecard"):
+        assert secret not in whole
+    assert f"{finding.measured:.4f}" in whole and f"{finding.threshold:.4f}" in whole
+    assert breach.get_absolute_url() in whole
+
+
+def test_remediation_due_within_two_business_days_reminds_once(people, overlap_contract, deliver):
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    mail.outbox.clear()
+    due = breach.remediation_due
+    assert remediation_reminders_enqueue(now=due - dt.timedelta(days=7)) == 0
+    two_days_before = due - dt.timedelta(days=2)
+    while two_days_before.weekday() >= 5:
+        two_days_before -= dt.timedelta(days=1)
+    assert remediation_reminders_enqueue(now=two_days_before) == len(people)
+    remediation_reminders_enqueue(now=two_days_before + dt.timedelta(hours=3))
+    remediation_reminders_enqueue(now=due - dt.timedelta(hours=1))
+    assert Notification.objects.filter(kind=rules.REMEDIATION_DUE_SOON).count() == len(people)
+
+
+def test_an_overdue_remediation_reminds_every_day_until_resolved(people, overlap_contract, deliver, users):
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    day_one = breach.remediation_due + dt.timedelta(hours=12)
+    for hours in (0, 1, 5):
+        remediation_reminders_enqueue(now=day_one + dt.timedelta(hours=hours))
+    assert Notification.objects.filter(kind=rules.REMEDIATION_OVERDUE).count() == len(people)
+    remediation_reminders_enqueue(now=day_one + dt.timedelta(days=1))
+    assert Notification.objects.filter(kind=rules.REMEDIATION_OVERDUE).count() == 2 * len(people)
+
+    services.breach_waive(breach=breach, user=users[Role.PROCUREMENT_LEAD], reason="Agreed on a call.")
+    assert remediation_reminders_enqueue(now=day_one + dt.timedelta(days=2)) == 0
+
+
+def test_reminders_respect_the_users_preference_but_breach_notices_do_not(people, overlap_contract, deliver, users):
+    vendor_user = users[Role.VENDOR]
+    NotificationPreference.objects.create(user=vendor_user, reminders=False, digest=False)
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    assert Notification.objects.filter(kind=rules.BREACH_OPENED, user=vendor_user).exists()
+    remediation_reminders_enqueue(now=breach.remediation_due + dt.timedelta(hours=1))
+    overdue = Notification.objects.filter(kind=rules.REMEDIATION_OVERDUE)
+    assert overdue.count() == len(people) - 1 and not overdue.filter(user=vendor_user).exists()
+
+
+def test_certifications_expiring_within_30_days_or_expired_warn_the_leads_once(users, vendor_a, vendor_b):
+    today = dt.date(2026, 11, 25)
+    CertificationFactory(vendor=vendor_a, audit_period_end=today - dt.timedelta(days=350))  # stale in 15 days
+    CertificationFactory(vendor=vendor_b, audit_period_end=today - dt.timedelta(days=400))  # stale already
+    CertificationFactory(vendor=vendor_b, audit_period_end=today - dt.timedelta(days=100))  # fine
+    for _tick in range(3):
+        certification_reminders_enqueue(today=today)
+    rows = Notification.objects.order_by("kind")
+    assert [(row.kind, row.recipient) for row in rows] == [
+        (rules.CERTIFICATION_EXPIRED, "lead@example.com"),
+        (rules.CERTIFICATION_EXPIRING, "lead@example.com"),
+    ]
+    assert "Vendor A" in rows[1].subject and "2026-12-10" in rows[1].subject
+    assert len(mail.outbox) == 0  # queued on commit; sent by the worker
+
+
+def test_the_weekly_digest_goes_to_each_lead_once_per_week(people, overlap_contract, deliver, users):
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    monday = breach.opened_at + dt.timedelta(days=(7 - breach.opened_at.weekday()) % 7 or 7)
+    UserFactory(username="lead_two", role=Role.PROCUREMENT_LEAD)
+    NotificationPreference.objects.create(
+        user=UserFactory(username="lead_quiet", role=Role.PROCUREMENT_LEAD), digest=False
+    )
+    for hours in (0, 2, 30):
+        services.weekly_digest_enqueue(now=monday + dt.timedelta(hours=hours))
+    rows = Notification.objects.filter(kind=rules.WEEKLY_DIGEST)
+    assert sorted(rows.values_list("recipient", flat=True)) == ["lead@example.com", "lead_two@example.com"]
+    assert "Batches received: 1" in rows[0].body_text and "Open breaches: 1" in rows[0].body_text
+    services.weekly_digest_enqueue(now=monday + dt.timedelta(days=7))
+    assert Notification.objects.filter(kind=rules.WEEKLY_DIGEST).count() == 4
+
+
+def test_reminders_and_digest_are_scheduled_in_the_database(db):
+    from django_celery_beat.models import PeriodicTask
+
+    tasks_by_name = {task.task: task for task in PeriodicTask.objects.filter(crontab__isnull=False)}
+    assert tasks_by_name["sla.tasks.notifications_remind"].crontab.hour == "7"
+    assert tasks_by_name["sla.tasks.notifications_digest"].crontab.day_of_week == "1"
+
+
+def test_the_ledger_page_lists_unsent_rows_first_in_a_fixed_number_of_queries(
+    client, lead, people, overlap_contract, deliver, django_assert_num_queries, smtp_port
+):
+    with pytest.raises(Retry):
+        deliver(overlap_contract, FAILING)
+    client.force_login(lead)
+    with django_assert_num_queries(5):
+        response = client.get("/notifications/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("SLA breach: Vendor A") == len(people) and "Connection refused" in page
+    assert "SLA breach" not in client.get("/notifications/?status=sent").content.decode()
+
+
+def test_preferences_page_turns_off_reminders_and_digest(client, users):
+    client.force_login(users[Role.VENDOR])
+    response = client.post("/notifications/preferences/", {"reminders": "", "digest": ""})
+    assert response.status_code == 302
+    prefs = NotificationPreference.objects.get(user=users[Role.VENDOR])
+    assert (prefs.reminders, prefs.digest) == (False, False)
