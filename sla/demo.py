@@ -11,7 +11,9 @@ rest of the loop: September's breaches are dated to when those batches were chec
 their deadlines are long past and the escalation sweep escalates them; one is waived by a
 lead; CrowdLabel redelivers its last rejected batch, corrected, and that breach closes as
 remediated. The October breaches stay open with deadlines ahead. One batch has its QA
-review sample reviewed, so its defect rate is decided by the sampling plan.
+review sample reviewed, so its defect rate is decided by the sampling plan. Northwind's
+newest self-harm delivery arrived this morning with escalated items still open, some of
+them a few hours from the 24 hours the terms allow, so the hourly reminder has work.
 """
 
 import datetime as dt
@@ -23,6 +25,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from sla import calendar, services
 from sla.constants import BreachStatus
@@ -146,6 +149,7 @@ def demo_sla_ensure(*, today: dt.date | None = None) -> dict:
     delivered = sum(_deliver(plan, lead, today) for plan in plans)
     delivered += _breach_story(plans, lead)
     _review_sample(lead)
+    delivered += _in_flight_delivery(plans, lead, timezone.now())
     return {"task_types": len(task_types), "contracts": len(plans), "batches": delivered}
 
 
@@ -224,9 +228,10 @@ def _gold_sets(task_types: dict, plans: list[ContractPlan]) -> None:
     for task_type in task_types.values():
         if GoldSet.objects.filter(task_type=task_type).exists():
             continue
-        gold = pd.concat(
-            [simulate_delivery(spec).gold for plan in plans for tt, spec, _ in plan.deliveries if tt == task_type]
-        )
+        specs = [spec for plan in plans for tt, spec, _ in plan.deliveries if tt == task_type]
+        _, in_flight_type, in_flight_spec, _ = _in_flight(plans, timezone.now())
+        specs += [in_flight_spec] if in_flight_type == task_type else []
+        gold = pd.concat([simulate_delivery(spec).gold for spec in specs])
         if gold.empty:
             continue
         with transaction.atomic():
@@ -276,6 +281,35 @@ def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, 
     Batch.objects.filter(pk=receipt.upload.pk).update(delivered_at=delivered_at)
     services.batch_ingest(batch_id=receipt.upload.pk)
     return 1
+
+
+def _in_flight(plans: list[ContractPlan], now: dt.datetime) -> tuple[Contract, TaskType, DeliverySpec, str]:
+    """Northwind's fifth self-harm batch: labeled 20 to 12 hours before ``now``, some escalations still open."""
+    plan = next(plan for plan in plans if plan.profile.vendor == "Northwind Annotation")
+    task_type, spec, name = next(delivery for delivery in reversed(plan.deliveries) if "self-harm" in delivery[2])
+    reference = name.split(".")[0].rsplit("-", 1)[0] + f"-{BATCHES_PER_TASK + 1:02d}"
+    spec = replace(
+        spec,
+        start=(now - dt.timedelta(hours=20)).replace(minute=0, second=0, microsecond=0).isoformat(),
+        seed=spec.seed + 1,
+        escalation_share=0.03,
+        escalation_resolution_hours=5,
+        escalation_unresolved_share=0.4,
+    )
+    return plan.contract, task_type, spec, reference
+
+
+def _in_flight_delivery(plans: list[ContractPlan], lead, now: dt.datetime) -> int:
+    """Deliver the in-flight batch, 11 hours ago, once.
+
+    Its timestamps follow the clock, so it is looked up by reference: a second run the same
+    or another day leaves the one already delivered in place.
+    """
+    contract, task_type, spec, reference = _in_flight(plans, now)
+    if Batch.objects.filter(contract=contract, reference=reference).exists():
+        return 0
+    content = _encode(simulate_delivery(spec).annotations, "csv")
+    return _deliver_one(contract, task_type, f"{reference}.csv", content, spec, lead)
 
 
 def _breach_story(plans: list[ContractPlan], lead) -> int:
@@ -357,6 +391,7 @@ def demo_notifications_send() -> int:
         services.breach_opened_notify(breach_id=breach.pk)
         if breach.status == BreachStatus.ESCALATED:
             services.breach_escalated_notify(breach_id=breach.pk)
+    services.escalation_reminders_enqueue()
     sent = 0
     for pk in Notification.objects.exclude(status=Notification.Status.SENT).values_list("pk", flat=True):
         try:

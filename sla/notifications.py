@@ -16,15 +16,23 @@ REMEDIATION_DUE_SOON = "remediation_due_soon"
 REMEDIATION_OVERDUE = "remediation_overdue"
 CERTIFICATION_EXPIRING = "certification_expiring"
 CERTIFICATION_EXPIRED = "certification_expired"
+ESCALATIONS_NEARING = "escalations_nearing"
 WEEKLY_DIGEST = "weekly_digest"
 
 # Breach notices cannot be turned off: a vendor or owner who misses one misses a deadline.
-REMINDERS = frozenset({REMEDIATION_DUE_SOON, REMEDIATION_OVERDUE, CERTIFICATION_EXPIRING, CERTIFICATION_EXPIRED})
+REMINDERS = frozenset(
+    {REMEDIATION_DUE_SOON, REMEDIATION_OVERDUE, CERTIFICATION_EXPIRING, CERTIFICATION_EXPIRED, ESCALATIONS_NEARING}
+)
 DIGESTS = frozenset({WEEKLY_DIGEST})
 
 DUE_SOON_BUSINESS_DAYS = 2
 CERTIFICATION_WARNING_DAYS = 30
 SOC2_REPORT_VALID_DAYS = 365
+# An escalated item is "nearing" its resolution time in the last quarter of the hours the
+# terms allow (6 of 24), and never later than one hour before: the hourly sweep must catch it.
+ESCALATION_WARNING_SHARE = 0.25
+ESCALATION_WARNING_MIN = dt.timedelta(hours=1)
+ESCALATION_LISTING = dt.timedelta(hours=24)
 
 
 def breach_key(breach_id: int, kind: str, *, on: dt.date | dt.datetime | None = None) -> str:
@@ -35,6 +43,16 @@ def breach_key(breach_id: int, kind: str, *, on: dt.date | dt.datetime | None = 
 def certification_key(certification_id: int, kind: str, expires_on: dt.date) -> str:
     """Once per certificate and expiry date: a renewed certificate (new date) warns again."""
     return f"certification:{certification_id}:{kind}:{expires_on.isoformat()}"
+
+
+def escalations_key(batch_id: int, today: dt.date) -> str:
+    """At most one reminder per batch and day, however many of its items come due that day."""
+    return f"batch:{batch_id}:{ESCALATIONS_NEARING}:{today.isoformat()}"
+
+
+def escalation_warning(allowed_hours: int) -> dt.timedelta:
+    """How long before an escalated item's resolution time its batch's owner and vendor are reminded."""
+    return max(dt.timedelta(hours=allowed_hours * ESCALATION_WARNING_SHARE), ESCALATION_WARNING_MIN)
 
 
 def digest_key(today: dt.date) -> str:

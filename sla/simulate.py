@@ -32,6 +32,9 @@ class DeliverySpec:
     prelabel_accuracy: float = 0.85
     anchoring: float = 0.2
     gold_share: float = 0.2
+    escalation_share: float = 0.0
+    escalation_resolution_hours: float = 8.0
+    escalation_unresolved_share: float = 0.0
     start: str = "2026-11-02T08:00:00Z"
     seed: int = 0
 
@@ -70,7 +73,22 @@ def simulate_delivery(spec: DeliverySpec) -> SimulatedDelivery:
     )
     gold_items = rng.random(spec.items) < spec.gold_share
     gold = pd.DataFrame({"item_id": item_ids[gold_items], "label": labels[truth[gold_items]]})
+    if spec.escalation_share > 0:
+        annotations = _with_escalations(rng, spec, annotations)
     return SimulatedDelivery(annotations, gold, pd.Series(labels[truth], index=item_ids, name="label"))
+
+
+def _with_escalations(rng: np.random.Generator, spec: DeliverySpec, annotations: pd.DataFrame) -> pd.DataFrame:
+    """Rows an annotator escalated as edge cases: most resolved after an exponential delay, some still open.
+
+    Drawn after everything else, so a spec without escalations gives the same rows as before.
+    """
+    escalated = rng.random(len(annotations)) < spec.escalation_share
+    seconds = np.rint(rng.exponential(spec.escalation_resolution_hours * 3600, len(annotations)))
+    delay = pd.to_timedelta(seconds, unit="s")
+    unresolved = rng.random(len(annotations)) < spec.escalation_unresolved_share
+    resolved_at = (annotations["annotated_at"] + delay).where(escalated & ~unresolved)
+    return annotations.assign(escalated=escalated, escalation_resolved_at=resolved_at)
 
 
 def _skewed_prevalence(n_labels: int) -> np.ndarray:

@@ -62,6 +62,12 @@ def notifications_remind() -> None:
 
 
 @shared_task(ignore_result=True)
+def escalations_remind() -> None:
+    """Scheduled hourly by Celery beat: escalation deadlines are hours, not days; one reminder per batch a day."""
+    services.escalation_reminders_enqueue()
+
+
+@shared_task(ignore_result=True)
 def notifications_digest() -> None:
     """Scheduled weekly by Celery beat: the leads' digest, once per ISO week."""
     services.weekly_digest_enqueue()

@@ -19,15 +19,24 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Max, Min, Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from sla import calendar
 from sla import notifications as rules
-from sla.constants import UNRESOLVED_BREACH_STATUSES, BreachStatus
-from sla.models import AWAITING_FIX, Batch, Breach, Notification, NotificationPreference
+from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
+from sla.models import (
+    AWAITING_FIX,
+    Annotation,
+    Batch,
+    Breach,
+    Contract,
+    ContractTerms,
+    Notification,
+    NotificationPreference,
+)
 from vendorscore.constants import Role
 from vendorscore.models import User
 from vendorscore.scorecards.models import SOC2_KINDS, Certification
@@ -56,8 +65,11 @@ def _leads() -> list[Recipient]:
 
 
 def _breach_recipients(breach: Breach) -> list[Recipient]:
+    return _contract_recipients(breach.batch.contract)
+
+
+def _contract_recipients(contract: Contract) -> list[Recipient]:
     """The contract owner, the vendor's users with an e-mail, and the vendor's contact address."""
-    contract = breach.batch.contract
     found = []
     if contract.owner and contract.owner.is_active and contract.owner.email:
         found.append(Recipient(contract.owner.email, contract.owner))
@@ -264,6 +276,105 @@ def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
             )
         )
     return count
+
+
+def escalation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
+    """Remind owner and vendor of escalated items whose resolution time is near: once per batch and day.
+
+    An escalated item is pending while its row has no resolution time and no later delivery
+    under the contract carries it resolved. It must be resolved within the hours of the
+    batch's terms from when it was escalated (its annotation time). A batch is reminded when
+    one of its pending items enters the last quarter of that time; the message lists every
+    pending item due within the next 24 hours, so one reminder a day covers the day.
+    """
+    now = now or timezone.now()
+    count = 0
+    for batch in _batches_with_escalation_terms(now):
+        hours = batch.terms_version.escalation_hours
+        allowed = dt.timedelta(hours=hours)
+        deadlines = {item: raised + allowed for item, raised in _pending_escalations(batch, now - allowed).items()}
+        if not any(deadline <= now + rules.escalation_warning(hours) for deadline in deadlines.values()):
+            continue
+        listed = {item: deadline for item, deadline in deadlines.items() if deadline <= now + rules.ESCALATION_LISTING}
+        today = now.astimezone(ZoneInfo(batch.contract.time_zone)).date()
+        count += len(
+            _enqueue(
+                kind=rules.ESCALATIONS_NEARING,
+                event_key=rules.escalations_key(batch.pk, today),
+                recipients=_contract_recipients(batch.contract),
+                message=_escalations_message(batch, listed, hours),
+            )
+        )
+    return count
+
+
+def _batches_with_escalation_terms(now: dt.datetime):
+    """Evaluated batches whose terms limit escalations and that may still hold an item not yet due.
+
+    An item is escalated before its batch is delivered, so once the longest allowed time has
+    passed since delivery every item of the batch is due: older batches are not read at all.
+    """
+    longest = ContractTerms.objects.aggregate(hours=Max("escalation_hours"))["hours"]
+    if not longest:
+        return Batch.objects.none()
+    return (
+        Batch.objects.filter(
+            status=BatchStatus.EVALUATED,
+            terms_version__escalation_hours__isnull=False,
+            delivered_at__gt=now - dt.timedelta(hours=longest),
+            delivered_at__lte=now,
+        )
+        .select_related("contract__vendor", "contract__owner", "task_type", "terms_version")
+        .order_by("pk")
+    )
+
+
+def _pending_escalations(batch: Batch, raised_after: dt.datetime) -> dict[str, dt.datetime]:
+    """Unresolved escalated items raised after ``raised_after``, each with its earliest escalation time."""
+    raised = dict(
+        Annotation.objects.filter(
+            batch=batch, escalated=True, escalation_resolved_at__isnull=True, annotated_at__gt=raised_after
+        )
+        .values("item_id")
+        .annotate(first=Min("annotated_at"))
+        .values_list("item_id", "first")
+    )
+    if not raised:
+        return raised
+    later = Batch.objects.filter(
+        contract=batch.contract, status=BatchStatus.EVALUATED, delivered_at__gt=batch.delivered_at
+    )
+    resolved_later = Annotation.objects.filter(
+        batch__in=later, item_id__in=list(raised), escalation_resolved_at__isnull=False
+    ).values_list("item_id", flat=True)
+    for item in resolved_later:
+        raised.pop(item, None)
+    return raised
+
+
+def _escalations_message(batch: Batch, deadlines: dict[str, dt.datetime], hours: int) -> dict:
+    """What an escalation reminder says: the batch's own pending items and when each is due, nothing else."""
+    contract = batch.contract
+    zone = ZoneInfo(contract.time_zone)
+    due = sorted(deadlines.items(), key=lambda pair: (pair[1], pair[0]))
+    shown = ", ".join(f"{item} (due {deadline.astimezone(zone):%Y-%m-%d %H:%M})" for item, deadline in due[:10])
+    more = f", and {len(due) - 10} more" if len(due) > 10 else ""
+    term = TERM_LABELS["escalation"]
+    return {
+        "subject": f"[vendorscore] Escalated items due soon: {contract.vendor.name}, batch {batch.pk}, {term}",
+        "headline": "Escalated items nearing their resolution time",
+        "facts": [
+            ("Vendor", contract.vendor.name),
+            ("Contract", contract.title),
+            ("Batch", f"{batch.pk} ({batch.reference or batch.original_name}), {batch.task_type.name}"),
+            ("Term", f"{term}: each escalated item resolved within {hours} hours"),
+            ("Unresolved items due in the next 24 hours", len(due)),
+            ("First resolution time", f"{due[0][1].astimezone(zone):%Y-%m-%d %H:%M %Z}"),
+            ("Items", shown + more),
+        ],
+        "link": _link(batch.get_absolute_url()),
+        "kind": rules.ESCALATIONS_NEARING,
+    }
 
 
 def certification_reminders_enqueue(*, today: dt.date | None = None) -> int:

@@ -5,21 +5,24 @@ import socket
 from email import message_from_bytes
 from email.policy import default as default_policy
 
+import pandas as pd
 import pytest
 from aiosmtpd.controller import Controller
 from celery.exceptions import Retry
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla import notifications as rules
 from sla import services, tasks
-from sla.models import Breach, Notification, NotificationPreference
+from sla.models import Batch, Breach, Notification, NotificationPreference
 from sla.services.notifications import (
     certification_reminders_enqueue,
     notification_send,
     remediation_reminders_enqueue,
 )
+from sla.simulate import DeliverySpec, simulate_delivery
 from tests.factories import CertificationFactory, UserFactory
-from tests.sla.conftest import FAILING
+from tests.sla.conftest import FAILING, csv_bytes
 from vendorscore.constants import Role
 
 
@@ -238,3 +241,78 @@ def test_preferences_page_turns_off_reminders_and_digest(client, users):
     assert response.status_code == 302
     prefs = NotificationPreference.objects.get(user=users[Role.VENDOR])
     assert (prefs.reminders, prefs.digest) == (False, False)
+
+
+# Escalated items: annotated (escalated) between 00:00 and 08:00 UTC on Tuesday 24 November, delivered
+# at 09:00 with some unresolved; the terms allow 24 hours, so they come due on the 25th, 00:00-08:00.
+ESCALATING = DeliverySpec(
+    items=300, overlap=0.10, seed=9, start="2026-11-24T00:00:00Z", escalation_share=0.1, escalation_unresolved_share=0.5
+)
+DELIVERED = dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def escalation_batch(people, overlap_contract, deliver):
+    overlap_contract.terms.update(escalation_hours=24)
+    batch = deliver(overlap_contract, ESCALATING)
+    Batch.objects.filter(pk=batch.pk).update(delivered_at=DELIVERED)
+    return batch
+
+
+def pending_items(batch) -> list[str]:
+    """Unresolved escalated items, the first to come due first."""
+    rows = batch.annotations.filter(escalated=True, escalation_resolved_at__isnull=True).order_by("annotated_at")
+    return list(dict.fromkeys(rows.values_list("item_id", flat=True)))
+
+
+def reminders():
+    return Notification.objects.filter(kind=rules.ESCALATIONS_NEARING)
+
+
+def test_escalated_items_nearing_their_resolution_time_remind_once_per_batch_and_day(people, escalation_batch):
+    pending = pending_items(escalation_batch)
+    assert len(pending) > 5
+    at = DELIVERED.replace
+    assert services.escalation_reminders_enqueue(now=at(hour=12)) == 0  # first due at 00:00, 12 hours ahead
+    for hour in (19, 20, 23):  # from 18:00 the first item is within the last quarter of its 24 hours
+        services.escalation_reminders_enqueue(now=at(hour=hour))
+    assert reminders().count() == len(people)
+    message = reminders().get(recipient="quality@vendor-a.example")
+    assert f"Unresolved items due in the next 24 hours: {len(pending)}" in message.body_text
+    assert escalation_batch.get_absolute_url() in message.body_text and "within 24 hours" in message.body_text
+    assert f"batch {escalation_batch.pk}" in message.subject and "Escalations" in message.subject
+
+    next_morning = DELIVERED + dt.timedelta(hours=17)  # 02:00 on the 25th: items due 02:00-08:00 remain
+    services.escalation_reminders_enqueue(now=next_morning)
+    assert reminders().count() == 2 * len(people)
+    assert services.escalation_reminders_enqueue(now=DELIVERED + dt.timedelta(days=1)) == 0  # all past due
+
+
+def test_items_resolved_in_a_later_delivery_are_no_longer_reminded(
+    people, overlap_contract, escalation_batch, sentiment, lead, django_capture_on_commit_callbacks, users
+):
+    NotificationPreference.objects.create(user=users[Role.VENDOR], reminders=False)
+    rows = simulate_delivery(ESCALATING).annotations
+    resolved = rows[rows["item_id"].isin(pending_items(escalation_batch)[1:])].assign(
+        escalation_resolved_at=pd.Timestamp("2026-11-24T14:00:00Z")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = services.batch_receive(
+            contract=overlap_contract,
+            task_type=sentiment,
+            upload=SimpleUploadedFile("resolutions.csv", csv_bytes(resolved)),
+            user=lead,
+        )
+    Batch.objects.filter(pk=receipt.upload.pk).update(delivered_at=DELIVERED + dt.timedelta(hours=6))
+
+    services.escalation_reminders_enqueue(now=DELIVERED.replace(hour=23))
+    assert "Unresolved items due in the next 24 hours: 1\n" in reminders().first().body_text
+    assert not reminders().filter(user=users[Role.VENDOR]).exists()  # turned reminders off
+    assert reminders().count() == len(people) - 1
+
+
+def test_escalation_reminders_are_scheduled_hourly(db):
+    from django_celery_beat.models import PeriodicTask
+
+    schedule = PeriodicTask.objects.get(task="sla.tasks.escalations_remind")
+    assert (schedule.crontab.minute, schedule.crontab.hour) == ("20", "*") and schedule.enabled
