@@ -281,6 +281,7 @@ def test_escalated_items_nearing_their_resolution_time_remind_once_per_batch_and
     assert f"Unresolved items due in the next 24 hours: {len(pending)}" in message.body_text
     assert escalation_batch.get_absolute_url() in message.body_text and "within 24 hours" in message.body_text
     assert f"batch {escalation_batch.pk}" in message.subject and "Escalations" in message.subject
+    assert "Vendor B" not in message.body_text + message.body_html + message.subject
 
     next_morning = DELIVERED + dt.timedelta(hours=17)  # 02:00 on the 25th: items due 02:00-08:00 remain
     services.escalation_reminders_enqueue(now=next_morning)
