@@ -1,24 +1,40 @@
 """QA review sampling: ISO 2859-1 single sampling plans, switching rules, and seeded draws. Pure.
 
-Source of the tables: ISO 2859-1:1999 (+A1:2011), *Sampling procedures for inspection by
-attributes, Part 1: Sampling schemes indexed by acceptance quality limit (AQL) for
-lot-by-lot inspection*, identical in these tables to ANSI/ASQ Z1.4-2008 (and MIL-STD-105E):
-Table 1 (sample size code letters), Tables 2-A, 2-B and 2-C (single sampling plans for
-normal, tightened and reduced inspection). Only the AQLs of percent nonconforming (0.010
-to 10) are held: a defect rate is a share of items, not defects per hundred units.
+Edition: ISO 2859-1:1999 (second edition, with Amd 1:2011), *Sampling procedures for
+inspection by attributes, Part 1: Sampling schemes indexed by acceptance quality limit (AQL)
+for lot-by-lot inspection*: Table 1 (sample size code letters), Tables 2-A, 2-B and 2-C
+(single sampling plans for normal, tightened and reduced inspection). GB/T 2828.1-2012 is an
+identical national adoption. Only the AQLs of percent nonconforming (0.010 to 10) are held: a
+defect rate is a share of items, not nonconformities per hundred items.
+
+Table 1, 2-A and 2-B are the same as MIL-STD-105E and ANSI/ASQ Z1.4 (1993, 2003, 2008)
+Tables I, II-A and II-B. Table 2-C is not: the 1999 edition gave reduced inspection
+consecutive acceptance and rejection numbers (Re = Ac + 1, e.g. letter K, n = 50: 6-7 at
+AQL 4.0 and 8-9 at 6.5), where MIL-STD-105E and Z1.4 Table II-C keep gaps (0-2, 1-3, 1-4,
+2-5, 3-6, 5-8, 7-10, 10-13) and the rule that a lot with more than Ac but fewer than Re
+nonconforming items is accepted while normal inspection is reinstated. Following the 1999
+edition, every plan here decides a lot outright and "not accepted" is the only result
+that ends reduced inspection.
+
+Checked cell by cell, for all 16 letters and 16 AQL columns of each table after arrows are
+resolved, against two independent machine-readable reproductions (``tests/sla/test_sampling.py``
+pins a representative set): the GB/T 2828.1-2012 Tables 1 and 2-A/2-B/2-C fixtures of
+github.com/nihantao-crosis/quality-platform (``src/core/__tests__/fixtures/``), and the
+MIL-STD-105E / Z1.4 Tables I, II-A and II-B of J. Lawson's AQLSchemes R package
+(github.com/fjgonzalezmgt/AQLSchemesCust, ``R/AAZ14Single.R``). They agree everywhere but
+tightened letter A at AQL 10, where the 105E reproduction points down to D's 1-2 plan and the
+1999 table has A's own 0-1 plan, on the table's 0-1 diagonal; the 1999 entry is used. That
+package's Table II-C confirms only the 2-C sample size of each code letter.
 
 The master tables are held as what they are, diagonals: in each table, moving one code
 letter down and one AQL column left gives the same acceptance and rejection numbers, so
 a table is its sample sizes plus one sequence of cells indexed by ``letter + column``.
 Arrows are resolved as the standard says ("use the first sampling plan below/above the
 arrow"): the plan keeps its own sample size and numbers, so an arrow can change the
-sample size code letter. Where a downward arrow meets the last row, the first plan above
-is used, as the tables themselves do in their bottom row. When the sample size equals or
-exceeds the lot, every item is inspected (clause 10.1 of the standard).
-
-Reduced inspection: the numbers follow Table 2-C of ISO 2859-1:1999, which has no gap
-between acceptance and rejection numbers (Re = Ac + 1), unlike the 0-2, 1-3 plans of
-earlier editions.
+sample size code letter. Where an arrow runs off the first or last row, the first plan the
+other way is used, as the printed tables do (tightened letter R at AQL 0.015 takes Q's
+0-1 plan: Table 2-B's letter S has a plan at AQL 0.025 only). When the sample size equals
+or exceeds the lot, every item is inspected (clause 10.1 of the standard).
 
 Switching rules (clause 9.3), tracked per contract and task type:
 - normal -> tightened when 2 of 5 or fewer consecutive lots are not accepted;
@@ -75,25 +91,29 @@ class MasterTable:
     cells: tuple
 
 
-_NORMAL_CELLS = ((0, 1), UP, DOWN, (1, 2), (2, 3), (3, 4), (5, 6), (7, 8), (10, 11), (14, 15), (21, 22))
 _NORMAL_SIZES = (2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800, 1250, 2000)
 
 TABLES = {
     # Table 2-A: e.g. letter K (n = 125) at AQL 1.0 -> Ac 3, Re 4.
-    NORMAL: MasterTable(dict(zip(LETTERS, _NORMAL_SIZES, strict=False)), 14, _NORMAL_CELLS),
-    # Table 2-B: the same arrows and small numbers one AQL column later (K at 1.0 -> Ac 2, Re 3),
-    # then 8-9, 12-13, 18-19 where Table 2-A has 10-11, 14-15, 21-22; letter S (n = 3150) is
-    # only in this table.
+    NORMAL: MasterTable(
+        dict(zip(LETTERS, _NORMAL_SIZES, strict=False)),
+        14,
+        ((0, 1), UP, DOWN, (1, 2), (2, 3), (3, 4), (5, 6), (7, 8), (10, 11), (14, 15), (21, 22)),
+    ),
+    # Table 2-B: the 0-1 diagonal one AQL column later than in 2-A and no upward arrow after it
+    # (K at 0.25 is an arrow down to M's 1-2 plan); 8-9, 12-13, 18-19 where 2-A has 10-11,
+    # 14-15, 21-22. Letter S (n = 3150) is only in this table.
     TIGHTENED: MasterTable(
         dict(zip(LETTERS, (*_NORMAL_SIZES, 3150), strict=True)),
         15,
-        ((0, 1), UP, DOWN, (1, 2), (2, 3), (3, 4), (5, 6), (8, 9), (12, 13), (18, 19)),
+        ((0, 1), DOWN, DOWN, (1, 2), (2, 3), (3, 4), (5, 6), (8, 9), (12, 13), (18, 19)),
     ),
-    # Table 2-C: smaller samples (K: n = 50 -> Ac 1, Re 2 at AQL 1.0), two columns after Table 2-A.
+    # Table 2-C: sample sizes two letters smaller than 2-A's (K: n = 50), the 0-1 diagonal where
+    # 2-A has it, two arrows down before 1-2, and 6-7, 8-9, 10-11 as the largest plans.
     REDUCED: MasterTable(
         dict(zip(LETTERS, (2, 2, 2, 3, 5, 8, 13, 20, 32, 50, 80, 125, 200, 315, 500, 800), strict=False)),
-        16,
-        _NORMAL_CELLS,
+        14,
+        ((0, 1), UP, DOWN, DOWN, (1, 2), (2, 3), (3, 4), (5, 6), (6, 7), (8, 9), (10, 11)),
     ),
 }
 
@@ -133,24 +153,29 @@ def _cell(table: MasterTable, letter_index: int, aql_index: int):
     return table.cells[position]
 
 
-def plan_for(lot_size: int, aql: float, *, level: str = "II", inspection: str = NORMAL) -> Plan:
-    """The single sampling plan for a lot, with arrows followed and 100% inspection of small lots."""
+def master_plan(letter: str, aql: float, inspection: str = NORMAL) -> tuple[str, int, int, int]:
+    """A master table's plan for a code letter and AQL, arrows followed: (letter, sample size, Ac, Re)."""
     if aql not in AQLS:
         raise ValueError(f"AQL {aql} is not a column of the standard's tables ({AQLS[0]} to {AQLS[-1]}).")
     table = TABLES[inspection]
     letters = list(table.sample_sizes)
     aql_index = AQLS.index(aql)
-    index = letters.index(code_letter(lot_size, level))
+    index = letters.index(letter)
     cell = _cell(table, index, aql_index)
     step = 1 if cell == DOWN else -1
     while cell in (UP, DOWN):
         if not 0 <= index + step < len(letters):
-            step = -step  # the last row has nothing below: the first plan above applies
+            step = -step  # the arrow runs off the table: the first plan the other way applies
         index += step
         cell = _cell(table, index, aql_index)
-    letter = letters[index]
     accept, reject = cell
-    return Plan(letter, min(table.sample_sizes[letter], lot_size), accept, reject, inspection, aql, level)
+    return letters[index], table.sample_sizes[letters[index]], accept, reject
+
+
+def plan_for(lot_size: int, aql: float, *, level: str = "II", inspection: str = NORMAL) -> Plan:
+    """The single sampling plan for a lot, with arrows followed and 100% inspection of small lots."""
+    letter, sample_size, accept, reject = master_plan(code_letter(lot_size, level), aql, inspection)
+    return Plan(letter, min(sample_size, lot_size), accept, reject, inspection, aql, level)
 
 
 def nearest_aql(percent: float) -> float:

@@ -25,10 +25,11 @@ from sla import ingest
 from sla.constants import BatchStatus, BatchVerdict, UploadStatus
 from sla.exceptions import InvalidDelivery
 from sla.metrics import merge_statistics
-from sla.models import Annotation, Batch, Contract, GoldLabel, GoldSet, QAReview, QAReviewSet, TaskType
+from sla.models import Annotation, Batch, Contract, GoldLabel, GoldSet, QAReview, QAReviewSet, QASample, TaskType
 from sla.services.breaches import remediation_received, remediation_resolve
 from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
+from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_store, rows_stream
 from vendorscore.exceptions import DomainError
 
@@ -315,15 +316,33 @@ def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
 
 
 def _reviews_of_batch_items(batch: Batch, result, filename: str):
-    """A verdict on an item the batch does not hold is an error naming its row."""
+    """A verdict on an item the batch does not hold, or outside its drawn review sample, is an error naming its row.
+
+    The sample is the reviewer page's rule (``qa_sample_outsiders``): a file is the same
+    review work in bulk, so it may not name what the page refuses.
+    """
+    items = result.frame["item_id"]
     known = set(batch.annotations.values_list("item_id", flat=True).distinct())
-    unknown = result.frame[~result.frame["item_id"].isin(known)]
-    if unknown.empty:
+    not_in_batch = ~items.isin(known)
+    outside = qa_sample_outsiders(sample=QASample.objects.filter(batch=batch).first(), item_ids=items.unique())
+    not_in_sample = ~not_in_batch & items.isin(outside)
+    if not (not_in_batch.any() or not_in_sample.any()):
         return result
-    errors = [
-        ingest.RowError(filename, int(row), "item_id", f"item {item!r} is not in batch {batch.pk}")
-        for row, item in unknown["item_id"].items()
-    ]
+    errors = sorted(
+        [
+            *(
+                ingest.RowError(filename, int(row), "item_id", f"item {item!r} is not in batch {batch.pk}")
+                for row, item in items[not_in_batch].items()
+            ),
+            *(
+                ingest.RowError(
+                    filename, int(row), "item_id", f"item {item!r} is not in batch {batch.pk}'s QA review sample"
+                )
+                for row, item in items[not_in_sample].items()
+            ),
+        ],
+        key=ingest.RowError.sort_key,
+    )
     return replace(
         result, frame=result.frame.iloc[0:0], errors=errors[: settings.MAX_LISTED_ERRORS], error_count=len(errors)
     )

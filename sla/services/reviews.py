@@ -7,7 +7,7 @@ from django.db import transaction
 from sla.constants import ReviewVerdict, UploadStatus
 from sla.models import Batch, QAReview, QAReviewSet, QASample
 from sla.services.checking import batch_check
-from sla.services.sampling import qa_sample_verdicts
+from sla.services.sampling import qa_sample_outsiders, qa_sample_verdicts
 from vendorscore.exceptions import DomainError
 
 
@@ -21,7 +21,7 @@ def qa_review_record(
     so the defect count reads both the same way.
     """
     sample = QASample.objects.filter(batch=batch).first()
-    if sample is None or item_id not in sample.items:
+    if sample is None or qa_sample_outsiders(sample=sample, item_ids=[item_id]):
         raise DomainError(f"Item {item_id!r} is not in batch {batch.pk}'s review sample.", field="item_id")
     if verdict not in ReviewVerdict.values:
         raise DomainError("The verdict is ok or defect.", field="verdict")

@@ -6,6 +6,8 @@ contract and task type's current inspection severity), stores the draw, and reco
 lot's result in the switching state exactly once.
 """
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
@@ -47,6 +49,20 @@ def qa_sample_draw(*, batch: Batch, terms: ContractTerms | None) -> QASample | N
         seed=seed,
         items=sampling.draw(items, plan.sample_size, seed, strata=strata),
     )
+
+
+def qa_sample_outsiders(*, sample: QASample | None, item_ids: Iterable[str]) -> set[str]:
+    """The items a QA verdict may not name: those outside the batch's drawn review sample.
+
+    One rule for the reviewer page and the verdict upload. The plan decides the lot on its
+    sampled items only, while the defect rate the check reports counts every stored verdict:
+    a verdict on an item outside the random draw is work the decision ignores, and it biases
+    that rate (items picked by hand are not a random sample). Without a drawn sample (terms
+    with no AQL) nothing is outside it, and verdicts may name any item of the batch.
+    """
+    if sample is None:
+        return set()
+    return set(item_ids) - set(sample.items)
 
 
 def _state(batch: Batch) -> InspectionState:

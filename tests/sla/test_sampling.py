@@ -2,7 +2,25 @@
 
 import pytest
 
-from sla.sampling import NORMAL, REDUCED, TIGHTENED, SwitchState, code_letter, draw, nearest_aql, plan_for, switch
+from sla.sampling import (
+    AQLS,
+    LETTERS,
+    NORMAL,
+    REDUCED,
+    TIGHTENED,
+    SwitchState,
+    code_letter,
+    draw,
+    master_plan,
+    nearest_aql,
+    plan_for,
+    switch,
+)
+
+# Published entries below are from GB/T 2828.1-2012 (identical to ISO 2859-1:1999) as transcribed in
+# github.com/nihantao-crosis/quality-platform src/core/__tests__/fixtures/gbt2828-1-2012-tables-2abc-full16.tsv
+# and gbt2828-1-2012-table1-levels.tsv; Table 1, 2-A and 2-B agree with MIL-STD-105E / ANSI/ASQ Z1.4
+# Tables I, II-A, II-B in J. Lawson's AQLSchemes (github.com/fjgonzalezmgt/AQLSchemesCust R/AAZ14Single.R).
 
 
 @pytest.mark.parametrize(
@@ -25,6 +43,7 @@ from sla.sampling import NORMAL, REDUCED, TIGHTENED, SwitchState, code_letter, d
     ],
 )
 def test_code_letters_of_table_1(lot, level, letter):
+    """Table 1, general inspection levels (both sources above agree on every row)."""
     assert code_letter(lot, level) == letter
 
 
@@ -82,9 +101,73 @@ def test_tightened_inspection_entries_of_table_2b(aql, expected):
     assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == expected
 
 
+@pytest.mark.parametrize(
+    "inspection,letter,aql,expected",
+    [
+        # Table 2-A
+        (NORMAL, "K", 1.0, ("K", 125, 3, 4)),
+        (NORMAL, "K", 0.15, ("J", 80, 0, 1)),
+        (NORMAL, "K", 0.25, ("L", 200, 1, 2)),
+        (NORMAL, "H", 10.0, ("H", 50, 10, 11)),
+        (NORMAL, "L", 10.0, ("K", 125, 21, 22)),
+        (NORMAL, "A", 10.0, ("C", 5, 1, 2)),
+        (NORMAL, "Q", 0.025, ("R", 2000, 1, 2)),
+        (NORMAL, "R", 0.015, ("P", 800, 0, 1)),
+        # Table 2-B
+        (TIGHTENED, "K", 0.10, ("L", 200, 0, 1)),
+        (TIGHTENED, "K", 0.15, ("K", 125, 0, 1)),
+        (TIGHTENED, "K", 0.25, ("M", 315, 1, 2)),
+        (TIGHTENED, "K", 0.40, ("L", 200, 1, 2)),
+        (TIGHTENED, "H", 10.0, ("H", 50, 8, 9)),
+        (TIGHTENED, "L", 10.0, ("K", 125, 18, 19)),
+        (TIGHTENED, "A", 10.0, ("A", 2, 0, 1)),
+        (TIGHTENED, "B", 10.0, ("D", 8, 1, 2)),
+        (TIGHTENED, "Q", 0.025, ("S", 3150, 1, 2)),
+        (TIGHTENED, "R", 0.015, ("Q", 1250, 0, 1)),
+        # Table 2-C
+        (REDUCED, "K", 0.10, ("K", 50, 0, 1)),
+        (REDUCED, "K", 0.15, ("J", 32, 0, 1)),
+        (REDUCED, "K", 0.25, ("M", 125, 1, 2)),
+        (REDUCED, "K", 0.65, ("K", 50, 1, 2)),
+        (REDUCED, "K", 1.0, ("K", 50, 2, 3)),
+        (REDUCED, "K", 2.5, ("K", 50, 5, 6)),
+        (REDUCED, "K", 4.0, ("K", 50, 6, 7)),
+        (REDUCED, "K", 6.5, ("K", 50, 8, 9)),
+        (REDUCED, "K", 10.0, ("K", 50, 10, 11)),
+        (REDUCED, "H", 10.0, ("H", 20, 6, 7)),
+        (REDUCED, "L", 10.0, ("K", 50, 10, 11)),
+        (REDUCED, "C", 4.0, ("B", 2, 0, 1)),
+        (REDUCED, "A", 10.0, ("D", 3, 1, 2)),
+        (REDUCED, "Q", 0.025, ("N", 200, 0, 1)),
+        (REDUCED, "R", 0.040, ("R", 800, 1, 2)),
+    ],
+)
+def test_master_table_entries_match_the_published_tables(inspection, letter, aql, expected):
+    """ISO 2859-1:1999 Tables 2-A, 2-B, 2-C (GB/T 2828.1-2012 pages 15-17), arrows resolved.
+
+    Source: the GB/T 2828.1-2012 transcription named at the top of this module; the 2-A and 2-B
+    entries are also MIL-STD-105E / Z1.4 Tables II-A and II-B in Lawson's AQLSchemes, except
+    tightened A at 10, where that reproduction has an arrow down to D's 1-2 plan and the 1999
+    table keeps A's own 0-1 plan on the 0-1 diagonal.
+    """
+    assert master_plan(letter, aql, inspection) == expected
+
+
+@pytest.mark.parametrize("inspection", [NORMAL, TIGHTENED, REDUCED])
+def test_every_cell_leads_to_a_plan_that_decides_the_lot_outright(inspection):
+    """Every arrow ends at a plan, and ISO 2859-1:1999 plans have Re = Ac + 1 in all three tables.
+
+    Table 2-C too, unlike the 0-2, 1-3 ... 10-13 plans of MIL-STD-105E / Z1.4 Table II-C, so no
+    lot is "accepted but back to normal".
+    """
+    plans = {master_plan(letter, aql, inspection) for letter in LETTERS[:-1] for aql in AQLS}
+    assert all(reject == accept + 1 for _, _, accept, reject in plans)
+
+
 def test_reduced_inspection_takes_a_smaller_sample():
     plan = plan_for(2_000, 1.0, inspection=REDUCED)
-    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == ("K", 50, 1, 2)
+    assert (plan.code_letter, plan.sample_size, plan.accept, plan.reject) == ("K", 50, 2, 3)
+    assert (plan.decide(2), plan.decide(3)) == ("pass", "fail")
 
 
 def test_plan_decides_on_the_accept_number():

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla import services
-from sla.models import Annotation, Breach, InspectionState, QASample
+from sla.models import Annotation, Breach, InspectionState, QAReview, QASample
 from sla.simulate import DeliverySpec
 from tests.factories import ContractFactory, TermsFactory
 from tests.sla.conftest import PASSING
@@ -117,3 +117,69 @@ def test_reviewer_page_saves_verdicts_for_sampled_items_only(client, users, samp
     assert saved.status_code == 302 and saved["Location"].endswith("#item-0")
     again = client.post(url, {"item_id": item, "verdict": "ok"}, headers={"Accept": "application/json"}).json()
     assert (again["reviewed"], again["defects"], again["total"]) == (1, 0, 50)
+
+
+def _mixed_reviews(batch) -> tuple[SimpleUploadedFile, str]:
+    """Row 1 a sampled item, row 2 an item of the batch outside the sample, row 3 an item of no batch."""
+    sampled = set(batch.qa_sample.items)
+    outside = next(
+        item for item in Annotation.objects.filter(batch=batch).values_list("item_id", flat=True) if item not in sampled
+    )
+    content = (
+        f"item_id,reviewer,verdict\n{batch.qa_sample.items[0]},qa-1,ok\n{outside},qa-1,defect\nno-such-item,qa-1,ok\n"
+    )
+    return SimpleUploadedFile("mixed.csv", content.encode()), outside
+
+
+def test_a_review_file_may_name_only_items_of_the_drawn_sample(sampled_contract, deliver, lead):
+    batch = deliver(sampled_contract, PASSING)
+    upload, outside = _mixed_reviews(batch)
+    review_set = services.qa_reviews_receive(batch=batch, upload=upload, user=lead).upload
+    assert (review_set.status, review_set.error_count) == ("invalid", 2)
+    assert review_set.errors == [
+        {
+            "file": "mixed.csv",
+            "row": 2,
+            "column": "item_id",
+            "message": f"item {outside!r} is not in batch {batch.pk}'s QA review sample",
+        },
+        {
+            "file": "mixed.csv",
+            "row": 3,
+            "column": "item_id",
+            "message": f"item 'no-such-item' is not in batch {batch.pk}",
+        },
+    ]
+    assert not QAReview.objects.filter(review_set__batch=batch).exists()
+
+
+def test_without_a_drawn_sample_a_review_file_may_name_any_item_of_the_batch(vendor_a, sentiment, deliver, lead):
+    contract = ContractFactory(vendor=vendor_a)
+    TermsFactory(contract=contract, task_type=sentiment, aql=None)
+    batch = deliver(contract, PASSING)
+    assert not QASample.objects.filter(batch=batch).exists()
+    items = list(Annotation.objects.filter(batch=batch).values_list("item_id", flat=True).distinct()[:2])
+    content = "item_id,reviewer,verdict\n" + "".join(f"{item},qa-1,ok\n" for item in items)
+    upload = SimpleUploadedFile("any.csv", content.encode())
+    review_set = services.qa_reviews_receive(batch=batch, upload=upload, user=lead).upload
+    assert (review_set.status, review_set.error_count, review_set.rows) == ("stored", 0, 2)
+
+
+def test_review_upload_page_refuses_items_outside_the_sample_and_stores_nothing(
+    client, users, sampled_contract, deliver
+):
+    from vendorscore.constants import Role
+
+    batch = deliver(sampled_contract, PASSING)
+    upload, outside = _mixed_reviews(batch)
+    client.force_login(users[Role.QA_ANALYST])
+    response = client.post(f"/batches/{batch.pk}/reviews/", {"file": upload})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "mixed.csv: 2 problems, nothing stored" in page
+    message = f"item &#x27;{outside}&#x27; is not in batch {batch.pk}&#x27;s QA review sample"
+    assert f'<td class="num">2</td><td>item_id</td><td>{message}</td>' in page
+    assert not QAReview.objects.filter(review_set__batch=batch).exists()
+    complete = _reviews(batch.qa_sample, 0)
+    assert client.post(f"/batches/{batch.pk}/reviews/", {"file": complete}).status_code == 302
+    assert QAReview.objects.filter(review_set__batch=batch).count() == 50
