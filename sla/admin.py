@@ -73,7 +73,7 @@ class BreachAdmin(admin.ModelAdmin):
 class InspectionStateAdmin(admin.ModelAdmin):
     """A lead may set the inspection severity by hand, as the standard's responsible authority."""
 
-    list_display = ("contract", "task_type", "inspection", "updated_at")
+    list_display = ("contract", "task_type", "inspection", "switching_score", "updated_at")
 
 
 @admin.register(Notification)

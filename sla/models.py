@@ -436,7 +436,12 @@ class InspectionState(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="inspection_states")
     task_type = models.ForeignKey(TaskType, on_delete=models.CASCADE, related_name="+")
     inspection = models.CharField(max_length=16, choices=Inspection.choices, default=Inspection.NORMAL)
-    results = models.JSONField(default=list, help_text="Accepted? of the lots since the last switch, oldest first.")
+    results = models.JSONField(
+        default=list, help_text="Accepted? of the last lots (at most 5) since the last switch, oldest first."
+    )
+    switching_score = models.PositiveIntegerField(
+        default=0, help_text="ISO 2859-1 9.3.3.2 switching score under normal inspection; 30 switches to reduced."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

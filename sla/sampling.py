@@ -36,14 +36,33 @@ other way is used, as the printed tables do (tightened letter R at AQL 0.015 tak
 0-1 plan: Table 2-B's letter S has a plan at AQL 0.025 only). When the sample size equals
 or exceeds the lot, every item is inspected (clause 10.1 of the standard).
 
-Switching rules (clause 9.3), tracked per contract and task type:
+Switching rules (clause 9.3), tracked per contract and task type; only lots on original
+inspection count, not a lot resubmitted after it was not accepted (a remediating redelivery):
 - normal -> tightened when 2 of 5 or fewer consecutive lots are not accepted;
 - tightened -> normal when 5 consecutive lots are accepted;
-- normal -> reduced when 10 consecutive lots are accepted. The standard also asks for a
-  switching score of at least 30, steady production and the responsible authority's
-  approval; here the ten acceptances stand for all three, and a lead can always set
-  the state by hand;
-- reduced -> normal when a lot is not accepted.
+- normal -> reduced when the switching score reaches 30 (9.3.3). The score is 0 at every
+  start of normal inspection and is updated after each lot inspected under it (9.3.3.2,
+  single sampling): when the plan's acceptance number is 0 or 1, add 2 if the lot is
+  accepted; when it is 2 or more, add 3 if the lot would also have been accepted had the
+  AQL been one step tighter (the Ac of the plan's code letter in the next lower AQL
+  column of Table 2-A, see ``tighter_accept``); otherwise reset it to 0. The score rewards
+  lots that are clearly good, not just good enough: at Ac >= 2 a lot accepted only at the
+  contract's own AQL earns nothing.
+  The standard also asks for steady production and the responsible authority's approval,
+  which the app cannot know: reaching 30 switches automatically, and a lead, as the
+  responsible authority, can set the state back by hand;
+- reduced -> normal when a lot is not accepted. The standard's other reasons (irregular or
+  delayed production, other conditions) are a lead's call, made by hand.
+
+Not applied: discontinuation (9.4). When 5 lots in total are not accepted under original
+tightened inspection, the standard stops acceptance by sampling until the supplier has
+corrected the cause; here tightened inspection goes on and stopping deliveries is a lead's
+decision. The score rule and the 9.4 rule were checked against the GB/T 2828.1-2012 (=
+ISO 2859-1:1999) switching implementation of github.com/nihantao-crosis/quality-platform
+(commit fa4b539, ``src/core/aqlSwitch.ts``, ``recordInspection``; ``src/core/aql.ts``,
+``normalPlanOneStepTighter``: Table 2-A, next lower AQL column). It reads the tighter plan
+on the initial code letter; here it is read on the letter of the plan used, which differs
+only where an upward arrow moved the letter (see ``tighter_accept``).
 """
 
 import math
@@ -183,28 +202,93 @@ def nearest_aql(percent: float) -> float:
     return min(AQLS, key=lambda column: (abs(math.log(column) - math.log(max(percent, AQLS[0]))), column))
 
 
+def tighter_accept(letter: str, aql: float) -> int | None:
+    """Table 2-A's acceptance number for a code letter one AQL column tighter; None at the tightest column.
+
+    The switching score (9.3.3.2) asks whether a lot on normal inspection with Ac >= 2 would
+    also have been accepted at the next lower AQL. ``letter`` is the letter of the plan used,
+    after arrows, so the answer is read on the lot's own sample: left of every Ac >= 2 cell
+    is a plan of the same letter and sample size (the tests walk the whole table). Where an
+    upward arrow moved the letter (L at AQL 10 uses K's n = 125, 21-22) this is K at 6.5
+    (14-15); the initial letter's plan (L at 6.5, n = 200, 21-22) was never sampled.
+    """
+    index = AQLS.index(aql)
+    if index == 0:
+        return None
+    return master_plan(letter, AQLS[index - 1], NORMAL)[2]
+
+
+RULE_WINDOW = 5  # the switching rules read at most the last five lots
+REDUCED_SCORE = 30
+
+
 @dataclass(frozen=True)
 class SwitchState:
-    """Where a contract and task type stand in the switching rules, and the recent lot results."""
+    """Where a contract and task type stand in the switching rules.
+
+    ``results`` are the lots since the last switch (accepted?, oldest first, at most
+    ``RULE_WINDOW``); ``score`` is the switching score, kept under normal inspection only.
+    """
 
     inspection: str = NORMAL
-    results: tuple[bool, ...] = field(default=())  # accepted?, oldest first, since the last switch
+    results: tuple[bool, ...] = field(default=())
+    score: int = 0
 
 
-def switch(state: SwitchState, accepted: bool) -> SwitchState:
-    """The inspection severity for the next lot after a lot's result (see the module docstring)."""
-    results = (*state.results, accepted)
+@dataclass(frozen=True)
+class Lot:
+    """A decided lot as the switching rules read it: defects found and the plan's numbers.
+
+    ``accept`` is the Ac of the plan the lot was inspected under; ``tighter`` is
+    ``tighter_accept`` for its code letter and AQL, read only for a lot on normal inspection
+    with Ac >= 2 (and looked up only then: letter S of Table 2-B, always Ac <= 1, has no
+    Table 2-A row).
+    """
+
+    defects: int
+    accept: int
+    tighter: int | None = None
+
+    @classmethod
+    def inspected(cls, defects: int, accept: int, letter: str, aql: float) -> "Lot":
+        """A lot decided by a plan with this code letter, AQL and acceptance number."""
+        return cls(defects, accept, tighter_accept(letter, aql) if accept >= 2 else None)
+
+    @property
+    def accepted(self) -> bool:
+        return self.defects <= self.accept
+
+
+def switch(state: SwitchState, lot: Lot) -> SwitchState:
+    """The inspection severity for the next lot after a lot's result (see the module docstring).
+
+    Every switch starts the new severity with no results and a score of 0, so a return
+    to normal inspection starts the switching score afresh, as 9.3.3.2 requires.
+    """
+    results = (*state.results, lot.accepted)[-RULE_WINDOW:]
     if state.inspection == NORMAL:
-        if results[-5:].count(False) >= 2:
+        if results.count(False) >= 2:
             return SwitchState(TIGHTENED)
-        if len(results) >= 10 and all(results[-10:]):
+        score = _score(state.score, lot)
+        if score >= REDUCED_SCORE:
             return SwitchState(REDUCED)
-    elif state.inspection == TIGHTENED:
-        if len(results) >= 5 and all(results[-5:]):
+        return SwitchState(NORMAL, results, score)
+    if state.inspection == TIGHTENED:
+        if len(results) == RULE_WINDOW and all(results):
             return SwitchState(NORMAL)
-    elif not accepted:
+        return SwitchState(TIGHTENED, results)
+    if not lot.accepted:
         return SwitchState(NORMAL)
-    return SwitchState(state.inspection, results[-10:])
+    return SwitchState(REDUCED, results)
+
+
+def _score(score: int, lot: Lot) -> int:
+    """Clause 9.3.3.2 a), single sampling: the switching score after a lot on normal inspection."""
+    if lot.accept <= 1:
+        return score + 2 if lot.accepted else 0
+    if lot.tighter is None:
+        raise ValueError("A lot with Ac >= 2 on normal inspection needs the Ac one AQL column tighter.")
+    return score + 3 if lot.defects <= lot.tighter else 0
 
 
 def draw(items: list[str], sample_size: int, seed: int, *, strata: dict[str, str] | None = None) -> list[str]:

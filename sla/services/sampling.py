@@ -3,7 +3,7 @@
 The plan arithmetic and the draw are pure (``sla.sampling``); this module picks the plan
 for the batch (lot size = its distinct items, the terms' AQL and inspection level, the
 contract and task type's current inspection severity), stores the draw, and records the
-lot's result in the switching state exactly once.
+lot's result in the switching state exactly once (a lot on original inspection only).
 """
 
 from collections.abc import Iterable
@@ -92,15 +92,23 @@ def qa_sample_decision(*, sample: QASample | None) -> str | None:
 
 @transaction.atomic
 def qa_sample_record(*, sample: QASample, decision: str | None) -> None:
-    """Keep the lot's first decision and count it once in the contract's switching state."""
+    """Keep the lot's first decision and count it once in the contract's switching state.
+
+    A remediating redelivery is a lot resubmitted after it was not accepted: its decision
+    is kept, but the switching rules count lots on original inspection only (ISO 2859-1 9.3).
+    """
     if decision is None:
         return
-    locked = QASample.objects.select_for_update().get(pk=sample.pk)
+    locked = QASample.objects.select_for_update(of=("self",)).select_related("batch").get(pk=sample.pk)
     if locked.decision:
         return
     locked.decision, locked.decided_at = decision, timezone.now()
     locked.save(update_fields=["decision", "decided_at"])
+    if locked.batch.remediates_id is not None:
+        return
     state = InspectionState.objects.select_for_update().get(pk=_state(locked.batch).pk)
-    moved = sampling.switch(sampling.SwitchState(state.inspection, tuple(state.results)), decision == "pass")
-    state.inspection, state.results = moved.inspection, list(moved.results)
-    state.save(update_fields=["inspection", "results", "updated_at"])
+    _, defects = qa_sample_verdicts(sample=locked)
+    lot = sampling.Lot.inspected(defects, locked.accept, locked.code_letter, locked.aql)
+    moved = sampling.switch(sampling.SwitchState(state.inspection, tuple(state.results), state.switching_score), lot)
+    state.inspection, state.results, state.switching_score = moved.inspection, list(moved.results), moved.score
+    state.save(update_fields=["inspection", "results", "switching_score", "updated_at"])

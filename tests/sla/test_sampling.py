@@ -8,6 +8,7 @@ from sla.sampling import (
     NORMAL,
     REDUCED,
     TIGHTENED,
+    Lot,
     SwitchState,
     code_letter,
     draw,
@@ -15,6 +16,7 @@ from sla.sampling import (
     nearest_aql,
     plan_for,
     switch,
+    tighter_accept,
 )
 
 # Published entries below are from GB/T 2828.1-2012 (identical to ISO 2859-1:1999) as transcribed in
@@ -183,13 +185,22 @@ def test_unknown_aql_and_level_are_refused_and_contract_figures_snap_to_a_column
     assert nearest_aql(1) == 1.0 and nearest_aql(0.6) == 0.65 and nearest_aql(0.005) == 0.010
 
 
-def _run(results, state=None):
+def _lot(accepted: bool) -> Lot:
+    """A lot decided by an Ac 0 plan: no defect accepts it, one does not."""
+    return Lot(defects=0 if accepted else 1, accept=0)
+
+
+def _states(lots, state=None):
     state = state or SwitchState()
-    history = []
-    for accepted in results:
-        state = switch(state, accepted)
-        history.append(state.inspection)
-    return history
+    states = []
+    for lot in lots:
+        state = switch(state, lot)
+        states.append(state)
+    return states
+
+
+def _run(results, state=None):
+    return [state.inspection for state in _states([_lot(accepted) for accepted in results], state)]
 
 
 def test_two_rejections_in_five_lots_tighten_and_five_acceptances_relax():
@@ -203,15 +214,78 @@ def test_two_rejections_six_lots_apart_do_not_tighten():
     assert _run([False, True, True, True, True, False])[-1] == NORMAL
 
 
-def test_ten_acceptances_reduce_and_a_rejection_restores_normal():
-    history = _run([True] * 10 + [True, False])
-    assert history[8] == NORMAL and history[9] == REDUCED and history[10] == REDUCED
-    assert history[11] == NORMAL
+def test_ten_acceptances_no_longer_reduce_but_a_score_of_thirty_does():
+    # Ac 0 or 1: two points per accepted lot, so the 15th accepted lot reaches 30.
+    states = _states([_lot(True)] * 15)
+    assert [state.score for state in states[:14]] == list(range(2, 29, 2))
+    assert states[9].inspection == NORMAL and states[13].inspection == NORMAL
+    assert states[14] == SwitchState(REDUCED)
+
+
+def test_a_lot_not_accepted_resets_the_score():
+    states = _states([_lot(True)] * 3 + [_lot(False)] + [_lot(True)])
+    assert [(state.inspection, state.score) for state in states] == [
+        (NORMAL, 2),
+        (NORMAL, 4),
+        (NORMAL, 6),
+        (NORMAL, 0),
+        (NORMAL, 2),
+    ]
+
+
+def test_with_ac_two_or_more_only_lots_good_at_the_tighter_aql_score():
+    # K at AQL 1.0 (Table 2-A): n = 125, Ac 3; one column tighter (0.65) the same letter has Ac 2.
+    clear, borderline = Lot(defects=2, accept=3, tighter=2), Lot(defects=3, accept=3, tighter=2)
+    states = _states([clear, clear, borderline, clear])
+    assert [state.score for state in states] == [3, 6, 0, 3]
+    assert borderline.accepted and {state.inspection for state in states} == {NORMAL}
+    assert _states([clear] * 10)[-1] == SwitchState(REDUCED)
+    assert _states([clear] * 9)[-1] == SwitchState(NORMAL, (True,) * 5, 27)
+
+
+def test_a_lot_with_ac_two_or_more_needs_the_tighter_plan():
+    with pytest.raises(ValueError):
+        switch(SwitchState(), Lot(defects=0, accept=2))
+
+
+def test_every_switch_starts_the_score_afresh():
+    reduced = _states([_lot(True)] * 15)[-1]
+    back = switch(reduced, _lot(False))
+    assert back == SwitchState(NORMAL) and switch(back, _lot(True)).score == 2
+    tightened = switch(SwitchState(NORMAL, (False,), 20), _lot(False))
+    assert tightened == SwitchState(TIGHTENED)
+    assert _states([_lot(True)] * 5, tightened)[-1] == SwitchState(NORMAL)
 
 
 def test_a_rejection_under_tightened_restarts_the_count():
     history = _run([True] * 4 + [False] + [True] * 4, SwitchState(TIGHTENED))
     assert set(history) == {TIGHTENED}
+
+
+def test_the_tighter_aql_is_the_next_lower_column_of_table_2a_for_the_same_letter():
+    # Table 2-A, letter K (n = 125): Ac 3 at 1.0, 2 at 0.65, 1 at 0.40; nothing tighter than 0.010.
+    assert tighter_accept("K", 1.0) == 2 and tighter_accept("K", 0.65) == 1
+    assert tighter_accept("A", 0.010) is None
+    assert Lot.inspected(0, 1, "S", 0.025).tighter is None  # Ac <= 1: no lookup (S has no Table 2-A row)
+    assert Lot.inspected(2, 3, "K", 1.0) == Lot(2, 3, 2)
+
+
+def test_every_plan_with_ac_two_or_more_has_a_plan_of_its_letter_one_column_tighter():
+    # The tighter column is read on the letter of the plan used, so on the lot's own sample: where an
+    # upward arrow moved the letter (L at AQL 10 uses K's n = 125, 21-22), it is K at 6.5 (14-15).
+    plans = set()
+    for letter in LETTERS[:-1]:
+        for index, aql in enumerate(AQLS):
+            plan_letter, size, accept, _ = master_plan(letter, aql)
+            if accept < 2:
+                continue
+            tighter_letter, tighter_size, tighter, _ = master_plan(plan_letter, AQLS[index - 1])
+            assert index > 0 and tighter_letter == plan_letter and tighter_size == size
+            assert tighter_accept(plan_letter, aql) == tighter < accept
+            plans.add((letter, plan_letter, aql))
+    assert ("L", "K", 10.0) in plans and tighter_accept("K", 10.0) == 14
+    # The seven diagonals from 2-3 to 21-22 hold 13, 12, ..., 7 cells of the 16 x 16 table.
+    assert len({(plan_letter, aql) for _, plan_letter, aql in plans}) == sum(range(7, 14))
 
 
 def test_draws_are_reproducible_and_seed_dependent():

@@ -94,10 +94,55 @@ def test_each_lot_counts_once_for_switching_and_two_rejections_tighten(sampled_c
         services.qa_reviews_receive(batch=batch, upload=_reviews(batch.qa_sample, defects), user=lead)
         services.batch_check(batch=batch, user=lead, reason="re-run counts nothing twice")
     state = InspectionState.objects.get(contract=sampled_contract)
-    assert state.inspection == "tightened" and state.results == []
+    assert state.inspection == "tightened" and state.results == [] and state.switching_score == 0
     nxt = deliver(sampled_contract, DeliverySpec(items=300, overlap=0.10, seed=24))
     # Tightened (Table 2-B): H at AQL 1.0 points down to J: n = 80, Ac 1, Re 2.
     assert (nxt.qa_sample.inspection, nxt.qa_sample.sample_size) == ("tightened", 80)
+
+
+def _decide(contract, deliver, lead, seed: int, defects: int, **kwargs):
+    batch = deliver(contract, DeliverySpec(items=300, overlap=0.10, seed=seed), **kwargs)
+    services.qa_reviews_receive(batch=batch, upload=_reviews(batch.qa_sample, defects), user=lead)
+    batch.refresh_from_db()
+    return batch
+
+
+def test_accepted_lots_score_two_points_and_a_score_of_thirty_reduces(sampled_contract, deliver, lead):
+    # H at AQL 1.0: Ac 1, so each accepted lot adds 2; a re-run of the check counts nothing again.
+    for seed in (31, 32):
+        batch = _decide(sampled_contract, deliver, lead, seed, defects=1)
+        services.batch_check(batch=batch, user=lead, reason="re-run counts nothing twice")
+    state = InspectionState.objects.get(contract=sampled_contract)
+    assert (state.inspection, state.results, state.switching_score) == ("normal", [True, True], 4)
+    state.switching_score = 28  # 12 more accepted lots, as 30 needs 15 in all at Ac 1
+    state.save()
+    _decide(sampled_contract, deliver, lead, 33, defects=0)
+    state.refresh_from_db()
+    assert (state.inspection, state.results, state.switching_score) == ("reduced", [], 0)
+    nxt = deliver(sampled_contract, DeliverySpec(items=300, overlap=0.10, seed=34))
+    # Reduced (Table 2-C): H at AQL 1.0 is an arrow down to J's 1-2 plan, n = 32.
+    assert (nxt.qa_sample.inspection, nxt.qa_sample.sample_size, nxt.qa_sample.accept) == ("reduced", 32, 1)
+
+
+def test_with_ac_three_a_lot_accepted_only_at_its_own_aql_resets_the_score(sampled_contract, deliver, lead):
+    # H at AQL 2.5 (Table 2-A): n = 50, Ac 3; one column tighter, AQL 1.5: Ac 2.
+    sampled_contract.terms.update(aql=2.5, defect_rate_max=0.06)
+    clear = _decide(sampled_contract, deliver, lead, 41, defects=2)
+    assert (clear.qa_sample.code_letter, clear.qa_sample.accept) == ("H", 3)
+    state = InspectionState.objects.get(contract=sampled_contract)
+    assert state.switching_score == 3
+    borderline = _decide(sampled_contract, deliver, lead, 42, defects=3)
+    assert QASample.objects.get(batch=borderline).decision == "pass"
+    state.refresh_from_db()
+    assert (state.inspection, state.results, state.switching_score) == ("normal", [True, True], 0)
+
+
+def test_a_remediating_redelivery_is_decided_but_not_counted_for_switching(sampled_contract, deliver, lead):
+    failed = _decide(sampled_contract, deliver, lead, 51, defects=2)
+    fixed = _decide(sampled_contract, deliver, lead, 52, defects=0, remediates=failed)
+    assert QASample.objects.get(batch=fixed).decision == "pass"
+    state = InspectionState.objects.get(contract=sampled_contract)
+    assert (state.inspection, state.results, state.switching_score) == ("normal", [False], 0)
 
 
 def test_reviewer_page_saves_verdicts_for_sampled_items_only(client, users, sampled_contract, deliver):
