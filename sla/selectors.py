@@ -27,6 +27,7 @@ from sla.models import (
     ContractTerms,
     Finding,
     GoldSet,
+    InspectionState,
     Notification,
     NotificationPreference,
     QAReview,
@@ -60,6 +61,11 @@ def contract_get(*, user, pk) -> Contract:
 
 def terms_list(*, contract: Contract) -> QuerySet[ContractTerms]:
     return contract.terms.select_related("task_type")
+
+
+def inspection_states(*, contract: Contract) -> QuerySet[InspectionState]:
+    """Where each task type of the contract stands in ISO 2859-1's switching rules."""
+    return contract.inspection_states.select_related("task_type").order_by("task_type__name")
 
 
 def batch_list(*, user) -> QuerySet[Batch]:

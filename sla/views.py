@@ -41,6 +41,7 @@ from sla.forms import (
     TermsForm,
 )
 from sla.models import Notification
+from sla.sampling import REDUCED_SCORE
 from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, NotificationTable
 from sla.visibility import annotator_outliers, metrics_for_vendor
 from vendorscore.constants import Role
@@ -82,6 +83,8 @@ class ContractDetailView(RoleRequiredMixin, TemplateView):
         contract = selectors.contract_get(user=self.request.user, pk=self.kwargs["pk"])
         context["contract"] = contract
         context["terms"] = selectors.terms_list(contract=contract)
+        context["inspection_states"] = selectors.inspection_states(contract=contract)
+        context["reduced_score"] = REDUCED_SCORE
         context["batches"] = selectors.batch_list(user=self.request.user).filter(contract=contract)[:20]
         context["compliance"] = [
             _with_charts(section)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sla.models import CheckRun, ContractTerms, TaskType
+from sla.models import CheckRun, ContractTerms, InspectionState, TaskType
 from vendorscore.constants import Role
 
 VALID_TERMS = {
@@ -166,3 +166,13 @@ def test_contract_page_draws_trend_charts(
     assert 'data-plotly="data-iaa-' in page
     assert "/static/vendor/plotly.min.js" in page
     assert "//cdn" not in page.lower()
+
+
+def test_contract_page_shows_where_each_task_type_stands_in_the_switching_rules(client, lead, contract_a, sentiment):
+    InspectionState.objects.create(
+        contract=contract_a, task_type=sentiment, inspection="normal", results=[True, False, True], switching_score=12
+    )
+    client.force_login(lead)
+    page = client.get(f"/contracts/{contract_a.pk}/").content.decode()
+    assert "QA review inspection (ISO 2859-1)" in page
+    assert "12 of 30 for reduced" in page and "accepted, <strong>not accepted</strong>, accepted" in page
