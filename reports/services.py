@@ -7,10 +7,11 @@ the next request renders afresh, while a second download is a file read. Files l
 ``MEDIA_ROOT/reports/`` so every web process and worker shares them.
 """
 
+import datetime as dt
 import hashlib
 import json
+import logging
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from reports.models import ReportJob
 from sla.models import Batch
 from sla.visibility import OUTLIER_MIN_GOLD
 from vendorscore.models import Vendor
+
+logger = logging.getLogger(__name__)
 
 ANNOTATORS_CHARTED = 30
 
@@ -63,15 +66,13 @@ def _cached(*, kind: str, data: dict, paper: str, filename: str, render) -> Repo
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
     path = _cache_dir() / f"{kind}-{report_key(kind=kind, data=data, paper=paper)}.pdf"
     if path.exists():
+        os.utime(path)  # last used now: the cleanup keeps what is still asked for
         return ReportFile(path, filename, rendered=False)
-    content = render()
-    # Write then rename, so a concurrent reader never sees half a PDF.
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as handle:
-        handle.write(content)
-    os.replace(handle.name, path)
+    pdf.write_atomically(path, render())
     return ReportFile(path, filename, rendered=True)
 
 
+@pdf.gc_paused()
 def batch_report_render(*, batch: Batch, audience: str, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
     """The batch report for the buyer or, leaving out gold-derived internals, for the vendor."""
     on_progress(5, "Reading the batch")
@@ -113,6 +114,7 @@ def _batch_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
     return chart_set, figures
 
 
+@pdf.gc_paused()
 def vendor_report_render(*, vendor: Vendor, user, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
     """The buyer's vendor report: scorecard, certifications, SLA compliance, batches, breaches, outliers."""
     on_progress(5, "Reading scorecard, contracts and batches")
@@ -229,6 +231,55 @@ def report_job_file(*, job: ReportJob) -> ReportFile | None:
     return ReportFile(path, job.download_name, rendered=False) if path.exists() else None
 
 
+# Cleanup: the cache is content-addressed, so nothing else ever deletes from it -----------------
+
+
+@dataclass(frozen=True)
+class CacheCleanup:
+    """What one cleanup deleted."""
+
+    jobs: int
+    reports: int
+    charts: int
+
+
+def report_cache_clean(*, now: dt.datetime | None = None) -> CacheCleanup:
+    """Delete report jobs older than ``REPORT_CACHE_DAYS`` and cached files not used for as long.
+
+    A file's modification time is its last use: a cache hit touches it (``_cached``,
+    ``pdf.chart_svg``), so a report still downloaded every week stays however old its
+    rendering is. A file a remaining job points to is kept whatever its time, so a progress
+    page's download link never breaks while the job is listed. A report deleted here is
+    simply rendered again the next time someone asks for it.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.REPORT_CACHE_DAYS)
+    jobs, _ = ReportJob.objects.filter(created_at__lt=cutoff).delete()
+    kept = set(ReportJob.objects.exclude(file_name="").values_list("file_name", flat=True))
+    folder = _cache_dir()
+    reports = _delete_unused(folder.glob("*.pdf"), before=cutoff, keep=kept)
+    charts = _delete_unused(pdf.chart_cache_dir().glob("*.svg"), before=cutoff, keep=set())
+    # Leftovers of a write interrupted by a crash (pdf.write_atomically) are never used.
+    _delete_unused([*folder.glob("*.part"), *pdf.chart_cache_dir().glob("*.part")], before=cutoff, keep=set())
+    result = CacheCleanup(jobs=jobs, reports=reports, charts=charts)
+    logger.info("report cache cleaned: %s", result)
+    return result
+
+
+def _delete_unused(paths, *, before: dt.datetime, keep: set[str]) -> int:
+    deleted = 0
+    for path in paths:
+        try:
+            if path.name in keep or path.stat().st_mtime >= before.timestamp():
+                continue
+            path.unlink()
+        except FileNotFoundError:  # another worker's cleanup got there first
+            continue
+        deleted += 1
+    return deleted
+
+
+@pdf.gc_paused()
 def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4") -> ReportFile:
     """Several vendors' scorecards and SLA records side by side, for a selection meeting."""
     data = report_selectors.comparison_report(user=user, vendor_ids=sorted(set(vendor_ids)))

@@ -8,3 +8,9 @@ from reports import services
 @shared_task(acks_late=True)
 def report_job_run(job_id: str) -> None:
     services.report_job_run(job_id=job_id)
+
+
+@shared_task
+def report_cache_clean() -> None:
+    """Scheduled daily by the reports app's migration 0002 (django-celery-beat, editable in the admin)."""
+    services.report_cache_clean()
