@@ -320,12 +320,13 @@ class Annotation(models.Model):
     item_id = models.CharField(max_length=1000)
     annotator_id = models.CharField(max_length=1000)
     label = models.CharField(max_length=1000)
-    task_type = models.CharField(max_length=100, blank=True)
-    queue = models.CharField(max_length=16, blank=True)
-    prelabel = models.CharField(max_length=1000, blank=True)
+    # Database defaults too: the intake leaves a column out of its COPY when a delivery has no values for it.
+    task_type = models.CharField(max_length=100, blank=True, db_default="")
+    queue = models.CharField(max_length=16, blank=True, db_default="")
+    prelabel = models.CharField(max_length=1000, blank=True, db_default="")
     confidence = models.FloatField(null=True)
     annotated_at = models.DateTimeField(null=True)
-    escalated = models.BooleanField(default=False)
+    escalated = models.BooleanField(default=False, db_default=False)
     escalation_resolved_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:

@@ -149,7 +149,7 @@ vars().update(EMAIL_CONFIG)
 # Uploads: files larger than this are refused as invalid; only the first errors are listed.
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 1024**3)
 MAX_LISTED_ERRORS = 100
-INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=500_000)
+INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vendorscore <noreply@vendorscore.local>")

@@ -36,6 +36,7 @@ from vendorscore.exceptions import DomainError
 # The annotation table's columns: the canonical columns of a delivery, after its batch and row.
 ANNOTATION_COLUMNS = ["batch_id", "row", *(column.name for column in ingest.DELIVERY.columns)]
 TEXT_COLUMNS = ("task_type", "queue", "prelabel")
+REQUIRED_COLUMNS = frozenset(ingest.DELIVERY.required)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
             max_errors=settings.MAX_LISTED_ERRORS,
             chunk_rows=settings.INGEST_CHUNK_ROWS,
         )
-        with rows_stream(table=Annotation._meta.db_table, columns=ANNOTATION_COLUMNS) as stream:
+        with rows_stream(table=Annotation._meta.db_table) as stream:
             for chunk in reader:
                 if reader.error_count == 0:
                     stream.write(_annotation_table(batch, chunk))
@@ -200,7 +201,11 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
 
 
 def _annotation_table(batch: Batch, chunk) -> pa.Table:
-    """The chunk as rows of the annotation table: batch and row number added, text nulls as ""."""
+    """The chunk as rows of the annotation table: batch and row number added, text nulls as "".
+
+    An optional column that is empty throughout the chunk (no confidence, no escalations) is
+    left out: the database fills in its default, and the server parses less text.
+    """
     data = chunk.table
     columns = {
         "batch_id": pa.array(np.full(data.num_rows, batch.pk, dtype=np.int64)),
@@ -212,8 +217,20 @@ def _annotation_table(batch: Batch, chunk) -> pa.Table:
             column = pc.fill_null(column.cast(pa.string()), "")
         elif name == "escalated":
             column = pc.fill_null(column, False)
-        columns[name] = column
+        if name in REQUIRED_COLUMNS or not _all_default(column):
+            columns[name] = column
     return pa.table(columns)
+
+
+def _all_default(column: pa.ChunkedArray) -> bool:
+    """Null, "" or false everywhere: what the annotation table's database defaults hold."""
+    if column.null_count == len(column):
+        return True
+    if pa.types.is_boolean(column.type):
+        return not pc.any(column).as_py()
+    if pa.types.is_string(column.type):
+        return pc.max(pc.utf8_length(column)).as_py() == 0
+    return False
 
 
 def _mark_invalid(upload, reader):

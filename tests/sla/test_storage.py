@@ -1,0 +1,111 @@
+"""Bulk storage: what goes through ``COPY`` (PostgreSQL, in CI) or inserts (SQLite) comes back as it was sent."""
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+
+from sla import services
+from sla.models import Annotation
+from sla.storage import _timestamps_as_text, rows_stream
+from tests.sla.conftest import csv_bytes
+
+FIRST_SECOND, LAST_SECOND = -62_135_596_800, 253_402_300_799  # 0001-01-01 to 9999-12-31 23:59:59
+
+
+def timestamps(micros: np.ndarray, missing: np.ndarray | None = None) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.array(micros, pa.timestamp("us", tz="UTC"), mask=missing)])
+
+
+def test_timestamp_text_is_numpys_across_all_years_with_fractions():
+    micros = np.random.default_rng(3).integers(FIRST_SECOND * 10**6, LAST_SECOND * 10**6, 50_000)
+    expected = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us", timezone="UTC")
+    assert _timestamps_as_text(timestamps(micros)).to_pylist() == expected.tolist()
+
+
+def test_timestamp_text_of_whole_seconds_has_no_fraction_and_keeps_nulls():
+    leap_days = [dt.datetime(year, 2, 29, 23, 59, 59, tzinfo=dt.UTC) for year in (1600, 2000, 2024, 2400)]
+    edges = [dt.datetime(1, 1, 1, tzinfo=dt.UTC), dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)]
+    moments = leap_days + edges + [dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=dt.UTC)]
+    micros = np.array([round(moment.timestamp()) * 10**6 for moment in moments] + [0])
+    missing = np.array([False] * len(moments) + [True])
+    expected = [moment.strftime("%Y-%m-%dT%H:%M:%SZ").rjust(20, "0") for moment in moments] + [None]
+    assert _timestamps_as_text(timestamps(micros, missing)).to_pylist() == expected
+    sqlite = [text.replace("T", " ").rstrip("Z") if text else None for text in expected]
+    assert _timestamps_as_text(timestamps(micros, missing), sqlite=True).to_pylist() == sqlite
+
+
+@pytest.fixture
+def awkward_delivery(delivery):
+    """Values that need quoting or are easily mistaken for nulls, and optional columns filled only in places."""
+    frame = delivery.annotations.head(60).copy()
+    frame.loc[0, "item_id"] = 'item, with "comma" and quotes'
+    frame.loc[1, "annotator_id"] = 'ann "007", night shift'
+    frame.loc[2, "prelabel"] = ""
+    frame["confidence"] = np.where(np.arange(len(frame)) % 3 == 0, np.nan, 0.75)
+    frame["escalated"] = np.arange(len(frame)) == 5
+    frame["escalation_resolved_at"] = None
+    frame.loc[5, "escalation_resolved_at"] = "2026-11-02T10:00:00.250000Z"
+    return frame
+
+
+def stored_rows(batch) -> list[tuple]:
+    fields = ["item_id", "annotator_id", "label", "queue", "prelabel", "confidence", "escalated"]
+    return list(Annotation.objects.filter(batch=batch).order_by("row").values_list("row", *fields))
+
+
+def test_a_delivery_is_stored_exactly_quotes_empty_text_and_optional_columns_included(
+    lead, contract_a, sentiment, awkward_delivery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = services.batch_receive(
+            contract=contract_a,
+            task_type=sentiment,
+            upload=SimpleUploadedFile("awkward.csv", csv_bytes(awkward_delivery)),
+            user=lead,
+        )
+    rows = stored_rows(receipt.upload)
+    expected = [
+        (
+            number,
+            record.item_id,
+            record.annotator_id,
+            record.label,
+            record.queue,
+            record.prelabel if isinstance(record.prelabel, str) else "",
+            None if np.isnan(record.confidence) else record.confidence,
+            bool(record.escalated),
+        )
+        for number, record in enumerate(awkward_delivery.itertuples(), start=1)
+    ]
+    assert rows == expected
+    stored = Annotation.objects.get(batch=receipt.upload, row=6)
+    assert stored.escalation_resolved_at == dt.datetime(2026, 11, 2, 10, 0, 0, 250_000, tzinfo=dt.UTC)
+    assert stored.annotated_at == awkward_delivery.loc[5, "annotated_at"].to_pydatetime()
+
+
+def test_chunks_with_different_columns_are_stored_with_the_database_defaults(lead, contract_a, sentiment, delivery):
+    receipt = services.batch_receive(
+        contract=contract_a,
+        task_type=sentiment,
+        upload=SimpleUploadedFile("d.csv", csv_bytes(delivery.annotations)),
+        user=lead,
+        queue_processing=False,
+    )
+    base = {"batch_id": [receipt.upload.pk] * 2, "item_id": ["a", "b"], "annotator_id": ["x", "y"], "label": ["n", "p"]}
+    with transaction.atomic(), rows_stream(table=Annotation._meta.db_table) as stream:
+        stream.write(pa.table({**base, "row": [1, 2]}))
+        stream.write(pa.table({**base, "row": [3, 4], "queue": ["full", "full"], "escalated": [True, False]}))
+        stream.write(pa.table({**base, "row": [5, 6]}))
+    rows = Annotation.objects.filter(batch=receipt.upload).order_by("row")
+    assert [(row.row, row.queue, row.prelabel, row.escalated, row.confidence) for row in rows] == [
+        (1, "", "", False, None),
+        (2, "", "", False, None),
+        (3, "full", "", True, None),
+        (4, "full", "", False, None),
+        (5, "", "", False, None),
+        (6, "", "", False, None),
+    ]
