@@ -307,6 +307,8 @@ class Annotation(models.Model):
 
     Keyed by (batch, row): one index serves both the key and the lookup of a batch's rows,
     and no sequence is drawn per row, which matters when ten million rows are copied in.
+    On PostgreSQL each batch's rows are a partition of their own, loaded and then indexed
+    by the intake (``sla.storage.rows_replace``, migration 0011).
     The foreign key is not a database constraint: PostgreSQL would fire a check per copied
     row, which costs as much as the copy itself, and these rows are only ever written by the
     intake inside the transaction of the batch they belong to.

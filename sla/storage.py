@@ -14,8 +14,14 @@ fraction when no value has one; and values are unquoted unless one of a chunk's 
 needs quotes, with ``FORCE_NOT_NULL`` keeping empty text as text. Text columns must
 therefore hold no nulls: the callers store a missing text as "".
 
+A batch's annotation rows are a partition of their own on PostgreSQL (``rows_replace``):
+they are copied into a fresh table with no index, its primary key is built in one pass
+after the load, and the table is attached to ``sla_annotation``. Maintaining the key row
+by row during the ``COPY`` cost the server as much again as parsing the rows; building it
+afterwards from already sorted rows costs a fraction of that.
+
 Everything runs inside the caller's transaction, so a delivery that turns out invalid
-(or a worker that dies) leaves no row behind.
+(or a worker that dies) leaves no row behind, and no table either.
 """
 
 import functools
@@ -45,6 +51,60 @@ def rows_stream(*, table: str):
     if connection.vendor == "postgresql":
         return _PostgresCopy(table)
     return _SqliteInsert(table)
+
+
+def rows_replace(*, table: str, key_column: str, key: int, primary_key: tuple[str, ...]):
+    """A stream (as ``rows_stream``) that replaces every row of ``table`` whose ``key_column`` is ``key``.
+
+    On PostgreSQL ``table`` is partitioned by list of ``key_column`` and the rows become the
+    partition for ``key`` (see the module docstring); on SQLite the old rows are deleted and
+    the new ones inserted.
+    """
+    if connection.vendor == "postgresql":
+        return _PartitionLoad(table, key_column, key, primary_key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)} WHERE {_column_list([key_column])} = %s", [key])
+    return _SqliteInsert(table)
+
+
+def partition_name(table: str, key: int) -> str:
+    return f"{table}_{key}"
+
+
+class _PartitionLoad:
+    """Load one partition as a plain table, then index it and attach it, all in the caller's transaction."""
+
+    def __init__(self, table: str, key_column: str, key: int, primary_key: tuple[str, ...]):
+        self.table, self.key_column, self.key, self.primary_key = table, key_column, int(key), primary_key
+        self.partition = partition_name(table, self.key)
+        self._copy = _PostgresCopy(self.partition)
+
+    def __enter__(self):
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {quote(self.partition)}")
+            # The check lets ATTACH skip its scan of the rows for the partition bound.
+            cursor.execute(
+                f"CREATE TABLE {quote(self.partition)} (LIKE {quote(self.table)} INCLUDING DEFAULTS "
+                f"INCLUDING CONSTRAINTS, CHECK ({quote(self.key_column)} = {self.key}))"
+            )
+        self._copy.__enter__()
+        return self
+
+    def write(self, data: pa.Table) -> None:
+        self._copy.write(data)
+
+    def __exit__(self, exc_type, exc, traceback):
+        self._copy.__exit__(exc_type, exc, traceback)
+        if exc_type is not None:
+            return None
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {quote(self.partition)} ADD PRIMARY KEY ({_column_list(self.primary_key)})")
+            cursor.execute(
+                f"ALTER TABLE {quote(self.table)} ATTACH PARTITION {quote(self.partition)} FOR VALUES IN ({self.key})"
+            )
+        return None
 
 
 def _column_list(columns: list[str]) -> str:

@@ -30,7 +30,7 @@ from sla.services.breaches import remediation_received, remediation_resolve
 from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.services.sampling import qa_sample_outsiders
-from sla.storage import rows_store, rows_stream
+from sla.storage import rows_replace, rows_store
 from vendorscore.exceptions import DomainError
 
 # The annotation table's columns: the canonical columns of a delivery, after its batch and row.
@@ -177,7 +177,6 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
     Raises ``InvalidDelivery`` after reading the whole file (so every error is counted)
     when anything was wrong; the caller's rollback then removes what was streamed.
     """
-    Annotation.objects.filter(batch=batch).delete()
     with batch.file.open("rb") as source:
         reader = ingest.iter_delivery(
             source,
@@ -187,7 +186,9 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
             max_errors=settings.MAX_LISTED_ERRORS,
             chunk_rows=settings.INGEST_CHUNK_ROWS,
         )
-        with rows_stream(table=Annotation._meta.db_table) as stream:
+        with rows_replace(
+            table=Annotation._meta.db_table, key_column="batch_id", key=batch.pk, primary_key=("batch_id", "row")
+        ) as stream:
             for chunk in reader:
                 if reader.error_count == 0:
                     stream.write(_annotation_table(batch, chunk))

@@ -10,7 +10,8 @@ from django.db import transaction
 
 from sla import services
 from sla.models import Annotation
-from sla.storage import _timestamps_as_text, rows_stream
+from sla.services.intake import annotations_store
+from sla.storage import _timestamps_as_text, rows_replace
 from tests.sla.conftest import csv_bytes
 
 FIRST_SECOND, LAST_SECOND = -62_135_596_800, 253_402_300_799  # 0001-01-01 to 9999-12-31 23:59:59
@@ -88,6 +89,7 @@ def test_a_delivery_is_stored_exactly_quotes_empty_text_and_optional_columns_inc
 
 
 def test_chunks_with_different_columns_are_stored_with_the_database_defaults(lead, contract_a, sentiment, delivery):
+    """Rows replace the batch's rows (its partition on PostgreSQL); a column a chunk lacks takes its default."""
     receipt = services.batch_receive(
         contract=contract_a,
         task_type=sentiment,
@@ -96,7 +98,10 @@ def test_chunks_with_different_columns_are_stored_with_the_database_defaults(lea
         queue_processing=False,
     )
     base = {"batch_id": [receipt.upload.pk] * 2, "item_id": ["a", "b"], "annotator_id": ["x", "y"], "label": ["n", "p"]}
-    with transaction.atomic(), rows_stream(table=Annotation._meta.db_table) as stream:
+    replacing = rows_replace(
+        table=Annotation._meta.db_table, key_column="batch_id", key=receipt.upload.pk, primary_key=("batch_id", "row")
+    )
+    with transaction.atomic(), replacing as stream:
         stream.write(pa.table({**base, "row": [1, 2]}))
         stream.write(pa.table({**base, "row": [3, 4], "queue": ["full", "full"], "escalated": [True, False]}))
         stream.write(pa.table({**base, "row": [5, 6]}))
@@ -109,3 +114,19 @@ def test_chunks_with_different_columns_are_stored_with_the_database_defaults(lea
         (5, "", "", False, None),
         (6, "", "", False, None),
     ]
+
+
+def test_ingesting_a_batch_again_replaces_its_rows_and_leaves_other_batches_alone(
+    lead, contract_a, sentiment, delivery, django_capture_on_commit_callbacks
+):
+    batches = []
+    for name, frame in (("first.csv", delivery.annotations), ("second.csv", delivery.annotations.head(40))):
+        with django_capture_on_commit_callbacks(execute=True):
+            receipt = services.batch_receive(
+                contract=contract_a, task_type=sentiment, upload=SimpleUploadedFile(name, csv_bytes(frame)), user=lead
+            )
+        batches.append(receipt.upload)
+    with transaction.atomic():
+        annotations_store(batches[0])
+    counts = [Annotation.objects.filter(batch=batch).count() for batch in batches]
+    assert counts == [len(delivery.annotations), 40]
