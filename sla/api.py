@@ -13,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from sla import selectors, services
-from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus
+from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus, DuplicatePolicy
 from sla.filters import BreachFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
 from sla.visibility import metrics_for_vendor
@@ -137,6 +137,19 @@ class BatchUploadSerializer(UploadSerializer):
     claimed_accuracy = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
     remediates = serializers.IntegerField(required=False, allow_null=True)
     due_at = serializers.DateTimeField(required=False, allow_null=True, help_text="When the delivery was due.")
+    annotator = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The annotator of an export that names none (doccano's per-user export: default the file name's "
+        "stem; Prodigy without _annotator_id/_session_id; Label Studio without completed_by).",
+    )
+    duplicates = serializers.ChoiceField(
+        choices=DuplicatePolicy.choices,
+        default=DuplicatePolicy.REJECT,
+        help_text="An annotator's second answer to an item: reject the file, keep the first, or keep the latest.",
+    )
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -169,6 +182,10 @@ class BatchSerializer(serializers.ModelSerializer):
             "delivered_at",
             "due_at",
             "processed_at",
+            "annotator",
+            "duplicates",
+            "skipped",
+            "intake_notes",
         ]
         read_only_fields = fields
 
@@ -234,6 +251,8 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
                 claimed_accuracy=data.get("claimed_accuracy"),
                 remediates=remediates,
                 due_at=data.get("due_at"),
+                annotator=data["annotator"],
+                duplicates=data["duplicates"],
             )
         receipt.upload.refresh_from_db()
         return _receipt_response(receipt, BatchSerializer)

@@ -51,6 +51,14 @@ class BatchStatus(models.TextChoices):
     EVALUATED = "evaluated", "Evaluated"
 
 
+class DuplicatePolicy(models.TextChoices):
+    """What an annotator's second answer to the same item in one delivery is (sla/README.md)."""
+
+    REJECT = "reject", "Refuse the file (the default)"
+    FIRST = "first", "Keep the first answer in the file"
+    LATEST = "latest", "Keep the latest answer (by its time, then its place in the file)"
+
+
 class UploadStatus(models.TextChoices):
     """Gold sets and QA reviews are stored, not evaluated."""
 

@@ -4,6 +4,7 @@ from django import forms
 
 from sla import selectors
 from sla.calendar import parse_holidays
+from sla.constants import DuplicatePolicy
 from sla.models import Batch, Contract, ContractTerms, TaskType
 from sla.services.contracts import TERMS_FIELDS
 from vendorscore.constants import Role
@@ -30,6 +31,19 @@ class BatchUploadForm(forms.Form):
     )
     remediates = forms.ModelChoiceField(
         queryset=None, required=False, empty_label="—", help_text="The rejected batch this delivery corrects."
+    )
+    annotator = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="For an export that names no annotator: doccano's per-user export (default: the file name "
+        "without extension), Prodigy without _annotator_id/_session_id, Label Studio without completed_by.",
+    )
+    duplicates = forms.ChoiceField(
+        choices=DuplicatePolicy.choices,
+        initial=DuplicatePolicy.REJECT,
+        label="If an annotator answered an item twice",
+        help_text="Latest keeps the answer with the latest time (Prodigy's _timestamp, Label Studio's created_at), "
+        "the last in the file among equals.",
     )
 
     def __init__(self, *args, user, **kwargs):

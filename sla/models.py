@@ -24,6 +24,7 @@ from sla.constants import (
     BreachStatus,
     Complexity,
     DecisionRule,
+    DuplicatePolicy,
     IAACoefficient,
     Inspection,
     InspectionLevel,
@@ -275,6 +276,21 @@ class Batch(Upload):
     terms_version = models.ForeignKey(
         ContractTerms, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
     )
+    annotator = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The annotator of an export that names none (doccano's per-user export: default the file name).",
+    )
+    duplicates = models.CharField(
+        max_length=8,
+        choices=DuplicatePolicy.choices,
+        default=DuplicatePolicy.REJECT,
+        help_text="What an annotator's second answer to an item is.",
+    )
+    skipped = models.PositiveIntegerField(default=0, help_text="Answers the file marks skipped, or dropped repeats.")
+    intake_notes = models.JSONField(
+        default=list, blank=True, help_text="What the intake skipped or read specially, counted, one sentence each."
+    )
 
     class Meta:
         ordering = ["-delivered_at", "-id"]
@@ -318,7 +334,10 @@ class Annotation(models.Model):
     batch = models.ForeignKey(
         Batch, on_delete=models.CASCADE, related_name="annotations", db_index=False, db_constraint=False
     )
-    row = models.PositiveIntegerField(help_text="1-based data row in the delivered file.")
+    row = models.PositiveIntegerField(
+        help_text="1-based position among the delivery's rows, in file order (a task with several annotations "
+        "gives several rows)."
+    )
     item_id = models.CharField(max_length=1000)
     annotator_id = models.CharField(max_length=1000)
     label = models.CharField(max_length=1000)
@@ -333,6 +352,26 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} by {self.annotator_id}: {self.label}"
+
+
+class ItemContent(models.Model):
+    """The text of a delivered item, stored once per item of a batch, for reviewers to judge labels by.
+
+    Deliveries may carry it (a ``text`` column, Label Studio's ``data.text``, Prodigy's and
+    doccano's ``text``) on every annotation row; it is kept once, cut at
+    ``ingest.MAX_CONTENT_CHARS``, and shown on the QA review page. It is the vendor's own
+    delivery, so the vendor may see it too.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="item_contents")
+    item_id = models.CharField(max_length=1000)
+    text = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "item_id"], name="one_content_per_batch_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} of batch {self.batch_id}"
 
 
 class CheckRun(models.Model):

@@ -28,6 +28,7 @@ from sla.models import (
     Finding,
     GoldSet,
     InspectionState,
+    ItemContent,
     Notification,
     NotificationPreference,
     QAReview,
@@ -214,8 +215,15 @@ def qa_sample_items(*, batch: Batch) -> list[dict]:
             review_set__batch=batch, review_set__status=UploadStatus.STORED, item_id__in=sample.items
         ).order_by("id")
     }
+    texts = dict(ItemContent.objects.filter(batch=batch, item_id__in=sample.items).values_list("item_id", "text"))
     return [
-        {"index": index, "item_id": item, "labels": labels.get(item, []), "review": verdicts.get(item)}
+        {
+            "index": index,
+            "item_id": item,
+            "text": texts.get(item, ""),
+            "labels": labels.get(item, []),
+            "review": verdicts.get(item),
+        }
         for index, item in enumerate(sample.items)
     ]
 

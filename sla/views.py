@@ -268,6 +268,8 @@ class BatchUploadView(RoleRequiredMixin, FormView):
                     claimed_accuracy=data["claimed_accuracy"],
                     remediates=data["remediates"],
                     due_at=data["due_at"],
+                    annotator=data["annotator"],
+                    duplicates=data["duplicates"],
                 )
         except (DomainError, ValidationError) as error:
             _form_error_from(form, error)

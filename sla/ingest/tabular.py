@@ -27,7 +27,6 @@ import pyarrow.csv as pcsv
 import pyarrow.json as pjson
 import pyarrow.parquet as pq
 
-from sla.ingest.aliases import canonical_names
 from sla.ingest.common import (
     RawChunk,
     ReadContext,
@@ -69,7 +68,7 @@ def _header(head: bytes, context: ReadContext) -> tuple[str, list[str]]:
     lines = head.decode("utf-8", errors="replace").splitlines()
     if len(head) == HEAD_BYTES and len(lines) > 1:
         lines.pop()  # possibly cut short
-    delimiter = sniff_delimiter(lines, canonical_names(context.schema.names))
+    delimiter = sniff_delimiter(lines, context.schema.known_names)
     return delimiter, next(csv.reader([header], delimiter=delimiter), [])
 
 

@@ -22,10 +22,21 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sla import ingest
-from sla.constants import BatchStatus, BatchVerdict, UploadStatus
+from sla.constants import BatchStatus, BatchVerdict, DuplicatePolicy, UploadStatus
 from sla.exceptions import InvalidDelivery
 from sla.metrics import merge_statistics
-from sla.models import Annotation, Batch, Contract, GoldLabel, GoldSet, QAReview, QAReviewSet, QASample, TaskType
+from sla.models import (
+    Annotation,
+    Batch,
+    Contract,
+    GoldLabel,
+    GoldSet,
+    ItemContent,
+    QAReview,
+    QAReviewSet,
+    QASample,
+    TaskType,
+)
 from sla.services.breaches import remediation_received, remediation_resolve
 from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
@@ -33,8 +44,9 @@ from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
 from vendorscore.exceptions import DomainError
 
-# The annotation table's columns: the canonical columns of a delivery, after its batch and row.
-ANNOTATION_COLUMNS = ["batch_id", "row", *(column.name for column in ingest.DELIVERY.columns)]
+# The annotation table's columns: the canonical columns of a delivery, after its batch and row. The
+# item's content (``text``) is not one: it is stored once per item (``ItemContent``).
+ANNOTATION_COLUMNS = ["batch_id", "row", *(column.name for column in ingest.DELIVERY.columns if column.name != "text")]
 TEXT_COLUMNS = ("task_type", "queue", "prelabel")
 REQUIRED_COLUMNS = frozenset(ingest.DELIVERY.required)
 
@@ -85,12 +97,16 @@ def batch_receive(
     claimed_accuracy: float | None = None,
     remediates: Batch | None = None,
     due_at=None,
+    annotator: str = "",
+    duplicates: str = DuplicatePolicy.REJECT,
     queue_processing: bool = True,
 ) -> Receipt:
     """Keep a delivered file and queue its processing; the same file twice is recognised.
 
-    ``queue_processing=False`` leaves the processing to the caller (the import command
-    runs it in-process to show progress).
+    ``annotator`` names the annotator of an export that names none (doccano's per-user
+    export, else the file name's stem); ``duplicates`` is the policy for an annotator's
+    second answer to an item (``DuplicatePolicy``). ``queue_processing=False`` leaves the
+    processing to the caller (the import command runs it in-process to show progress).
     """
     if not contract.terms.filter(task_type=task_type).exists():
         raise DomainError(
@@ -109,6 +125,8 @@ def batch_receive(
         remediates=remediates,
         delivered_at=timezone.now(),
         due_at=due_at,
+        annotator=annotator.strip(),
+        duplicates=duplicates,
         **fields,
     )
     batch.file.save(fields["original_name"], upload, save=False)
@@ -144,6 +162,8 @@ def batch_ingest(*, batch_id: int, on_progress=None) -> Batch:
             statistics = ChunkStatistics(batch)
             reader = annotations_store(batch, on_chunk=statistics.add, on_progress=on_progress)
             batch.rows, batch.format = reader.rows, reader.format
+            batch.skipped, batch.intake_notes = reader.skipped, reader.notes
+            batch.save(update_fields=["skipped", "intake_notes"])
             batch = batch_evaluate(batch=batch, statistics=statistics.merged())
             batch_check(batch=batch)
             batch.refresh_from_db()
@@ -185,24 +205,76 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
             max_bytes=settings.MAX_UPLOAD_BYTES,
             max_errors=settings.MAX_LISTED_ERRORS,
             chunk_rows=settings.INGEST_CHUNK_ROWS,
+            annotator=batch.annotator or None,
+            duplicates=batch.duplicates,
         )
+        contents = _ItemContents()
+        stored = 0
         with rows_replace(
             table=Annotation._meta.db_table, key_column="batch_id", key=batch.pk, primary_key=("batch_id", "row")
         ) as stream:
             for chunk in reader:
                 if reader.error_count == 0:
-                    stream.write(_annotation_table(batch, chunk))
+                    stream.write(_annotation_table(batch, chunk, first=stored + 1))
+                    stored += chunk.table.num_rows
+                    contents.add(chunk.table)
                     if on_chunk is not None:
                         on_chunk(chunk.frame)
                 if on_progress is not None:
                     on_progress(int(chunk.rows[-1]))
     if reader.error_count:
         raise InvalidDelivery(reader)
+    contents.store(batch)
     return reader
 
 
-def _annotation_table(batch: Batch, chunk) -> pa.Table:
+class _ItemContents:
+    """The item texts of a delivery, kept once per item (the first text given), stored after the rows.
+
+    They wait until the annotation rows are copied in, because the copy holds the
+    connection; they take at most what the file itself holds, which the upload limit bounds.
+    """
+
+    def __init__(self):
+        self.seen: set[str] = set()
+        self.tables: list[pa.Table] = []
+
+    def add(self, table: pa.Table) -> None:
+        given = table.filter(pc.is_valid(table.column("text"))).select(["item_id", "text"])
+        if not given.num_rows:
+            return
+        items = given.column("item_id").to_pylist()
+        first = {}
+        for position, item in enumerate(items):
+            if item not in self.seen and item not in first:
+                first[item] = position
+        self.seen.update(first)
+        if first:
+            self.tables.append(given.take(pa.array(list(first.values()), pa.int64())))
+
+    def store(self, batch: Batch) -> None:
+        ItemContent.objects.filter(batch=batch).delete()
+        if not self.tables:
+            return
+        data = pa.concat_tables(self.tables)
+        rows_store(
+            table=ItemContent._meta.db_table,
+            data=pa.table(
+                {
+                    "batch_id": pa.array(np.full(data.num_rows, batch.pk, dtype=np.int64)),
+                    "item_id": data.column("item_id"),
+                    "text": data.column("text"),
+                }
+            ),
+        )
+
+
+def _annotation_table(batch: Batch, chunk, *, first: int) -> pa.Table:
     """The chunk as rows of the annotation table: batch and row number added, text nulls as "".
+
+    Rows are numbered by their position among the stored rows, from ``first``, not by the
+    data row of the file: a Label Studio task or a nested doccano line gives one row per
+    annotation, all from one data row, and the key (batch, row) must hold each of them.
 
     An optional column that is empty throughout the chunk (no confidence, no escalations) is
     left out: the database fills in its default, and the server parses less text.
@@ -210,7 +282,7 @@ def _annotation_table(batch: Batch, chunk) -> pa.Table:
     data = chunk.table
     columns = {
         "batch_id": pa.array(np.full(data.num_rows, batch.pk, dtype=np.int64)),
-        "row": pa.array(np.asarray(chunk.rows, dtype=np.int64)),
+        "row": pa.array(np.arange(first, first + data.num_rows, dtype=np.int64)),
     }
     for name in ANNOTATION_COLUMNS[2:]:
         column = data.column(name)
