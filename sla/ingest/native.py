@@ -234,6 +234,9 @@ def _recognise(first, context: ReadContext):
     if isinstance(first, dict) and ("annotations" in first or "completions" in first):
         context.format = "label_studio" if "annotations" in first else "label_studio_0x"
         return _label_studio_task
+    if isinstance(first, dict) and isinstance(first.get("data"), dict):
+        context.format = "label_studio"  # a task file without annotations (one to import, not an export)
+        return _label_studio_task
     if isinstance(first, dict) and ("annotation_id" in first or "annotator" in first):
         context.format = "label_studio_min"
     elif isinstance(first, dict) and isinstance(first.get("label"), list):
@@ -283,26 +286,26 @@ def _label_studio_choice(item: dict, what: str):
     """The single choice of an annotation's or prediction's ``result``, or why there is none."""
     results = item.get("result")
     if not isinstance(results, list):
-        return Invalid(f"the {what}'s result should be a list, got {type_of(results)}")
+        return Invalid(f"the result of {what} should be a list, got {type_of(results)}")
     choices = [r for r in results if isinstance(r, dict) and "choices" in (r.get("value") or {})]
     if not choices:
         return Invalid(
-            f"the {what}'s result has no choices (result types: {_result_types(results)}); "
+            f"{what} has no choices in its result (result types: {_result_types(results)}); "
             "only a single-choice classification (a Choices control) can be scored"
         )
     if len(choices) > 1:
         names = ", ".join(sorted({str(r.get("from_name")) for r in choices}))
         return Invalid(
-            f"the {what} has {len(choices)} choices results (from_name {names}); "
+            f"{what} has {len(choices)} choices results (from_name {names}); "
             "only one classification per annotation can be scored"
         )
     chosen = choices[0]["value"]["choices"]
     if isinstance(chosen, list) and len(chosen) != 1:
         return Invalid(
-            f"the {what} chose {len(chosen)} options ({', '.join(map(str, chosen))}); "
+            f"{what} chose {len(chosen)} options ({', '.join(map(str, chosen))}); "
             "only single-choice classification can be scored"
         )
-    return _single(chosen, f"the {what}'s choices")
+    return _single(chosen, f"the choices of {what}")
 
 
 def _completed_by(annotation: dict, context: ReadContext):
@@ -320,7 +323,7 @@ def _label_studio_prelabel(predictions):
     if not isinstance(predictions, list) or not predictions or not isinstance(predictions[0], dict):
         return None
     version = predictions[0].get("model_version")
-    what = "first prediction" + (f" (model_version {version!r})" if version else "")
+    what = "the task's first prediction" + (f" (model_version {version!r})" if version else "")
     return _label_studio_choice(predictions[0], what)
 
 
@@ -328,7 +331,12 @@ def _label_studio_task(row: int, task, context: ReadContext) -> list[dict]:
     key = "annotations" if context.format == "label_studio" else "completions"
     if not isinstance(task, dict) or not isinstance(task.get(key), list):
         version = "1.x" if key == "annotations" else "0.x"
-        context.log.add(row, None, f'is not a Label Studio {version} task (an object with an "{key}" list)')
+        if isinstance(task, dict) and isinstance(task.get("data"), dict):
+            only = " (only predictions)" if task.get("predictions") else ""
+            message = f'is a Label Studio task with no "{key}"{only}: export the annotated tasks, not the task file'
+            context.log.add(row, None, message)
+        else:
+            context.log.add(row, None, f'is not a Label Studio {version} task (an object with an "{key}" list)')
         return []
     data = task.get("data") if isinstance(task.get("data"), dict) else {}
     shared = aliased(data, context.schema)
@@ -358,7 +366,7 @@ def _label_studio_task(row: int, task, context: ReadContext) -> list[dict]:
             shared
             | {
                 "annotator_id": _completed_by(annotation, context),
-                "label": _label_studio_choice(annotation, "annotation"),
+                "label": _label_studio_choice(annotation, "the annotation"),
                 "annotated_at": _timestamp(annotation.get("created_at")),
             }
         )
