@@ -22,6 +22,7 @@ import io
 import json
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -246,13 +247,58 @@ def _gold_sets(task_types: dict, plans: list[ContractPlan]) -> None:
 def _deliver(plan: ContractPlan, lead, today: dt.date) -> int:
     delivered = 0
     for position, (task_type, spec, name) in enumerate(plan.deliveries):
-        annotations = simulate_delivery(spec).annotations
+        simulated = simulate_delivery(spec)
+        annotations = simulated.annotations
         if plan.profile.vendor == "Meridian Data Services" and position == 1:
             annotations = _broken(annotations)
             name = name.rsplit(".", 1)[0] + "-broken.csv"
-        content = _encode(annotations, name.split(".", 1)[1])
+        if name.split(".")[0] == REVIEWED:
+            name, content = f"{REVIEWED}.json", _label_studio_export(simulated, spec.seed)
+        else:
+            content = _encode(annotations, name.split(".", 1)[1])
         delivered += _deliver_one(plan.contract, task_type, name, content, spec, lead)
     return delivered
+
+
+# Review texts for the Label Studio delivery, by true sentiment: what a QA reviewer reads.
+REVIEW_PHRASES = {
+    "negative": ("The {thing} broke within a week and support never replied.", "Would not buy this {thing} again."),
+    "neutral": ("The {thing} arrived on the stated day.", "It is a {thing}; it does what the listing says."),
+    "positive": ("Love this {thing}, it works better than described.", "Great {thing}, fast delivery, no fuss."),
+    "mixed": ("The {thing} works well but the app keeps crashing.", "Nice {thing}, shame about the noisy fan."),
+}
+THINGS = ("kettle", "headset", "blender", "lamp", "router", "backpack", "monitor", "toaster")
+
+
+def _label_studio_export(simulated, seed: int) -> bytes:
+    """The delivery as Label Studio writes it: one task per item with its review text, every
+    annotator's choice an annotation, the model's pre-label a prediction."""
+    rng = np.random.default_rng(seed)
+    rows = simulated.annotations
+    users = {name: index + 1 for index, name in enumerate(sorted(rows["annotator_id"].unique()))}
+    tasks = []
+    for task_id, (item, ratings) in enumerate(rows.groupby("item_id", sort=False), 1):
+        phrases = REVIEW_PHRASES.get(simulated.truth[item], REVIEW_PHRASES["neutral"])
+        text = phrases[int(rng.integers(len(phrases)))].format(thing=THINGS[int(rng.integers(len(THINGS)))])
+        first = ratings.iloc[0]
+        task = {"id": task_id, "data": {"item_id": item, "text": text, "queue": first["queue"]}, "annotations": []}
+        if first["prelabel"]:
+            task["predictions"] = [{"model_version": "triage-2026.09", "result": [_choice(first["prelabel"])]}]
+        for rating in ratings.itertuples():
+            task["annotations"].append(
+                {
+                    "completed_by": {"id": users[rating.annotator_id], "email": rating.annotator_id},
+                    "result": [_choice(rating.label)],
+                    "was_cancelled": False,
+                    "created_at": rating.annotated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            )
+        tasks.append(task)
+    return json.dumps(tasks).encode()
+
+
+def _choice(label: str) -> dict:
+    return {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}
 
 
 def _broken(annotations: pd.DataFrame) -> pd.DataFrame:
