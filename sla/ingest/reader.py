@@ -101,6 +101,7 @@ class DeliveryReader:
         max_errors: int = 100,
         annotator: str | None = None,
         duplicates: str = "reject",
+        numeric_labels: bool = False,
     ):
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
@@ -108,6 +109,7 @@ class DeliveryReader:
             raise ValueError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}")
         self._annotator = annotator or None
         self._duplicates = duplicates
+        self._numeric_labels = numeric_labels
         self._dropped = 0
         self._source = source
         self._schema = schema
@@ -175,7 +177,9 @@ class DeliveryReader:
         """A first, silent pass for ``duplicates="latest"``: which rows hold each key's latest answer."""
         log, self._log = self._log, ErrorLog(self.filename, 0)
         self._context = self._new_context()
-        collector = ChunkValidator(self._schema, labels=self._labels, log=self._log, duplicates="collect")
+        collector = ChunkValidator(
+            self._schema, labels=self._labels, log=self._log, duplicates="collect", numeric=self._numeric_labels
+        )
         try:
             total = sum(len(rows) for _, rows in self._chunks(collector))
         except FileProblem:
@@ -190,7 +194,14 @@ class DeliveryReader:
         self._context = self._new_context()
         self._opened, self._gzipped, self.rows = None, False, 0
         policy = "reject" if self._duplicates == "latest" else self._duplicates
-        validator = ChunkValidator(self._schema, labels=self._labels, log=self._log, duplicates=policy, keep=keep)
+        validator = ChunkValidator(
+            self._schema,
+            labels=self._labels,
+            log=self._log,
+            duplicates=policy,
+            keep=keep,
+            numeric=self._numeric_labels,
+        )
         try:
             for table, rows in self._chunks(validator):
                 self.rows += table.num_rows
@@ -231,6 +242,7 @@ def iter_delivery(
     max_errors: int = 100,
     annotator: str | None = None,
     duplicates: str = "reject",
+    numeric_labels: bool = False,
 ) -> DeliveryReader:
     """Stream a delivery file as validated canonical chunks (see ``DeliveryReader``).
 
@@ -246,6 +258,9 @@ def iter_delivery(
     annotator's second answer to an item is: ``reject`` (an error, the default), ``first``
     (the first in the file is kept) or ``latest`` (the one with the latest
     ``annotated_at`` is kept, the last in the file among equals; this reads the file twice).
+    ``numeric_labels``: the task type's level is ordered (ordinal, interval, ratio), so a
+    label that spells one of the label set's numbers differently ("00", "2.0") is that label,
+    stored as the set spells it.
 
     Data rows are numbered from 1: for delimited text, the records after the header
     (blank lines are not rows); for JSON Lines, Prodigy and doccano, the non-blank lines;
@@ -265,6 +280,7 @@ def iter_delivery(
         max_errors=max_errors,
         annotator=annotator,
         duplicates=duplicates,
+        numeric_labels=numeric_labels,
     )
 
 
@@ -292,6 +308,7 @@ def read_delivery(
     chunk_rows: int = CHUNK_ROWS,
     annotator: str | None = None,
     duplicates: str = "reject",
+    numeric_labels: bool = False,
 ) -> Delivery:
     """A whole delivery file, validated: columns as in ``DeliveryChunk``; options as ``iter_delivery``."""
     reader = iter_delivery(
@@ -303,6 +320,7 @@ def read_delivery(
         max_errors=max_errors,
         annotator=annotator,
         duplicates=duplicates,
+        numeric_labels=numeric_labels,
     )
     return _read_whole(reader, DELIVERY)
 
@@ -315,6 +333,7 @@ def read_gold(
     max_bytes: int | None = None,
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
+    numeric_labels: bool = False,
 ) -> Delivery:
     """A gold set: columns ``item_id, label``; an item may appear only once."""
     reader = DeliveryReader(
@@ -325,6 +344,7 @@ def read_gold(
         max_bytes=max_bytes,
         chunk_rows=chunk_rows,
         max_errors=max_errors,
+        numeric_labels=numeric_labels,
     )
     return _read_whole(reader, GOLD)
 

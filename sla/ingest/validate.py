@@ -22,6 +22,7 @@ one; a cell starting with ``+``, ``-`` or ``@`` is one when it also holds a func
 or ``@SUM(A1)``. Plain ``-1``, ``+1`` or ``@alice`` are legitimate labels and pass.
 """
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -147,11 +148,19 @@ class ChunkValidator:
     holds each key's latest answer. Dropped answers are counted in ``dropped``.
     """
 
-    def __init__(self, schema: Schema, *, labels, log: ErrorLog, duplicates: str = "reject", keep=None):
+    def __init__(
+        self, schema: Schema, *, labels, log: ErrorLog, duplicates: str = "reject", keep=None, numeric: bool = False
+    ):
         if duplicates not in (*DUPLICATE_POLICIES, "collect"):
             raise ValueError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}")
         self._schema = schema
         self._labels = None if labels is None else pa.array(sorted({str(label) for label in labels}), pa.string())
+        # At an ordered level numeric labels are numbers: "00" or "2.0" is the label set's "0" or "2".
+        self._by_value = {}
+        if numeric and labels is not None:
+            for label in map(str, labels):
+                if re.match(NUMBER_PATTERN, label):
+                    self._by_value.setdefault(float(label), label)
         self._log = log
         self._seen = SeenKeys()
         self._duplicates = duplicates
@@ -362,6 +371,8 @@ class ChunkValidator:
         if self._labels is None:
             return text
         outside = _mask(pc.invert(pc.is_in(text, value_set=self._labels))) & _mask(text.is_valid())
+        if self._by_value and outside.any():
+            text, outside = self._numbers_as_labels(text, outside)
         allowed = ", ".join(self._labels.to_pylist())
         self._report(
             column.name,
@@ -369,6 +380,17 @@ class ChunkValidator:
             lambda i: f"{show(text[i].as_py())} is not in the task type's label set ({allowed})",
         )
         return _null_where(text, outside)
+
+    def _numbers_as_labels(self, text: pa.Array, outside: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+        """Cells outside the label set that spell one of its numbers, written as the set spells it."""
+        cells = text.to_pylist()
+        for position in np.flatnonzero(outside):
+            cell = cells[position]
+            label = self._by_value.get(float(cell)) if re.match(NUMBER_PATTERN, cell) else None
+            if label is not None:
+                cells[position] = label
+                outside[position] = False
+        return pa.array(cells, pa.string()), outside
 
     def _coded(self, text: pa.Array, spellings: dict) -> tuple[pa.Array, np.ndarray]:
         """Look coded values up by normalised spelling: (canonical values, unknown cells)."""

@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sla import ingest
-from sla.constants import BatchStatus, BatchVerdict, DuplicatePolicy, UploadStatus
+from sla.constants import BatchStatus, BatchVerdict, DuplicatePolicy, Scale, UploadStatus
 from sla.exceptions import InvalidDelivery
 from sla.metrics import merge_statistics
 from sla.models import (
@@ -207,6 +207,7 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
             chunk_rows=settings.INGEST_CHUNK_ROWS,
             annotator=batch.annotator or None,
             duplicates=batch.duplicates,
+            numeric_labels=batch.task_type.scale != Scale.NOMINAL,
         )
         contents = _ItemContents()
         stored = 0
@@ -344,6 +345,7 @@ def gold_set_ingest(*, gold_set_id: int) -> GoldSet:
             labels=gold_set.task_type.labels,
             max_bytes=settings.MAX_UPLOAD_BYTES,
             max_errors=settings.MAX_LISTED_ERRORS,
+            numeric_labels=gold_set.task_type.scale != Scale.NOMINAL,
         )
     if not result.ok:
         return _mark_invalid(gold_set, result)

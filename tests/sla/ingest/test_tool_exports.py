@@ -252,3 +252,18 @@ def test_item_text_is_kept_cut_and_cleaned_but_never_an_error():
     assert len(texts[0]) == 5000 and texts[0].endswith("…")
     assert texts[1] == "tab\there"
     assert texts[2] is None or texts[2] != texts[2]  # missing
+
+
+# Numeric labels ------------------------------------------------------------------------
+
+
+def test_at_an_ordered_level_a_number_spelled_differently_is_the_label_sets_label():
+    content = "item_id,annotator_id,label\ni1,a,00\ni1,b,-0\ni2,a,2.0\ni2,b,1\n"
+
+    numeric = delivery(content, labels=["0", "1", "2"], numeric_labels=True)
+    nominal = delivery(content, labels=["0", "1", "2"])
+
+    assert numeric.ok, numeric.errors
+    assert numeric.frame.label.tolist() == ["0", "0", "2", "1"]
+    assert [error.message for error in nominal.errors][:1] == ["'00' is not in the task type's label set (0, 1, 2)"]
+    assert not delivery(content.replace("2.0", "3"), labels=["0", "1", "2"], numeric_labels=True).ok
