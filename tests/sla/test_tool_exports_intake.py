@@ -270,3 +270,39 @@ def test_a_real_worker_on_postgresql_evaluates_a_label_studio_multi_annotator_ex
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def test_the_upload_form_takes_the_annotator_and_the_duplicates_policy(
+    client, users, contract_a, sentiment, django_capture_on_commit_callbacks
+):
+    lines = [{"id": i, "text": "t", "label": [LABELS[i % 3]]} for i in range(1, 21)]
+    content = "".join(json.dumps(line) + "\n" for line in lines + lines[:1]).encode()
+    client.force_login(users[Role.VENDOR])
+    form = client.get("/batches/upload/").content.decode()
+    assert 'name="annotator"' in form and 'name="duplicates"' in form
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/batches/upload/",
+            {
+                "contract": contract_a.pk,
+                "task_type": sentiment.pk,
+                "file": SimpleUploadedFile("export.jsonl", content),
+                "annotator": "li",
+                "duplicates": "first",
+            },
+        )
+
+    assert response.status_code == 302
+    batch = Batch.objects.get(original_name="export.jsonl")
+    assert (batch.status, batch.annotator, batch.duplicates, batch.rows) == ("evaluated", "li", "first", 20)
+    page = client.get(f"/batches/{batch.pk}/").content.decode()
+    assert "annotator “li” · duplicates=first" in page
+
+
+def test_a_label_studio_file_of_50000_brackets_ends_invalid_with_the_reason(post, users, contract_a):
+    response = post(users[Role.VENDOR], contract_a, b"[" * 50_000, "deep.json")
+
+    batch = Batch.objects.get(pk=response.json()["id"])
+    assert batch.status == BatchStatus.INVALID
+    assert batch.errors[0]["message"].startswith("the JSON is nested more than 64 levels deep")
