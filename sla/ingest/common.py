@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sla.ingest.aliases import COLUMN_ALIASES, canonical_names, normalize
 from sla.ingest.errors import ErrorLog
+from sla.ingest.limits import DEFAULT, Limits
 from sla.ingest.schema import Kind, Schema
 
 
@@ -37,6 +38,8 @@ class ReadContext:
     chunk_rows: int
     format: str | None = None
     skipped: int = 0  # answers deliberately not turned into rows (ignored, cancelled)
+    limits: Limits = DEFAULT
+    max_bytes: int | None = None  # the file's size limit, which also bounds what it may declare
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,17 @@ def type_of(value) -> str:
     return "text"
 
 
+def _encodable(text: str) -> bool:
+    """False for text JSON can carry but UTF-8 cannot: a lone surrogate from an escape like ``\\ud800``."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def format_number(value: int | float) -> str:
     """A JSON number as text, as Arrow writes it: 3 and 3.0 both become "3"."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -166,6 +180,11 @@ def format_number(value: int | float) -> str:
 
 def cell_text(value, kind: Kind) -> tuple[str | None, str | None]:
     """A JSON value as cell text, or the problem that stops it being one."""
+    if isinstance(value, str) and not _encodable(value):
+        return None, (
+            "holds half of a UTF-16 surrogate pair (an escape such as \\ud800 with no partner), "
+            "which is not a character; export the file again as UTF-8"
+        )
     if value is None or isinstance(value, str):
         return value, None
     if isinstance(value, Invalid):

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from sla.ingest.common import ReadContext
 from sla.ingest.errors import ErrorLog, FileProblem, RowError
+from sla.ingest.limits import DEFAULT, Limits
 from sla.ingest.native import jsonl_flavour, read_doccano, read_label_studio, read_prodigy
 from sla.ingest.schema import DELIVERY, GOLD, QA_REVIEWS, Kind, Schema
 from sla.ingest.sources import open_source
@@ -99,6 +100,7 @@ class DeliveryReader:
         max_bytes: int | None = None,
         chunk_rows: int = CHUNK_ROWS,
         max_errors: int = 100,
+        limits: Limits = DEFAULT,
     ):
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
@@ -107,8 +109,9 @@ class DeliveryReader:
         self._labels = None if labels is None else list(labels)
         self._max_bytes = max_bytes
         self._chunk_rows = chunk_rows
+        self._limits = limits
         self._log = ErrorLog(filename, max_errors)
-        self._context = ReadContext(schema, self._log, chunk_rows)
+        self._context = self._new_context()
         self._gzipped = False
         self._opened = None
         self.filename = filename
@@ -141,13 +144,16 @@ class DeliveryReader:
         """Answers a native export marks as ignored, rejected or cancelled: not rows."""
         return self._context.skipped
 
+    def _new_context(self) -> ReadContext:
+        return ReadContext(self._schema, self._log, self._chunk_rows, limits=self._limits, max_bytes=self._max_bytes)
+
     def __iter__(self) -> Iterator[DeliveryChunk]:
         self._log = ErrorLog(self.filename, self._log.limit)
-        self._context = ReadContext(self._schema, self._log, self._chunk_rows)
+        self._context = self._new_context()
         self._opened, self._gzipped, self.rows = None, False, 0
         validator = ChunkValidator(self._schema, labels=self._labels, log=self._log)
         try:
-            with open_source(self._source, max_bytes=self._max_bytes) as opened:
+            with open_source(self._source, max_bytes=self._max_bytes, limits=self._limits) as opened:
                 self._opened, self._gzipped = opened, opened.gzipped
                 kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
                 for raw in READERS[kind](opened, self._context):
@@ -184,6 +190,7 @@ def iter_delivery(
     max_bytes: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
     max_errors: int = 100,
+    limits: Limits = DEFAULT,
 ) -> DeliveryReader:
     """Stream a delivery file as validated canonical chunks (see ``DeliveryReader``).
 
@@ -193,6 +200,7 @@ def iter_delivery(
     ``max_bytes``: the largest file accepted, and the largest decompressed content of a
     gzip (None: no limit). ``chunk_rows``: rows validated and yielded at a time.
     ``max_errors``: how many errors are listed, first by row; all are counted.
+    ``limits``: JSON depth, line length and compression ratio (see ``limits``).
 
     Data rows are numbered from 1: for delimited text, the records after the header
     (blank lines are not rows); for JSON Lines, Prodigy and doccano, the non-blank lines;
@@ -210,6 +218,7 @@ def iter_delivery(
         max_bytes=max_bytes,
         chunk_rows=chunk_rows,
         max_errors=max_errors,
+        limits=limits,
     )
 
 
@@ -234,10 +243,17 @@ def read_delivery(
     max_bytes: int | None = None,
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
     """A whole delivery file, validated: columns as in ``DeliveryChunk``."""
     reader = iter_delivery(
-        source, filename=filename, labels=labels, max_bytes=max_bytes, chunk_rows=chunk_rows, max_errors=max_errors
+        source,
+        filename=filename,
+        labels=labels,
+        max_bytes=max_bytes,
+        chunk_rows=chunk_rows,
+        max_errors=max_errors,
+        limits=limits,
     )
     return _read_whole(reader, DELIVERY)
 
@@ -250,6 +266,7 @@ def read_gold(
     max_bytes: int | None = None,
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
     """A gold set: columns ``item_id, label``; an item may appear only once."""
     reader = DeliveryReader(
@@ -260,6 +277,7 @@ def read_gold(
         max_bytes=max_bytes,
         chunk_rows=chunk_rows,
         max_errors=max_errors,
+        limits=limits,
     )
     return _read_whole(reader, GOLD)
 
@@ -271,6 +289,7 @@ def read_qa_reviews(
     max_bytes: int | None = None,
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
     """QA review verdicts: ``item_id, reviewer, verdict`` (ok or defect), ``defect_type, note``."""
     reader = DeliveryReader(
@@ -280,5 +299,6 @@ def read_qa_reviews(
         max_bytes=max_bytes,
         chunk_rows=chunk_rows,
         max_errors=max_errors,
+        limits=limits,
     )
     return _read_whole(reader, QA_REVIEWS)
