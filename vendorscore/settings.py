@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vendorscore.middleware.UploadSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "vendorscore.urls"

@@ -16,7 +16,7 @@ past: JSON depth, line length, compression ratio, declared Parquet sizes).
 """
 
 from sla.ingest.errors import RowError
-from sla.ingest.limits import Limits
+from sla.ingest.limits import Limits, upload_too_large
 from sla.ingest.reader import (
     Delivery,
     DeliveryChunk,
@@ -45,4 +45,5 @@ __all__ = [
     "read_delivery",
     "read_gold",
     "read_qa_reviews",
+    "upload_too_large",
 ]

@@ -195,3 +195,14 @@ def check_parquet(metadata, columns: list[int], *, file_bytes: int, max_bytes: i
             f"the Parquet file's columns declare {declared:,} bytes uncompressed; the limit is {max_bytes:,} bytes"
         )
     check_ratio(decompressed=declared, compressed=file_bytes, limits=limits)
+
+
+def upload_too_large(size: int, limit: int, *, what: str = "The file") -> str | None:
+    """Why an upload of ``size`` bytes is refused under ``limit``, or None; the one wording of the
+    size limit for the web server's 413, the services and the upload page."""
+    if size <= limit:
+        return None
+    return (
+        f"{what} is {size:,} bytes ({size / 2**20:.1f} MiB); uploads are limited to {limit:,} bytes "
+        f"({limit / 2**20:.1f} MiB). Split the delivery into smaller files, or gzip it."
+    )

@@ -33,7 +33,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from sla import ingest
 from sla.constants import BatchStatus, BatchVerdict, UploadStatus
-from sla.exceptions import InvalidDelivery
+from sla.exceptions import InvalidDelivery, UploadTooLarge
 from sla.metrics import merge_statistics
 from sla.models import Annotation, Batch, Contract, GoldLabel, GoldSet, QAReview, QAReviewSet, QASample, TaskType
 from sla.services.breaches import remediation_received, remediation_resolve
@@ -79,6 +79,9 @@ def file_sha256(upload: File) -> str:
 
 
 def _upload_fields(upload: File, user) -> dict:
+    """What every upload keeps about its file; a file over the size limit is refused before it is stored."""
+    if problem := ingest.upload_too_large(upload.size, settings.MAX_UPLOAD_BYTES):
+        raise UploadTooLarge(problem, field="file")
     return {
         "original_name": (getattr(upload, "name", "") or "delivery").rsplit("/", 1)[-1][:255],
         "sha256": file_sha256(upload),
