@@ -29,7 +29,6 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from sla import ingest
 from sla.constants import BatchStatus, BatchVerdict, UploadStatus
@@ -41,6 +40,7 @@ from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
+from vendorscore.broker import delay_on_commit
 from vendorscore.exceptions import DomainError
 
 # The annotation table's columns: the canonical columns of a delivery, after its batch and row.
@@ -147,7 +147,7 @@ def batch_receive(
 
 
 def upload_enqueue(upload: Batch | GoldSet) -> None:
-    """Queue an upload's processing once it is committed, so the worker never sees a missing row.
+    """Queue an upload's processing once it is committed; ``queued_at`` records that the broker took it.
 
     A broker that is down does not lose the upload, nor fail the request: the upload stays
     ``received`` with no ``queued_at``, and the sweep queues it once the broker is back.
@@ -155,16 +155,10 @@ def upload_enqueue(upload: Batch | GoldSet) -> None:
     from sla import tasks
 
     task = tasks.batch_process if isinstance(upload, Batch) else tasks.gold_set_process
-
-    def send() -> None:
-        try:
-            task.delay(upload.pk)
-        except BrokerUnavailable:
-            logger.warning("The broker is unavailable; %s waits for the sweep to queue it.", upload)
-            return
-        type(upload).objects.filter(pk=upload.pk).update(queued_at=timezone.now())
-
-    transaction.on_commit(send)
+    model = type(upload)
+    delay_on_commit(
+        task, upload.pk, on_queued=lambda: model.objects.filter(pk=upload.pk).update(queued_at=timezone.now())
+    )
 
 
 def _ingest_start(model, pk: int):

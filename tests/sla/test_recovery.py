@@ -10,7 +10,6 @@ holds up escalation; a lead retries from the page or the API.
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -303,25 +302,6 @@ def test_a_failed_gold_set_is_retried_through_the_api(
 
 
 # The broker down --------------------------------------------------------------------------
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def broker_down(monkeypatch):
-    """Celery publishing for real, to a Redis port nothing listens on."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(celery_app.conf, "broker_url", f"redis://127.0.0.1:{closed_port()}/0")
-    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
-    yield
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
 
 
 def test_an_upload_while_the_broker_is_down_answers_202_and_the_sweep_runs_it(
