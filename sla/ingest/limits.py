@@ -194,7 +194,11 @@ def check_parquet(metadata, columns: list[int], *, file_bytes: int, max_bytes: i
         raise FileProblem(
             f"the Parquet file's columns declare {declared:,} bytes uncompressed; the limit is {max_bytes:,} bytes"
         )
-    check_ratio(decompressed=declared, compressed=file_bytes, limits=limits)
+    if declared > limits.ratio_grace_bytes and declared > limits.compression_ratio * max(file_bytes, 1):
+        raise FileProblem(
+            f"the Parquet file's columns declare {declared:,} bytes uncompressed, more than "
+            f"{limits.compression_ratio:g} times its {file_bytes:,} bytes; a delivery does not, so it is not read"
+        )
 
 
 def upload_too_large(size: int, limit: int, *, what: str = "The file") -> str | None:
