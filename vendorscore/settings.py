@@ -192,6 +192,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # reached the broker after SWEEP_REQUEUE_AFTER seconds, and fails one still processing
 # SWEEP_STUCK_AFTER seconds after its last start (a redelivery had its chance by then).
 SWEEP_REQUEUE_AFTER = env.int("SWEEP_REQUEUE_AFTER", default=300)
+# The stored file of an upload refused as invalid is deleted this long after (its row keeps
+# name, size, sha256 and every error, for audits).
+REFUSED_FILE_RETENTION_DAYS = env.int("REFUSED_FILE_RETENTION_DAYS", default=90)
 SWEEP_STUCK_AFTER = env.int("SWEEP_STUCK_AFTER", default=CELERY_VISIBILITY_TIMEOUT + CELERY_TASK_TIME_LIMIT + 300)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

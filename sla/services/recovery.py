@@ -6,6 +6,7 @@ row in the database is the record of what is owed, so the sweep reads it: an upl
 ``received`` whose task never reached the broker (or was queued long ago and never
 started) is queued again, and one still ``processing`` long after its last start, when
 neither the task's time limit nor the broker's redelivery can still finish it, is failed.
+The files of refused (invalid) uploads are deleted once their retention has passed.
 A duplicate task is harmless: processing guards on status.
 
 How long "long" is follows from the Celery settings (README, "Lost and stuck work"):
@@ -23,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sla.constants import UploadStatus
-from sla.models import Batch, GoldSet
+from sla.models import Batch, GoldSet, QAReviewSet
 from sla.services.breaches import remediation_received, remediation_resolve
 from sla.services.intake import upload_enqueue, upload_fail
 from sla.timefmt import local_datetime
@@ -35,10 +36,11 @@ SWEEP_EVERY = 5 * 60  # seconds between sweeps: the schedule of migration 0013
 
 @dataclass(frozen=True)
 class Sweep:
-    """What one sweep did: uploads queued again and uploads failed, by ``str``."""
+    """What one sweep did: uploads queued again, uploads failed, refused files deleted, by ``str``."""
 
     requeued: list[str]
     failed: list[str]
+    purged: list[str]
 
 
 def uploads_sweep(*, now: dt.datetime | None = None) -> Sweep:
@@ -59,7 +61,24 @@ def uploads_sweep(*, now: dt.datetime | None = None) -> Sweep:
         ):
             if _fail_stuck(model, pk, stuck_before):
                 failed.append(f"{model.__name__} {pk}")
-    return Sweep(requeued=requeued, failed=failed)
+    return Sweep(requeued=requeued, failed=failed, purged=_refused_files_delete(now=now))
+
+
+def _refused_files_delete(*, now: dt.datetime) -> list[str]:
+    """Delete the stored files of uploads refused as invalid more than ``REFUSED_FILE_RETENTION_DAYS`` ago.
+
+    An invalid file is never read again (it is not retried: the vendor sends a corrected
+    one). What an audit needs stays on the row: who sent which file (name, size, sha256)
+    when, and every problem found in it.
+    """
+    kept_since = now - dt.timedelta(days=settings.REFUSED_FILE_RETENTION_DAYS)
+    purged = []
+    for model in (Batch, GoldSet, QAReviewSet):
+        for upload in model.objects.filter(status=UploadStatus.INVALID, processed_at__lt=kept_since).exclude(file=""):
+            upload.file.delete(save=False)
+            model.objects.filter(pk=upload.pk).update(file="")
+            purged.append(str(upload))
+    return purged
 
 
 def _fail_stuck(model, pk: int, stuck_before: dt.datetime) -> bool:

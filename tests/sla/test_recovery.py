@@ -332,3 +332,24 @@ def test_an_upload_while_the_broker_is_down_answers_202_and_the_sweep_runs_it(
         format="multipart",
     )
     assert (duplicate.status_code, duplicate.json()["status"]) == (200, "evaluated")
+
+
+def test_the_file_of_a_refused_upload_is_deleted_after_its_retention_and_the_row_kept(
+    lead, contract_a, sentiment, delivery, settings
+):
+    invalid = received(contract_a, sentiment, lead, b"[" * 20_000 + b"\n", "deep.jsonl")
+    services.batch_ingest(batch_id=invalid.pk)
+    kept = received(contract_a, sentiment, lead, csv_bytes(delivery.annotations), "d.csv")
+    services.batch_ingest(batch_id=kept.pk)
+    invalid.refresh_from_db()
+    path, audit = Path(invalid.file.path), (invalid.original_name, invalid.size, invalid.sha256, invalid.errors)
+    assert path.exists()
+    assert services.uploads_sweep().purged == []
+
+    later = timezone.now() + dt.timedelta(days=settings.REFUSED_FILE_RETENTION_DAYS, seconds=1)
+    assert services.uploads_sweep(now=later).purged == [str(invalid)]
+    invalid.refresh_from_db()
+    assert not path.exists() and invalid.file.name == ""
+    assert invalid.status == "invalid"
+    assert (invalid.original_name, invalid.size, invalid.sha256, invalid.errors) == audit
+    assert Path(Batch.objects.get(pk=kept.pk).file.path).exists(), "an evaluated batch's file is kept"
