@@ -1,0 +1,163 @@
+"""Item lineage under a contract: what of a batch is new work, and what of a failed batch a remediation answers.
+
+The rules are in ``sla.lineage`` (pure); this module counts with set-based queries over
+the stored rows (``item_id IN (SELECT item_id ...)``, ``COUNT(DISTINCT ...)``), so the
+database does the work in one pass per question, never a Python loop over items. On
+PostgreSQL each batch's rows are a partition of their own, so a question about two
+batches reads those two partitions. The earlier deliveries of a contract and task type are
+read in full once per check: the cost grows with the contract's history, not the batch.
+"""
+
+import pandas as pd
+from django.db.models import Q, QuerySet
+
+from sla import checks
+from sla import lineage as rules
+from sla.constants import BatchStatus
+from sla.metrics import merge_statistics
+from sla.models import Annotation, Batch
+from sla.services.evaluation import METRIC_COLUMNS, chunk_statistics, gold_frame
+
+READ_CHUNK_ROWS = 500_000
+EXAMPLES = 5
+
+
+def earlier_batches(*, batch: Batch) -> QuerySet[Batch]:
+    """The evaluated batches of the same contract and task type delivered before ``batch``."""
+    before = Q(delivered_at__lt=batch.delivered_at) | Q(delivered_at=batch.delivered_at, pk__lt=batch.pk)
+    return Batch.objects.filter(
+        before, contract_id=batch.contract_id, task_type_id=batch.task_type_id, status=BatchStatus.EVALUATED
+    ).exclude(pk=batch.pk)
+
+
+def _item_ids(batches) -> QuerySet:
+    """The item ids of some batches, as a subquery (``batches`` a queryset or a list of ids)."""
+    return Annotation.objects.filter(batch_id__in=batches).values("item_id")
+
+
+def _distinct_items(rows: QuerySet) -> int:
+    return rows.values("item_id").distinct().count()
+
+
+def redelivered_rows(*, batch: Batch, outside_remediation: bool = False) -> QuerySet[Annotation]:
+    """Rows of ``batch`` whose item was delivered in an earlier batch (outside its remediation, if asked)."""
+    rows = Annotation.objects.filter(batch=batch, item_id__in=_item_ids(earlier_batches(batch=batch).values("pk")))
+    if outside_remediation and batch.remediates_id is not None:
+        rows = rows.exclude(item_id__in=_item_ids([batch.remediates_id]))
+    return rows
+
+
+def batch_lineage(*, batch: Batch) -> rules.Lineage:
+    """How many of the batch's items are redelivered, and how many of those outside a remediation."""
+    redelivered = _distinct_items(redelivered_rows(batch=batch))
+    unexpected_rows = redelivered_rows(batch=batch, outside_remediation=True)
+    unexpected = _distinct_items(unexpected_rows) if redelivered else 0
+    first_in, examples = (), ()
+    if unexpected:
+        first_in = tuple(
+            Annotation.objects.filter(
+                batch_id__in=earlier_batches(batch=batch).values("pk"),
+                item_id__in=unexpected_rows.values("item_id"),
+            )
+            .values_list("batch_id", flat=True)
+            .distinct()
+            .order_by("batch_id")
+        )
+        examples = tuple(
+            unexpected_rows.values_list("item_id", flat=True).distinct().order_by("item_id")[:EXAMPLES]
+        )
+    return rules.Lineage(batch.items, redelivered, unexpected, first_in, examples)
+
+
+def batch_lineage_record(*, batch: Batch) -> rules.Lineage:
+    """Count the batch's lineage and keep it on the batch: redelivered, invoiced, and a remediation's coverage."""
+    lineage = batch_lineage(batch=batch)
+    batch.redelivered_items, batch.invoiced_items = lineage.redelivered, lineage.invoiced
+    batch.remediation_coverage = None
+    if batch.remediates_id is not None:
+        batch.remediation_coverage = remediation_coverage(batch=batch, counted=[]).share
+    Batch.objects.filter(pk=batch.pk).update(
+        redelivered_items=batch.redelivered_items,
+        invoiced_items=batch.invoiced_items,
+        remediation_coverage=batch.remediation_coverage,
+    )
+    return lineage
+
+
+def remediation_coverage(*, batch: Batch, counted: list[int]) -> rules.Coverage:
+    """The failed batch's items that ``batch`` delivers again, and with the ``counted`` earlier remediations."""
+    failed = _item_ids([batch.remediates_id])
+    failed_items = _distinct_items(Annotation.objects.filter(batch_id=batch.remediates_id))
+    covered = _distinct_items(Annotation.objects.filter(batch=batch, item_id__in=failed))
+    so_far = covered
+    if counted:
+        so_far = _distinct_items(Annotation.objects.filter(batch_id__in=[*counted, batch.pk], item_id__in=failed))
+    return rules.Coverage(failed_items, covered, so_far, batch.items - covered)
+
+
+def covered_items(*, failed_batch_id: int, batches: list[int]) -> int:
+    """How many of the failed batch's items ``batches`` delivered again between them."""
+    if not batches:
+        return 0
+    return _distinct_items(Annotation.objects.filter(batch_id__in=batches, item_id__in=_item_ids([failed_batch_id])))
+
+
+def missing_items(*, failed_batch_id: int, remediation_batches: list[int]) -> QuerySet:
+    """Item ids of the failed batch that none of ``remediation_batches`` delivered again, sorted."""
+    return (
+        Annotation.objects.filter(batch_id=failed_batch_id)
+        .exclude(item_id__in=_item_ids(remediation_batches))
+        .values_list("item_id", flat=True)
+        .distinct()
+        .order_by("item_id")
+    )
+
+
+def extra_items(*, batch: Batch) -> QuerySet:
+    """Item ids of a remediation batch that were not in the batch it remediates, sorted."""
+    return (
+        Annotation.objects.filter(batch=batch)
+        .exclude(item_id__in=_item_ids([batch.remediates_id]))
+        .values_list("item_id", flat=True)
+        .distinct()
+        .order_by("item_id")
+    )
+
+
+def metrics_on_failed_items(*, batch: Batch) -> dict:
+    """The metrics document of a remediation batch measured only on the items of the batch it remediates.
+
+    When every item of the remediation was in the failed batch this is the batch's own
+    document, and nothing is read again.
+    """
+    if batch.remediation_coverage is not None and batch.items and not extra_items(batch=batch).exists():
+        return batch.metrics
+    gold = gold_frame(batch=batch)
+    rows = Annotation.objects.filter(batch=batch, item_id__in=_item_ids([batch.remediates_id]))
+    chunks, last_row = [], 0
+    while True:
+        chunk = list(rows.filter(row__gt=last_row).order_by("row").values_list("row", *METRIC_COLUMNS)[:READ_CHUNK_ROWS])
+        if not chunk:
+            break
+        last_row = chunk[-1][0]
+        frame = pd.DataFrame.from_records(chunk, columns=["row", *METRIC_COLUMNS]).drop(columns="row")
+        chunks.append(chunk_statistics(batch, frame, gold))
+    if not chunks:
+        chunks = [chunk_statistics(batch, pd.DataFrame(columns=METRIC_COLUMNS, dtype=object), gold)]
+    return merge_statistics(chunks).document(seed=batch.pk)
+
+
+def term_on_failed_items(*, batch: Batch, term: str, terms: checks.Terms, facts: checks.Facts) -> tuple[str | None, list]:
+    """The verdict of ``term`` measured on the remediation's items that were in the failed batch, with its findings.
+
+    Several findings of one term (accuracy per queue) fail if one fails, are inconclusive if
+    one is, and pass otherwise; a term not measured there at all gives None.
+    """
+    findings = [f for f in checks.check_batch(terms, metrics_on_failed_items(batch=batch), facts) if f.term == term]
+    verdicts = {f.verdict for f in findings}
+    if not verdicts:
+        return None, []
+    for verdict in (checks.FAIL, checks.INCONCLUSIVE):
+        if verdict in verdicts:
+            return verdict, findings
+    return checks.PASS, findings
