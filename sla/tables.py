@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 
+from sla import timefmt
 from sla.models import Batch, Breach, Contract, GoldSet, Notification
 
 STATUS_BADGE = '<span class="badge badge-{{ value }}">{{ record.get_status_display }}</span>'
@@ -15,7 +16,7 @@ class BatchTable(tables.Table):
     vendor = tables.Column(accessor="contract__vendor__name", verbose_name="Vendor")
     task_type = tables.Column(accessor="task_type__name", verbose_name="Task type")
     reference = tables.Column(verbose_name="Reference", default="—")
-    delivered_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Delivered")
+    delivered_at = tables.Column(verbose_name="Delivered")
     status = tables.TemplateColumn(STATUS_BADGE)
     verdict = tables.TemplateColumn(VERDICT_BADGE)
     rows = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
@@ -29,6 +30,9 @@ class BatchTable(tables.Table):
 
     def render_id(self, value):
         return f"#{value}"
+
+    def render_delivered_at(self, value, record):
+        return timefmt.local_datetime(value, record.contract.time_zone)
 
 
 class GoldSetTable(tables.Table):
@@ -87,8 +91,8 @@ class BreachTable(tables.Table):
     status = tables.TemplateColumn(
         '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
     )
-    opened_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Opened")
-    remediation_due = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Remediation due", default="—")
+    opened_at = tables.Column(verbose_name="Opened")
+    remediation_due = tables.Column(verbose_name="Remediation due", default="—")
     service_credit = tables.TemplateColumn(
         "{{ value }} {{ record.batch.contract.currency }}",
         verbose_name="Credit",
@@ -116,6 +120,12 @@ class BreachTable(tables.Table):
 
     def render_batch(self, value):
         return f"#{value.pk} {value.reference}".strip()
+
+    def render_opened_at(self, value, record):
+        return timefmt.local_datetime(value, record.batch.contract.time_zone)
+
+    def render_remediation_due(self, value, record):
+        return timefmt.local_datetime(value, record.batch.contract.time_zone)
 
 
 class NotificationTable(tables.Table):
