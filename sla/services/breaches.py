@@ -272,7 +272,6 @@ def remediation_received(*, batch: Batch) -> list[Breach]:
                 BreachStatus.REMEDIATION_SUBMITTED,
                 actor=batch.uploaded_by,
                 note=f"Batch {batch.pk} delivered.",
-                at=batch.delivered_at,
             )
         moved.append(breach)
     return moved
