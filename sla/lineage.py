@@ -50,7 +50,11 @@ def redelivery_finding(lineage: Lineage) -> Finding | None:
     if lineage.unexpected == 0:
         return None
     batches = ", ".join(f"#{pk}" for pk in lineage.earlier_batches[:LISTED_ITEMS])
-    more = f" and {len(lineage.earlier_batches) - LISTED_ITEMS} more" if len(lineage.earlier_batches) > LISTED_ITEMS else ""
+    more = (
+        f" and {len(lineage.earlier_batches) - LISTED_ITEMS} more"
+        if len(lineage.earlier_batches) > LISTED_ITEMS
+        else ""
+    )
     share = lineage.unexpected / lineage.items if lineage.items else 0.0
     examples = ", ".join(lineage.examples)
     detail = (

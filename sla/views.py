@@ -44,8 +44,8 @@ from sla.forms import (
     TaskTypeForm,
     TermsForm,
 )
-from sla.models import Notification
 from sla.lineage import LISTED_ITEMS
+from sla.models import Notification
 from sla.sampling import REDUCED_SCORE
 from sla.services import lineage
 from sla.services.breaches import REMEDIABLE

@@ -25,7 +25,6 @@ from sla.constants import (
     TERM_LABELS,
     TERM_SEVERITY,
     BatchStatus,
-    BatchVerdict,
     BreachStatus,
     DisputeDecision,
 )
@@ -395,7 +394,9 @@ def breaches_escalate_overdue(*, now: dt.datetime | None = None) -> int:
             breach = overdue.select_for_update().select_related("batch__contract").filter(pk=pk).first()
             if breach is None:
                 continue
-            note = f"Not remediated by {timefmt.local_datetime(breach.remediation_due, breach.batch.contract.time_zone)}."
+            note = (
+                f"Not remediated by {timefmt.local_datetime(breach.remediation_due, breach.batch.contract.time_zone)}."
+            )
             _move(breach, BreachStatus.ESCALATED, at=now, note=note)
             _notify_on_commit("breach_escalated_notify", breach.pk)
             escalated += 1

@@ -63,9 +63,7 @@ def batch_lineage(*, batch: Batch) -> rules.Lineage:
             .distinct()
             .order_by("batch_id")
         )
-        examples = tuple(
-            unexpected_rows.values_list("item_id", flat=True).distinct().order_by("item_id")[:EXAMPLES]
-        )
+        examples = tuple(unexpected_rows.values_list("item_id", flat=True).distinct().order_by("item_id")[:EXAMPLES])
     return rules.Lineage(batch.items, redelivered, unexpected, first_in, examples)
 
 
@@ -136,7 +134,9 @@ def metrics_on_failed_items(*, batch: Batch) -> dict:
     rows = Annotation.objects.filter(batch=batch, item_id__in=_item_ids([batch.remediates_id]))
     chunks, last_row = [], 0
     while True:
-        chunk = list(rows.filter(row__gt=last_row).order_by("row").values_list("row", *METRIC_COLUMNS)[:READ_CHUNK_ROWS])
+        chunk = list(
+            rows.filter(row__gt=last_row).order_by("row").values_list("row", *METRIC_COLUMNS)[:READ_CHUNK_ROWS]
+        )
         if not chunk:
             break
         last_row = chunk[-1][0]
@@ -147,7 +147,9 @@ def metrics_on_failed_items(*, batch: Batch) -> dict:
     return merge_statistics(chunks).document(seed=batch.pk)
 
 
-def term_on_failed_items(*, batch: Batch, term: str, terms: checks.Terms, facts: checks.Facts) -> tuple[str | None, list]:
+def term_on_failed_items(
+    *, batch: Batch, term: str, terms: checks.Terms, facts: checks.Facts
+) -> tuple[str | None, list]:
     """The verdict of ``term`` measured on the remediation's items that were in the failed batch, with its findings.
 
     Several findings of one term (accuracy per queue) fail if one fails, are inconclusive if

@@ -420,7 +420,9 @@ def _escalations_message(batch: Batch, deadlines: dict[str, dt.datetime], hours:
     """What an escalation reminder says: the batch's own pending items and when each is due, nothing else."""
     contract = batch.contract
     due = sorted(deadlines.items(), key=lambda pair: (pair[1], pair[0]))
-    shown = ", ".join(f"{item} (due {timefmt.local_datetime(deadline, contract.time_zone)})" for item, deadline in due[:10])
+    shown = ", ".join(
+        f"{item} (due {timefmt.local_datetime(deadline, contract.time_zone)})" for item, deadline in due[:10]
+    )
     more = f", and {len(due) - 10} more" if len(due) > 10 else ""
     term = TERM_LABELS["escalation"]
     return {
