@@ -26,6 +26,7 @@ urlpatterns = [
     path("breaches/<int:pk>/decide/", views.BreachDecideView.as_view(), name="breach_decide"),
     path("breaches/<int:pk>/dispute-file/", views.BreachDisputeFileView.as_view(), name="breach_dispute_file"),
     path("breaches/<int:pk>/missing-items.csv", views.BreachMissingItemsCsvView.as_view(), name="breach_missing_items"),
+    path("batches/<int:pk>/lineage/", views.ItemLineageView.as_view(), name="item_lineage"),
     path(
         "batches/<int:pk>/items/<str:kind>.csv",
         views.BatchItemsCsvView.as_view(),

@@ -652,6 +652,20 @@ class BatchItemsCsvView(RoleRequiredMixin, View):
         return _item_csv(f"batch-{batch.pk}-{kind}-items.csv", ["item_id"], rows)
 
 
+class ItemLineageView(RoleRequiredMixin, TemplateView):
+    """One item's history under the batch's contract: first delivered, redelivered, remediated by."""
+
+    allowed_roles = ALL_ROLES
+    template_name = "sla/item_lineage.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
+        item_id = self.request.GET.get("item", "")
+        context.update(batch=batch, item_id=item_id, history=selectors.item_lineage(batch=batch, item_id=item_id))
+        return context
+
+
 class BreachMissingItemsCsvView(RoleRequiredMixin, View):
     """The failed batch's items that no remediation batch passing on its items has delivered again yet."""
 

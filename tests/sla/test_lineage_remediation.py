@@ -94,6 +94,9 @@ def test_a_half_covering_remediation_leaves_the_breach_partially_remediated_with
     breach.refresh_from_db()
     assert breach.status == "remediated" and breach.remediation_result["coverage"] == 1.0
     assert breach.service_credit == Decimal("0.00")
+    lineage = client.get(f"/batches/{rejected.pk}/lineage/", {"item": kept[0]}).content.decode()
+    assert lineage.count("<td>first delivered</td>") == 1 and f"remediated (corrects batch #{rejected.pk})" in lineage
+    assert f"#{fix.pk}" in lineage
 
 
 def test_a_full_passing_remediation_closes_the_breach_and_tells_both_sides(owned_contract, deliver, users, lead):
