@@ -316,7 +316,9 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
         coverage = lineage.remediation_coverage(batch=batch, counted=passed)
         verdict, findings = (None, [])
         if terms is not None:
-            verdict, findings = lineage.term_on_failed_items(batch=batch, term=breach.term, terms=terms, facts=facts)
+            verdict, findings = lineage.term_on_failed_items(
+                batch=batch, term=breach.term, terms=terms, facts=facts, extra=coverage.extra
+            )
         outcome = lineage_rules.remediation_outcome(verdict, coverage, contract.remediation_coverage_required)
         detail = lineage_rules.coverage_detail(
             coverage, contract.remediation_coverage_required, TERM_LABELS.get(breach.term, breach.term), verdict

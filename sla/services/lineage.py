@@ -47,13 +47,24 @@ def redelivered_rows(*, batch: Batch, outside_remediation: bool = False) -> Quer
     return rows
 
 
-def batch_lineage(*, batch: Batch) -> rules.Lineage:
-    """How many of the batch's items are redelivered, and how many of those outside a remediation."""
+def batch_lineage(*, batch: Batch) -> tuple[rules.Lineage, int | None]:
+    """How many of the batch's items are redelivered, how many outside a remediation, and a remediation's cover.
+
+    Two counts at most: the failed batch is one of the earlier batches, so the items redelivered
+    outside the remediation are the redelivered ones less those of the failed batch.
+    """
     redelivered = _distinct_items(redelivered_rows(batch=batch))
-    unexpected_rows = redelivered_rows(batch=batch, outside_remediation=True)
-    unexpected = _distinct_items(unexpected_rows) if redelivered else 0
+    covered = None
+    unexpected = redelivered
+    if batch.remediates_id is not None:
+        covered = _distinct_items(Annotation.objects.filter(batch=batch, item_id__in=_item_ids([batch.remediates_id])))
+        if earlier_batches(batch=batch).filter(pk=batch.remediates_id).exists():
+            unexpected = redelivered - covered
+        else:
+            unexpected = _distinct_items(redelivered_rows(batch=batch, outside_remediation=True))
     first_in, examples = (), ()
     if unexpected:
+        unexpected_rows = redelivered_rows(batch=batch, outside_remediation=True)
         first_in = tuple(
             Annotation.objects.filter(
                 batch_id__in=earlier_batches(batch=batch).values("pk"),
@@ -64,16 +75,17 @@ def batch_lineage(*, batch: Batch) -> rules.Lineage:
             .order_by("batch_id")
         )
         examples = tuple(unexpected_rows.values_list("item_id", flat=True).distinct().order_by("item_id")[:EXAMPLES])
-    return rules.Lineage(batch.items, redelivered, unexpected, first_in, examples)
+    return rules.Lineage(batch.items, redelivered, unexpected, first_in, examples), covered
 
 
 def batch_lineage_record(*, batch: Batch) -> rules.Lineage:
     """Count the batch's lineage and keep it on the batch: redelivered, invoiced, and a remediation's coverage."""
-    lineage = batch_lineage(batch=batch)
+    lineage, covered = batch_lineage(batch=batch)
     batch.redelivered_items, batch.invoiced_items = lineage.redelivered, lineage.invoiced
     batch.remediation_coverage = None
-    if batch.remediates_id is not None:
-        batch.remediation_coverage = remediation_coverage(batch=batch, counted=[]).share
+    if covered is not None:
+        failed_items = Batch.objects.filter(pk=batch.remediates_id).values_list("items", flat=True).first()
+        batch.remediation_coverage = covered / failed_items if failed_items else 0.0
     Batch.objects.filter(pk=batch.pk).update(
         redelivered_items=batch.redelivered_items,
         invoiced_items=batch.invoiced_items,
@@ -83,13 +95,18 @@ def batch_lineage_record(*, batch: Batch) -> rules.Lineage:
 
 
 def remediation_coverage(*, batch: Batch, counted: list[int]) -> rules.Coverage:
-    """The failed batch's items that ``batch`` delivers again, and with the ``counted`` earlier remediations."""
-    failed = _item_ids([batch.remediates_id])
-    failed_items = _distinct_items(Annotation.objects.filter(batch_id=batch.remediates_id))
-    covered = _distinct_items(Annotation.objects.filter(batch=batch, item_id__in=failed))
+    """The failed batch's items that ``batch`` delivers again, and with the ``counted`` earlier remediations.
+
+    The failed batch's distinct items are its stored ``items``; this batch's share of them is the
+    ``remediation_coverage`` its check stored, so only the union with earlier remediations is counted here.
+    """
+    failed_items = Batch.objects.filter(pk=batch.remediates_id).values_list("items", flat=True).first() or 0
+    if batch.remediation_coverage is None:
+        batch_lineage_record(batch=batch)
+    covered = round(batch.remediation_coverage * failed_items)
     so_far = covered
     if counted:
-        so_far = _distinct_items(Annotation.objects.filter(batch_id__in=[*counted, batch.pk], item_id__in=failed))
+        so_far = covered_items(failed_batch_id=batch.remediates_id, batches=[*counted, batch.pk])
     return rules.Coverage(failed_items, covered, so_far, batch.items - covered)
 
 
@@ -122,13 +139,13 @@ def extra_items(*, batch: Batch) -> QuerySet:
     )
 
 
-def metrics_on_failed_items(*, batch: Batch) -> dict:
+def metrics_on_failed_items(*, batch: Batch, extra: int) -> dict:
     """The metrics document of a remediation batch measured only on the items of the batch it remediates.
 
-    When every item of the remediation was in the failed batch this is the batch's own
-    document, and nothing is read again.
+    When every item of the remediation was in the failed batch (``extra`` is 0) this is the
+    batch's own document, and nothing is read again.
     """
-    if batch.remediation_coverage is not None and batch.items and not extra_items(batch=batch).exists():
+    if extra == 0:
         return batch.metrics
     gold = gold_frame(batch=batch)
     rows = Annotation.objects.filter(batch=batch, item_id__in=_item_ids([batch.remediates_id]))
@@ -148,14 +165,15 @@ def metrics_on_failed_items(*, batch: Batch) -> dict:
 
 
 def term_on_failed_items(
-    *, batch: Batch, term: str, terms: checks.Terms, facts: checks.Facts
+    *, batch: Batch, term: str, terms: checks.Terms, facts: checks.Facts, extra: int
 ) -> tuple[str | None, list]:
     """The verdict of ``term`` measured on the remediation's items that were in the failed batch, with its findings.
 
     Several findings of one term (accuracy per queue) fail if one fails, are inconclusive if
     one is, and pass otherwise; a term not measured there at all gives None.
     """
-    findings = [f for f in checks.check_batch(terms, metrics_on_failed_items(batch=batch), facts) if f.term == term]
+    metrics = metrics_on_failed_items(batch=batch, extra=extra)
+    findings = [f for f in checks.check_batch(terms, metrics, facts) if f.term == term]
     verdicts = {f.verdict for f in findings}
     if not verdicts:
         return None, []
