@@ -11,10 +11,12 @@ replayed on its own date (``sla.clock.replay``): received when it was delivered 
 two hours later, so a batch delivered on 1 October has its breach opened on 1 October and
 its deadline counted from there. ``_breach_story`` then plays the rest of the loop in the
 same calendar: CrowdLabel redelivers its last rejected batch, corrected, on 21 October and
-that breach closes as remediated; a lead waives one September breach three days after it
-opened; Meridian disputes an October breach the day after it opened and a lead upholds it
-after the weekend, which pushes its deadline back by the paused business time; and the
-escalation sweep runs at each deadline, escalating what was not fixed in time. One batch has its QA
+that breach closes as remediated, while its corrected half of the batch before leaves those
+breaches partially remediated, their clock running until the sweep escalates them; a lead
+waives one September breach three days after it opened; Meridian disputes an October breach
+the day after it opened and a lead upholds it after the weekend, which pushes its deadline
+back by the paused business time; and the escalation sweep runs at each deadline,
+escalating what was not fixed in time. One batch has its QA
 review sample reviewed, so its defect rate is decided by the sampling plan. Northwind's
 newest self-harm delivery arrived this morning with escalated items still open, some of
 them a few hours from the 24 hours the terms allow, so the hourly reminder has work.
@@ -136,6 +138,7 @@ FORMATS = ("csv", "jsonl", "parquet", "csv.gz")
 HOLIDAYS = ["2026-10-05", "2026-12-01", "2026-12-08", "2026-12-25"]
 CREDIT_CAP_PERCENT = 8  # binding for CrowdLabel in September: the demo shows a capped credit
 REMEDIATED = "crowdlabel-sentiment-04"
+PARTLY_REMEDIATED = "crowdlabel-sentiment-03"
 WAIVED = ("meridian-sentiment-01", "iaa")
 REVIEWED = "northwind-sentiment-01"
 WAIVER_REASON = (
@@ -372,18 +375,27 @@ def _escalate_on_time() -> None:
 
 
 def _redeliver_corrected(plans: list[ContractPlan], lead) -> int:
-    """CrowdLabel's corrected redelivery of its last rejected sentiment batch: same items, careful annotators."""
+    """CrowdLabel's corrected redeliveries: all items of its last rejected sentiment batch (remediated), and
+    half of the one before (partially remediated: its clock keeps running, and it is escalated at its deadline)."""
+    delivered = _redeliver(plans, lead, REMEDIATED, "2026-10-21T08:00:00Z", share=1.0)
+    return delivered + _redeliver(plans, lead, PARTLY_REMEDIATED, "2026-10-07T08:00:00Z", share=0.5)
+
+
+def _redeliver(plans: list[ContractPlan], lead, reference: str, start: str, *, share: float) -> int:
+    """The failed batch's first ``share`` of items again, labeled by careful annotators, naming it as remediated."""
     for plan in plans:
         for task_type, spec, name in plan.deliveries:
-            if not name.startswith(REMEDIATED + "."):
+            if not name.startswith(reference + "."):
                 continue
-            rejected = Batch.objects.filter(contract=plan.contract, reference=REMEDIATED, verdict="rejected").first()
+            rejected = Batch.objects.filter(contract=plan.contract, reference=reference, verdict="rejected").first()
             if rejected is None:
                 return 0
-            corrected = replace(spec, accuracy=0.975, accuracy_spread=0.01, annotators=14, start="2026-10-21T08:00:00Z")
-            content = _encode(simulate_delivery(corrected).annotations, "csv")
+            corrected = replace(spec, accuracy=0.975, accuracy_spread=0.01, annotators=14, start=start)
+            rows = simulate_delivery(corrected).annotations
+            kept = sorted(rows["item_id"].unique())[: round(share * spec.items)]
+            content = _encode(rows[rows["item_id"].isin(kept)], "csv")
             return _deliver_one(
-                plan.contract, task_type, f"{REMEDIATED}-fix.csv", content, corrected, lead, remediates=rejected
+                plan.contract, task_type, f"{reference}-fix.csv", content, corrected, lead, remediates=rejected
             )
     return 0
 

@@ -22,6 +22,9 @@ def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_pa
     assert {"escalated", "waived", "remediated"} <= set(Breach.objects.values_list("status", flat=True))
     assert Breach.objects.filter(status="remediated").first().remediation_batch.verdict == "accepted"
     assert Breach.objects.filter(events__to_status="disputed").exists(), "a dispute decided by a lead"
+    partial = Breach.objects.filter(events__to_status="partially_remediated").distinct()
+    assert partial.exists() and all(b.status == "escalated" for b in partial), "a half fix does not stop the clock"
+    assert all(b.remediation_result["coverage"] == 0.5 for b in partial)
     assert Breach.objects.get(status="waived").events.last().actor.username == "lead"
     capped = Breach.objects.filter(status="escalated", service_credit__lt=F("credit_full"))
     assert capped.exists(), "the monthly cap cuts a September credit"
