@@ -342,6 +342,7 @@ def _batch_row(batch: Batch) -> dict:
         "reference": batch.reference,
         "task_type": batch.task_type.name,
         "delivered_at": batch.delivered_at,
+        "time_zone": batch.contract.time_zone,
         "rows": batch.rows,
         "status": batch.get_status_display(),
         "verdict": batch.verdict,

@@ -1,6 +1,7 @@
 """Sortable tables (django-tables2) of the SLA app."""
 
 import django_tables2 as tables
+from django.conf import settings
 
 from sla import timefmt
 from sla.models import Batch, Breach, Contract, GoldSet, Notification
@@ -41,7 +42,7 @@ class GoldSetTable(tables.Table):
     items = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     status = tables.TemplateColumn(STATUS_BADGE)
     original_name = tables.Column(verbose_name="File")
-    uploaded_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Uploaded")
+    uploaded_at = tables.Column(verbose_name="Uploaded")
     uploaded_by = tables.Column(verbose_name="By", default="—")
     error_count = tables.Column(verbose_name="Errors", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
 
@@ -59,6 +60,9 @@ class GoldSetTable(tables.Table):
         )
         attrs = {"class": "table"}
         empty_text = "No gold sets yet."
+
+    def render_uploaded_at(self, value):
+        return _server_time(value)
 
 
 class ContractTable(tables.Table):
@@ -129,14 +133,25 @@ class BreachTable(tables.Table):
 
 
 class NotificationTable(tables.Table):
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Queued")
+    created_at = tables.Column(verbose_name="Queued")
     status = tables.TemplateColumn(
         '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
     )
-    sent_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Sent", default="—")
+    sent_at = tables.Column(verbose_name="Sent", default="—")
     last_error = tables.Column(verbose_name="Last error", default="")
 
     class Meta:
         model = Notification
         fields = ("created_at", "recipient", "subject", "status", "attempts", "sent_at", "last_error")
         empty_text = "No notifications yet."
+
+    def render_created_at(self, value):
+        return _server_time(value)
+
+    def render_sent_at(self, value):
+        return _server_time(value)
+
+
+def _server_time(value) -> str:
+    """Times that belong to no contract (uploads of gold sets, the e-mail ledger): the server's zone, named."""
+    return timefmt.local_datetime(value, settings.TIME_ZONE)
