@@ -226,14 +226,28 @@ def breach_decide(*, breach: Breach, user, decision: str, note: str = "", at: dt
             breach.remediation_due = calendar.add_business_time(
                 breach.remediation_due, paused, contract.time_zone, holidays
             )
-        breach.disputed_at = None
+        started, breach.disputed_at = breach.disputed_at, None
         resumed = (
             f"Dispute decided: upheld. The clock resumes with {_hours(paused)} of business time added; "
             f"remediation due {timefmt.local_datetime(breach.remediation_due, contract.time_zone)}. {note}"
         ).strip()
         _move(breach, _before_dispute(breach), actor=user, note=resumed, at=at)
+        _answer_fix_delivered_during_dispute(breach, started=started, at=at)
     _notify_on_commit("breach_decided_notify", breach.pk)
     return breach
+
+
+def _answer_fix_delivered_during_dispute(breach: Breach, *, started: dt.datetime, at: dt.datetime) -> None:
+    """A remediation that arrived, or was checked, while the breach was disputed is judged once it is upheld."""
+    fix = breach.remediation_batch
+    if fix is None:
+        return
+    if breach.status != BreachStatus.REMEDIATION_SUBMITTED:
+        if fix.delivered_at < started:
+            return
+        _move(breach, BreachStatus.REMEDIATION_SUBMITTED, note=f"Batch {fix.pk} delivered during the dispute.", at=at)
+    if fix.status == BatchStatus.INVALID or (fix.status == BatchStatus.EVALUATED and fix.verdict):
+        remediation_resolve(batch=fix)
 
 
 def _before_dispute(breach: Breach) -> str:
@@ -273,6 +287,8 @@ def remediation_received(*, batch: Batch) -> list[Breach]:
                 note=f"Batch {batch.pk} delivered.",
             )
         moved.append(breach)
+    # A disputed breach keeps the delivery in mind; it is judged if the dispute is upheld.
+    Breach.objects.filter(batch_id=batch.remediates_id, status=BreachStatus.DISPUTED).update(remediation_batch=batch)
     return moved
 
 

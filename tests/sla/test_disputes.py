@@ -119,3 +119,22 @@ def test_dispute_and_decision_pages_for_vendor_and_lead(breach, users, lead, cli
     assert client.post(f"/breaches/{breach.pk}/decide/", {"decision": "upheld", "note": "Checked."}).status_code == 302
     breach.refresh_from_db()
     assert breach.status == "open"
+
+
+def test_a_fix_delivered_during_a_dispute_is_judged_once_the_dispute_is_upheld(breach, users, lead, deliver):
+    from tests.sla.conftest import FIX
+
+    services.breach_dispute(breach=breach, user=users[Role.VENDOR], reason="Contested, fix sent anyway.")
+    fix = deliver(breach.batch.contract, FIX, remediates=breach.batch, user=users[Role.VENDOR])
+    breach.refresh_from_db()
+    assert (breach.status, breach.remediation_batch) == ("disputed", fix)
+    services.breach_decide(breach=breach, user=lead, decision="upheld")
+    breach.refresh_from_db()
+    assert breach.status == "remediated" and breach.service_credit == Decimal("0.00")
+    assert list(breach.events.values_list("to_status", flat=True)) == [
+        "open",
+        "disputed",
+        "open",
+        "remediation_submitted",
+        "remediated",
+    ]
