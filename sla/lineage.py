@@ -92,14 +92,13 @@ def remediation_outcome(term_verdict: str | None, coverage: Coverage, required: 
 
     ``remediated`` (passes, enough covered), ``partially_remediated`` (passes on too few items),
     ``failed`` (fails, or covers none of the failed items), or None while the term is
-    inconclusive there (the breach stays submitted for a lead to decide).
+    inconclusive or not yet measured there (the breach stays submitted: a QA sample still under
+    review decides it when complete, an inconclusive measure is a lead's to re-run or waive).
     """
     if coverage.covered == 0 or term_verdict == FAIL:
         return "failed"
-    if term_verdict == INCONCLUSIVE:
-        return None
     if term_verdict != PASS:
-        return "failed"
+        return None
     return "remediated" if coverage.share_so_far >= required - 1e-12 else "partially_remediated"
 
 

@@ -315,12 +315,11 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
     if not invalid and (batch.status != BatchStatus.EVALUATED or not batch.verdict):
         return []
     terms_row = batch.remediates.terms_version
-    terms = facts = None
+    terms = None
     if not invalid and terms_row is not None:
-        from sla.services.checking import batch_facts, pure_terms
+        from sla.services.checking import pure_terms
 
         terms = pure_terms(terms_row)
-        facts = batch_facts(batch=batch, terms=terms)
     resolved = []
     for breach in breaches:
         contract = breach.batch.contract
@@ -330,10 +329,10 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
             continue
         passed = [pk for pk in (breach.remediation_result or {}).get("passed_batches", []) if pk != batch.pk]
         coverage = lineage.remediation_coverage(batch=batch, counted=passed)
-        verdict, findings = (None, [])
+        verdict, measured = (None, [])
         if terms is not None:
-            verdict, findings = lineage.term_on_failed_items(
-                batch=batch, term=breach.term, terms=terms, facts=facts, extra=coverage.extra
+            verdict, measured = lineage.term_on_failed_items(
+                batch=batch, term=breach.term, terms=terms, extra=coverage.extra
             )
         outcome = lineage_rules.remediation_outcome(verdict, coverage, contract.remediation_coverage_required)
         detail = lineage_rules.coverage_detail(
@@ -356,7 +355,7 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
                 "covered": coverage.covered,
                 "extra": coverage.extra,
                 "verdict": verdict,
-                "measured": [f.measured for f in findings],
+                "measured": measured,
                 "detail": detail,
             },
         }

@@ -15,7 +15,7 @@ from sla import checks
 from sla import lineage as rules
 from sla.constants import BatchStatus
 from sla.metrics import merge_statistics
-from sla.models import Annotation, Batch
+from sla.models import Annotation, Batch, Finding
 from sla.services.evaluation import METRIC_COLUMNS, chunk_statistics, gold_frame
 
 READ_CHUNK_ROWS = 500_000
@@ -164,20 +164,33 @@ def metrics_on_failed_items(*, batch: Batch, extra: int) -> dict:
     return merge_statistics(chunks).document(seed=batch.pk)
 
 
-def term_on_failed_items(
-    *, batch: Batch, term: str, terms: checks.Terms, facts: checks.Facts, extra: int
-) -> tuple[str | None, list]:
-    """The verdict of ``term`` measured on the remediation's items that were in the failed batch, with its findings.
+# Terms measured from the metrics document, and so measurable on a subset of the batch's items.
+RE_MEASURED_TERMS = frozenset({"accuracy", "iaa", "overlap"})
 
-    Several findings of one term (accuracy per queue) fail if one fails, are inconclusive if
-    one is, and pass otherwise; a term not measured there at all gives None.
+
+def term_on_failed_items(*, batch: Batch, term: str, terms: checks.Terms, extra: int) -> tuple[str | None, list]:
+    """The verdict of ``term`` for a remediation, on the items it shares with the failed batch, and its measures.
+
+    Accuracy, IAA and overlap are measured again on those items. The other terms are facts
+    of the delivery as a whole (its QA review sample, timeliness, escalations, routing), so
+    the remediation's own current finding is taken. Several findings of one term (accuracy
+    per queue) fail if one fails, are inconclusive if one is, and pass otherwise; a term not
+    measured yet (a QA sample still being reviewed) gives None, and the breach waits.
     """
-    metrics = metrics_on_failed_items(batch=batch, extra=extra)
-    findings = [f for f in checks.check_batch(terms, metrics, facts) if f.term == term]
-    verdicts = {f.verdict for f in findings}
+    if term in RE_MEASURED_TERMS:
+        metrics = metrics_on_failed_items(batch=batch, extra=extra)
+        found = [(f.verdict, f.measured) for f in checks.check_batch(terms, metrics, checks.Facts()) if f.term == term]
+    else:
+        found = list(
+            Finding.objects.filter(check_run__batch=batch, check_run__is_current=True, term=term).values_list(
+                "verdict", "measured"
+            )
+        )
+    verdicts = {verdict for verdict, _ in found}
+    measured = [value for _, value in found]
     if not verdicts:
-        return None, []
+        return None, measured
     for verdict in (checks.FAIL, checks.INCONCLUSIVE):
         if verdict in verdicts:
-            return verdict, findings
-    return checks.PASS, findings
+            return verdict, measured
+    return checks.PASS, measured
