@@ -165,9 +165,10 @@ def _vendor_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
 
 
 def _breach_figure(rows: list[dict]):
-    months = sorted({r["opened_at"].strftime("%Y-%m") for r in rows})
+    """Breaches per month and term, by the one month rule of ``sla.credits``: the month the batch was delivered."""
+    months = sorted({f"{r['credit_month']:%Y-%m}" for r in rows})
     terms = sorted({r["term_label"] for r in rows})
-    tally = Counter((r["opened_at"].strftime("%Y-%m"), r["term_label"]) for r in rows)
+    tally = Counter((f"{r['credit_month']:%Y-%m}", r["term_label"]) for r in rows)
     series = [(term, [tally.get((month, term), 0) for month in months]) for term in terms]
     return charts.breaches_over_time(months=months, series=series)
 

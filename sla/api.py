@@ -9,11 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from sla import selectors, services
-from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus, DuplicatePolicy
+from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus, DisputeDecision, DuplicatePolicy
 from sla.filters import BreachFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
 from sla.visibility import metrics_for_vendor
@@ -47,6 +47,24 @@ class TaskTypeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.instance = services.task_type_create(**serializer.validated_data)
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class TaskTypeField(serializers.Field):
+    """A task type named by id or by name, as vendors' scripts and the CLI both do."""
+
+    default_error_messages = {"unknown": "No task type {value!r}."}
+
+    def to_internal_value(self, data):
+        value = str(data).strip()
+        lookup = {"pk": int(value)} if value.isdigit() else {"name": value}
+        task_type = TaskType.objects.filter(**lookup).first()
+        if task_type is None:
+            self.fail("unknown", value=value)
+        return task_type
+
+    def to_representation(self, value):
+        return value.name
+
+
 class ContractSerializer(serializers.ModelSerializer):
     vendor = serializers.PrimaryKeyRelatedField(queryset=Vendor.objects.all())
 
@@ -65,6 +83,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "holidays",
             "service_credit_cap_percent",
             "reprice_remediated",
+            "remediation_coverage_required",
             "owner",
             "created_at",
         ]
@@ -72,7 +91,7 @@ class ContractSerializer(serializers.ModelSerializer):
 
 
 class TermsSerializer(serializers.ModelSerializer):
-    task_type = serializers.SlugRelatedField(slug_field="name", queryset=TaskType.objects.all())
+    task_type = TaskTypeField()
     safety_critical_labels = serializers.ListField(child=serializers.CharField(), required=False)
 
     class Meta:
@@ -94,7 +113,10 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.contract_list(user=self.request.user)
 
     def perform_create(self, serializer):
-        serializer.instance = services.contract_create(**serializer.validated_data)
+        """A contract created without an owner is owned by the lead creating it, who then hears of its breaches."""
+        data = serializer.validated_data
+        owner = data.pop("owner", None) or self.request.user
+        serializer.instance = services.contract_create(**data, owner=owner)
 
     @extend_schema(request=TermsSerializer, responses=TermsSerializer(many=True))
     @action(detail=True, methods=["get", "post"], serializer_class=TermsSerializer)
@@ -106,24 +128,6 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         terms = services.terms_create(contract=contract, **serializer.validated_data)
         return Response(TermsSerializer(terms).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class TaskTypeField(serializers.Field):
-    """A task type named by id or by name, as vendors' scripts and the CLI both do."""
-
-    default_error_messages = {"unknown": "No task type {value!r}."}
-
-    def to_internal_value(self, data):
-        value = str(data).strip()
-        lookup = {"pk": int(value)} if value.isdigit() else {"name": value}
-        task_type = TaskType.objects.filter(**lookup).first()
-        if task_type is None:
-            self.fail("unknown", value=value)
-        return task_type
-
-    def to_representation(self, value):
-        return value.name
 
 
 class UploadSerializer(serializers.Serializer):
@@ -176,6 +180,9 @@ class BatchSerializer(serializers.ModelSerializer):
             "reference",
             "claimed_accuracy",
             "remediates",
+            "redelivered_items",
+            "invoiced_items",
+            "remediation_coverage",
             "original_name",
             "sha256",
             "size",
@@ -390,11 +397,24 @@ class BreachSerializer(serializers.ModelSerializer):
             "currency",
             "remediation_batch",
             "waiver_reason",
+            "dispute_reason",
+            "disputed_at",
+            "remediation_result",
             "escalated_at",
             "closed_at",
             "events",
         ]
         read_only_fields = fields
+
+
+class BreachDisputeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, help_text="Why the breach is contested.")
+    file = serializers.FileField(required=False, allow_null=True, help_text="Optional evidence.")
+
+
+class BreachDecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=DisputeDecision.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
 class BreachUpdateSerializer(serializers.Serializer):
@@ -413,13 +433,44 @@ class BreachViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     write_roles = frozenset({Role.PROCUREMENT_LEAD, Role.VENDOR})
     filterset_class = BreachFilterSet
     ordering_fields = ["opened_at", "remediation_due", "id"]
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
         return selectors.breach_list(user=self.request.user).prefetch_related("events__actor")
 
     def get_object(self):
         return selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _answer(self, request, breach):
+        return Response(BreachSerializer(selectors.breach_get(user=request.user, pk=breach.pk)).data)
+
+    @extend_schema(request=BreachDisputeSerializer, responses=BreachSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
+    def dispute(self, request, pk=None):
+        """Contest the breach (its vendor's users, or a lead): the remediation clock stops until a lead decides."""
+        breach = self.get_object()
+        form = BreachDisputeSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        services.breach_dispute(breach=breach, user=request.user, reason=data["reason"], file=data.get("file"))
+        return self._answer(request, breach)
+
+    @extend_schema(request=BreachDecideSerializer, responses=BreachSerializer)
+    @action(detail=True, methods=["post"], write_roles=LEADS)
+    def decide(self, request, pk=None):
+        """Decide a dispute (leads): ``upheld`` resumes the clock, paused business time added; ``withdrawn`` closes."""
+        breach = self.get_object()
+        form = BreachDecideSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        services.breach_decide(breach=breach, user=request.user, **form.validated_data)
+        return self._answer(request, breach)
+
+    @extend_schema(responses=BreachEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        """Every move of the breach, oldest first, with who made it and why."""
+        breach = self.get_object()
+        return Response(BreachEventSerializer(breach.events.select_related("actor"), many=True).data)
 
     @extend_schema(request=BreachUpdateSerializer, responses=BreachSerializer)
     def partial_update(self, request, pk=None):

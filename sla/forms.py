@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from sla import selectors
 from sla.calendar import parse_holidays
-from sla.constants import DuplicatePolicy
+from sla.constants import DisputeDecision, DuplicatePolicy
 from sla.ingest import upload_too_large
 from sla.models import Batch, Contract, ContractTerms, TaskType
 from sla.services.contracts import TERMS_FIELDS
@@ -121,6 +121,7 @@ class ContractForm(forms.ModelForm):
             "holidays",
             "service_credit_cap_percent",
             "reprice_remediated",
+            "remediation_coverage_required",
             "owner",
         ]
         widgets = {
@@ -221,6 +222,22 @@ class BreachWaiveForm(forms.Form):
 class BreachSubmitForm(forms.Form):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What is being fixed, for the buyer."
+    )
+
+
+class BreachDisputeForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the breach is wrong",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Read by the buyer's procurement lead, who upholds or withdraws the breach.",
+    )
+    file = forms.FileField(required=False, label="Evidence (optional)")
+
+
+class BreachDecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=DisputeDecision.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Sent to the vendor with the decision."
     )
 
 

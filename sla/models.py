@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from sla import clock
 from sla.calendar import parse_holidays
 from sla.constants import (
     TERM_LABELS,
@@ -103,6 +104,11 @@ class Contract(models.Model):
     reprice_remediated = models.BooleanField(
         default=False,
         help_text="Whether a remediated batch keeps its service credits (it is repriced) or is paid in full.",
+    )
+    remediation_coverage_required = models.FloatField(
+        default=1.0,
+        validators=UNIT_INTERVAL,
+        help_text="Share of a failed batch's items a remediation must deliver again (and pass) to close the breach.",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -309,6 +315,14 @@ class Batch(QueuedUpload):
     intake_notes = models.JSONField(
         default=list, blank=True, help_text="What the intake skipped or read specially, counted, one sentence each."
     )
+    # Item lineage (sla.services.lineage), set by the check: what of the batch is new work.
+    redelivered_items = models.PositiveIntegerField(
+        default=0, help_text="Items already delivered under the contract in an earlier evaluated batch."
+    )
+    invoiced_items = models.PositiveIntegerField(default=0, help_text="Items invoiced: new items only.")
+    remediation_coverage = models.FloatField(
+        null=True, blank=True, help_text="Share of the remediated batch's items this batch delivers again."
+    )
 
     class Meta:
         ordering = ["-delivered_at", "-id"]
@@ -403,7 +417,7 @@ class CheckRun(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="check_runs")
     terms = models.ForeignKey(ContractTerms, null=True, on_delete=models.PROTECT, related_name="check_runs")
     verdict = models.CharField(max_length=16, choices=BatchVerdict.choices)
-    ran_at = models.DateTimeField(auto_now_add=True)
+    ran_at = models.DateTimeField(default=clock.now)
     reason = models.CharField(max_length=200, default="automatic check after intake")
     ran_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -585,6 +599,14 @@ class Breach(models.Model):
     waiver_reason = models.TextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    remediation_result = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the remediation batches answered the failed work: coverage, the term re-measured, items.",
+    )
+    dispute_reason = models.TextField(blank=True)
+    dispute_file = models.FileField(upload_to="disputes/%Y/%m/", blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True, help_text="Start of the running dispute, if any.")
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -616,8 +638,11 @@ class Breach(models.Model):
 
 # Breaches whose deadline still runs: open ones, and ones the vendor marked submitted without
 # delivering a batch yet (a promise alone does not stop the clock; a delivered fix does).
-AWAITING_FIX = Q(status=BreachStatus.OPEN) | Q(
-    status=BreachStatus.REMEDIATION_SUBMITTED, remediation_batch__isnull=True
+AWAITING_FIX = (
+    Q(status=BreachStatus.OPEN)
+    | Q(status=BreachStatus.REMEDIATION_SUBMITTED, remediation_batch__isnull=True)
+    # A remediation that covered too little of the failed work does not stop the clock.
+    | Q(status=BreachStatus.PARTIALLY_REMEDIATED)
 )
 
 

@@ -50,6 +50,31 @@ def breach_escalated_notify(breach_id: int) -> None:
     services.breach_escalated_notify(breach_id=breach_id)
 
 
+@shared_task(acks_late=True)
+def breach_waived_notify(breach_id: int) -> None:
+    services.breach_waived_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_remediated_notify(breach_id: int) -> None:
+    services.breach_remediated_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_partially_remediated_notify(breach_id: int) -> None:
+    services.breach_partially_remediated_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_disputed_notify(breach_id: int) -> None:
+    services.breach_disputed_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_decided_notify(breach_id: int) -> None:
+    services.breach_decided_notify(breach_id=breach_id)
+
+
 @shared_task(
     acks_late=True,
     autoretry_for=(NotificationNotSent,),

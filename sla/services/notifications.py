@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sla import calendar
+from sla import calendar, timefmt
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import (
@@ -174,11 +174,10 @@ def notifications_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)
     return len(pks)
 
 
-def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
+def _breach_message(breach: Breach, kind: str, headline: str, extra: tuple = ()) -> dict:
     """What a breach notice says; only the breach's own vendor, batch and numbers, so vendors may read it."""
     batch, finding = breach.batch, breach.finding
     contract = batch.contract
-    zone = ZoneInfo(contract.time_zone)
     facts = [
         ("Vendor", contract.vendor.name),
         ("Contract", contract.title),
@@ -193,9 +192,11 @@ def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
         if finding.ci_low is not None:
             interval = f"{_number(finding.ci_low)} to {_number(finding.ci_high)}"
             facts.append(("95% interval", f"{interval} (n = {finding.n})"))
-    deadline = f"{breach.remediation_due.astimezone(zone):%Y-%m-%d %H:%M %Z}" if breach.remediation_due else "none"
+    deadline = timefmt.local_datetime(breach.remediation_due, contract.time_zone) if breach.remediation_due else "none"
+    facts.append(("Status", breach.get_status_display()))
     facts.append(("Remediation due", deadline))
     facts.append(("Service credit", f"{breach.credit_full} {contract.currency} before the monthly cap"))
+    facts.extend(extra)
     return {
         "subject": f"[vendorscore] {headline}: {contract.vendor.name}, batch {batch.pk}, {breach.term_label}",
         "headline": headline,
@@ -240,6 +241,69 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
         recipients=_leads(),
         message=message,
     )
+
+
+def _breach_event_notify(breach_id: int, kind: str, status: str, headline: str, *, leads_too: bool = False):
+    """A notice of the breach's latest move into ``status``, once per move (the event keys the ledger row).
+
+    Both sides hear it: the contract's owner and the vendor's contacts; a dispute also goes
+    to every procurement lead, since one of them must decide it.
+    """
+    breach = _breach_related().get(pk=breach_id)
+    event = breach.events.filter(to_status=status).select_related("actor").order_by("-at", "-id").first()
+    if event is None:
+        return []
+    zone = breach.batch.contract.time_zone
+    extra = [("When", timefmt.local_datetime(event.at, zone))]
+    if event.actor is not None:
+        extra.append(("By", event.actor.username))
+    if event.note:
+        extra.append(("Note", event.note))
+    recipients = _breach_recipients(breach) + (_leads() if leads_too else [])
+    return _enqueue(
+        kind=kind,
+        event_key=rules.breach_key(breach.pk, kind, on=event.pk),
+        recipients=_unique(recipients),
+        message=_breach_message(breach, kind, headline, tuple(extra)),
+    )
+
+
+def breach_waived_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides that a lead waived a breach and its credit, with the reason."""
+    return _breach_event_notify(breach_id, rules.BREACH_WAIVED, BreachStatus.WAIVED, "Breach waived")
+
+
+def breach_remediated_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides that a remediation batch answered the failed work and the breach is closed."""
+    return _breach_event_notify(breach_id, rules.BREACH_REMEDIATED, BreachStatus.REMEDIATED, "Breach remediated")
+
+
+def breach_partially_remediated_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides that a remediation covered too little of the failed work: the clock keeps running."""
+    return _breach_event_notify(
+        breach_id,
+        rules.BREACH_PARTIALLY_REMEDIATED,
+        BreachStatus.PARTIALLY_REMEDIATED,
+        "Breach partially remediated: items still missing",
+    )
+
+
+def breach_disputed_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides, and every lead, that a breach is disputed and its clock stopped."""
+    return _breach_event_notify(
+        breach_id, rules.BREACH_DISPUTED, BreachStatus.DISPUTED, "Breach disputed: clock stopped", leads_too=True
+    )
+
+
+def breach_decided_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides how a lead decided a dispute: upheld (clock resumed, new deadline) or withdrawn."""
+    breach = _breach_related().get(pk=breach_id)
+    event = breach.events.filter(from_status=BreachStatus.DISPUTED).order_by("-at", "-id").first()
+    if event is None:
+        return []
+    withdrawn = event.to_status == BreachStatus.WITHDRAWN
+    headline = "Dispute decided: breach withdrawn" if withdrawn else "Dispute decided: breach upheld"
+    return _breach_event_notify(breach_id, rules.BREACH_DECIDED, event.to_status, headline)
 
 
 def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
@@ -355,9 +419,10 @@ def _pending_escalations(batch: Batch, raised_after: dt.datetime) -> dict[str, d
 def _escalations_message(batch: Batch, deadlines: dict[str, dt.datetime], hours: int) -> dict:
     """What an escalation reminder says: the batch's own pending items and when each is due, nothing else."""
     contract = batch.contract
-    zone = ZoneInfo(contract.time_zone)
     due = sorted(deadlines.items(), key=lambda pair: (pair[1], pair[0]))
-    shown = ", ".join(f"{item} (due {deadline.astimezone(zone):%Y-%m-%d %H:%M})" for item, deadline in due[:10])
+    shown = ", ".join(
+        f"{item} (due {timefmt.local_datetime(deadline, contract.time_zone)})" for item, deadline in due[:10]
+    )
     more = f", and {len(due) - 10} more" if len(due) > 10 else ""
     term = TERM_LABELS["escalation"]
     return {
@@ -369,7 +434,7 @@ def _escalations_message(batch: Batch, deadlines: dict[str, dt.datetime], hours:
             ("Batch", f"{batch.pk} ({batch.reference or batch.original_name}), {batch.task_type.name}"),
             ("Term", f"{term}: each escalated item resolved within {hours} hours"),
             ("Unresolved items due in the next 24 hours", len(due)),
-            ("First resolution time", f"{due[0][1].astimezone(zone):%Y-%m-%d %H:%M %Z}"),
+            ("First resolution time", timefmt.local_datetime(due[0][1], contract.time_zone)),
             ("Items", shown + more),
         ],
         "link": _link(batch.get_absolute_url()),

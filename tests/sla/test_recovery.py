@@ -25,7 +25,7 @@ from sla.constants import BatchStatus
 from sla.models import Annotation, Batch, Breach, GoldSet
 from sla.simulate import simulate_delivery
 from tests.conftest import database_url_of_test_database
-from tests.sla.conftest import FAILING, PASSING, csv_bytes
+from tests.sla.conftest import FAILING, FIX, csv_bytes
 from vendorscore.celery import app as celery_app
 from vendorscore.constants import Role
 
@@ -198,7 +198,7 @@ def test_a_stuck_remediation_batch_does_not_hold_up_escalation(overlap_contract,
         overlap_contract,
         sentiment,
         users[Role.VENDOR],
-        csv_bytes(simulate_delivery(PASSING).annotations),
+        csv_bytes(simulate_delivery(FIX).annotations),
         "fix.csv",
         remediates=rejected,
     )
@@ -237,7 +237,7 @@ def failed_fix(overlap_contract, deliver, users, sentiment, monkeypatch):
         overlap_contract,
         sentiment,
         users[Role.VENDOR],
-        csv_bytes(simulate_delivery(PASSING).annotations),
+        csv_bytes(simulate_delivery(FIX).annotations),
         "fix.csv",
         remediates=rejected,
     )
