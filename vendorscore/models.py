@@ -105,3 +105,11 @@ from vendorscore.scorecards.models import (  # noqa: E402, F401
     TemplateDimension,
     TemplateRedFlag,
 )
+from vendorscore.performance.models import (  # noqa: E402, F401
+    PerformanceKPI,
+    PerformanceTemplate,
+    PeriodScorecard,
+    ScorecardResponse,
+    StandingOverride,
+    VendorPerformance,
+)
