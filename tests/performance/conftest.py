@@ -50,7 +50,14 @@ def make_batch(contract, *, delivered, items, verdict="accepted", status="evalua
 def add_finding(batch, term, *, measured, threshold, n, verdict="pass", extra=None):
     run = batch.check_runs.get(is_current=True)
     return Finding.objects.create(
-        check_run=run, term=term, verdict=verdict, measured=measured, threshold=threshold, n=n, detail="", extra=extra or {}
+        check_run=run,
+        term=term,
+        verdict=verdict,
+        measured=measured,
+        threshold=threshold,
+        n=n,
+        detail="",
+        extra=extra or {},
     )
 
 

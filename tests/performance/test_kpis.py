@@ -29,9 +29,7 @@ def test_higher_is_better_threshold_edges_earn_their_score(value, score, bound):
     assert kpis.kpi_score(value, FIRST_PASS, HIGHER) == (score, bound)
 
 
-@pytest.mark.parametrize(
-    ("value", "score"), [(10.01, 1), (10, 2), (5.01, 2), (5, 3), (2, 4), (0.01, 4), (0, 5)]
-)
+@pytest.mark.parametrize(("value", "score"), [(10.01, 1), (10, 2), (5.01, 2), (5, 3), (2, 4), (0.01, 4), (0, 5)])
 def test_lower_is_better_threshold_edges_earn_their_score(value, score):
     assert kpis.kpi_score(value, BREACHES, LOWER)[0] == score
 

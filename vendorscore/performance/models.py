@@ -102,7 +102,9 @@ class PerformanceKPI(models.Model):
     direction = models.CharField(
         max_length=8, choices=[(HIGHER, "Higher is better"), (LOWER, "Lower is better")], default=HIGHER
     )
-    thresholds = models.JSONField(help_text='2-5 bounds: [{"at": 0.95, "score": 5}, ...]; reaching one earns its score.')
+    thresholds = models.JSONField(
+        help_text='2-5 bounds: [{"at": 0.95, "score": 5}, ...]; reaching one earns its score.'
+    )
 
     class Meta:
         ordering = ["position", "pk"]

@@ -209,3 +209,16 @@ def standing_drops(*, since: dt.date, until: dt.date) -> list[dict]:
 
 def band_label(band: str) -> str:
     return scoring.BAND_LABELS.get(band, "")
+
+
+def gated_vendors() -> dict[int, PeriodScorecard]:
+    """Vendors whose standing asks a lead to confirm new contracts or terms, with the scorecard that says so."""
+    from vendorscore.performance.services import standing_gate
+
+    vendor_ids = PeriodScorecard.objects.filter(standing=scoring.MATERIAL_RISK).values_list("vendor_id", flat=True)
+    gates = {}
+    for vendor in Vendor.objects.filter(pk__in=set(vendor_ids)):
+        gate = standing_gate(vendor=vendor)
+        if gate is not None:
+            gates[vendor.pk] = gate
+    return gates

@@ -336,7 +336,8 @@ def scorecard_respond(*, scorecard: PeriodScorecard, user, kind: str, comment: s
     scorecard = PeriodScorecard.objects.select_for_update().get(pk=scorecard.pk)
     if scorecard.status not in sources:
         raise DomainError(
-            f"A scorecard that is {scorecard.get_status_display().lower()} cannot be {ResponseKind(kind).label.lower()}.",
+            f"A scorecard that is {scorecard.get_status_display().lower()} "
+            f"cannot be {ResponseKind(kind).label.lower()}.",
             field="kind",
         )
     response = ScorecardResponse.objects.create(scorecard=scorecard, kind=kind, user=user, comment=comment)
@@ -405,9 +406,7 @@ def _recipients(scorecard: PeriodScorecard, audience: str):
     vendor = scorecard.vendor
     if audience == BUYER:
         owners = {
-            c.owner
-            for c in vendor.contracts.select_related("owner")
-            if c.owner and c.owner.is_active and c.owner.email
+            c.owner for c in vendor.contracts.select_related("owner") if c.owner and c.owner.is_active and c.owner.email
         }
         return _unique([Recipient(u.email, u) for u in sorted(owners, key=lambda u: u.pk)])
     users = vendor.users.filter(is_active=True, role=Role.VENDOR).exclude(email="").order_by("pk")
@@ -472,3 +471,16 @@ def performance_month_close(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     scorecards_close(today=today)
     return performance_reports_send(period=kpis.closed_periods(today)[0])
+
+
+def standing_guarded(*, vendor: Vendor, user, reason: str, subject: str, create):
+    """Create a contract or terms (``create()``) for the vendor, asking for and recording a reason in material risk.
+
+    One transaction: a refused confirmation creates nothing, and a created object always
+    has its override recorded beside it.
+    """
+    with transaction.atomic():
+        gate = standing_confirm(vendor=vendor, reason=reason)
+        created = create()
+        standing_override_record(gate=gate, subject=subject, object_id=created.pk, user=user, reason=reason or "")
+    return created

@@ -1,4 +1,7 @@
-"""Celery tasks of performance scorecards: thin wrappers around one service each (registered by ``vendorscore.tasks``)."""
+"""Celery tasks of performance scorecards: thin wrappers around one service each.
+
+Registered by ``vendorscore.tasks``, which imports them.
+"""
 
 from celery import shared_task
 
@@ -7,7 +10,7 @@ from vendorscore.performance import services
 
 @shared_task(acks_late=True, ignore_result=True)
 def performance_month_close() -> None:
-    """Scheduled on the 2nd of each month (migration 0006): the closed periods' scorecards, then the monthly report e-mails."""
+    """Scheduled on the 2nd of each month (migration 0006): closed periods' scorecards, then the report e-mails."""
     services.performance_month_close()
 
 
