@@ -37,6 +37,7 @@ class KPISerializer(serializers.Serializer):
 class PerformanceSerializer(serializers.ModelSerializer):
     kpis = KPISerializer(many=True)
     score = serializers.FloatField(allow_null=True, help_text="The period score, 0-100.")
+    band = serializers.CharField(help_text="Band of the period score (the scorecard bands' names).")
     standing = serializers.CharField(help_text="Band of the recency-weighted standing.")
     standing_score = serializers.FloatField(allow_null=True)
     published = serializers.BooleanField(source="is_published")

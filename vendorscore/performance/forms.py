@@ -57,6 +57,7 @@ class TemplateEditForm(forms.ModelForm):
             self.fields[f"{key}__direction"] = forms.ChoiceField(
                 label=f"{label}: better is",
                 choices=[(HIGHER, "higher"), (LOWER, "lower")],
+                required=False,
                 initial=kpi.direction if kpi else HIGHER,
             )
             self.fields[f"{key}__thresholds"] = forms.CharField(
@@ -86,7 +87,7 @@ class TemplateEditForm(forms.ModelForm):
                 {
                     "key": key,
                     "weight": self.cleaned_data.get(f"{key}__weight") or 0,
-                    "direction": self.cleaned_data[f"{key}__direction"],
+                    "direction": self.cleaned_data.get(f"{key}__direction") or HIGHER,
                     "thresholds": thresholds,
                 }
             )
