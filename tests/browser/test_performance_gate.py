@@ -11,7 +11,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_contract_form_warns_about_a_vendor_in_material_risk_and_records_the_reason(
-    login, lead, live_server, september, vendor_a, vendor_b  # noqa: F811
+    login,
+    lead,
+    live_server,
+    september,
+    vendor_a,
+    vendor_b,  # noqa: F811
 ):
     scorecard = services.scorecard_compute(vendor=vendor_a, period=kpis.parse_period("2026-09"))
     assert scorecard.standing == "material_risk"
