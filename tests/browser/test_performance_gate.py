@@ -14,9 +14,9 @@ def test_contract_form_warns_about_a_vendor_in_material_risk_and_records_the_rea
     login,
     lead,
     live_server,
-    september,
+    september,  # noqa: F811
     vendor_a,
-    vendor_b,  # noqa: F811
+    vendor_b,
 ):
     scorecard = services.scorecard_compute(vendor=vendor_a, period=kpis.parse_period("2026-09"))
     assert scorecard.standing == "material_risk"
