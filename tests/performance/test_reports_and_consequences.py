@@ -66,6 +66,9 @@ def test_the_schedule_computes_the_closed_month_and_quarter_for_every_measured_v
         (vendor_b.pk, "2026-09"),
         (vendor_b.pk, "2026-Q3"),
     }
+    # August: contracts running, nothing delivered or due: no empty scorecard is stored.
+    services.scorecards_close(today=dt.date(2026, 9, 2))
+    assert not PeriodScorecard.objects.filter(period="2026-08").exists()
 
 
 @pytest.fixture

@@ -282,8 +282,22 @@ def scorecards_close(*, today: dt.date | None = None) -> list[PeriodScorecard]:
     today = today or timezone.localdate()
     stored = []
     for period in kpis.closed_periods(today):
-        for vendor in vendors_measured(period):
-            stored.append(scorecard_compute(vendor=vendor, period=period))
+        stored += scorecards_compute_period(period=period)
+    return stored
+
+
+def scorecards_compute_period(*, period: kpis.Period) -> list[PeriodScorecard]:
+    """Every measured vendor's scorecard of the period, except where nothing at all was measured.
+
+    A month with no evaluated batch and no breach falling due says nothing about the vendor,
+    so no empty scorecard is stored for it (a lead may still compute one on demand).
+    """
+    stored = []
+    for vendor in vendors_measured(period):
+        existing = PeriodScorecard.objects.filter(vendor=vendor, period=period.name).exists()
+        if not existing and all(row["value"] is None for row in scorecard_build(vendor=vendor, period=period).kpis):
+            continue
+        stored.append(scorecard_compute(vendor=vendor, period=period))
     return stored
 
 
