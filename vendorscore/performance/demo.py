@@ -114,4 +114,3 @@ def _scorecards(lead) -> int:
         services.scorecard_respond(scorecard=september, user=lead, kind="answer", comment=ANSWER)
     services.performance_reports_send(period=kpis.parse_period("2026-10"))
     return PeriodScorecard.objects.count()
-
