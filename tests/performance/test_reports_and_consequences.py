@@ -7,6 +7,8 @@ from django.core import mail
 
 from sla.models import Contract, Notification
 from sla.services.notifications import weekly_digest_enqueue
+from tests.factories import ContractFactory, UserFactory
+from vendorscore.constants import Role
 from vendorscore.performance import kpis, services
 from vendorscore.performance.models import PeriodScorecard, StandingOverride
 
@@ -36,11 +38,14 @@ def test_monthly_report_goes_once_per_period_and_recipient_buyer_copy_then_vendo
     owned, users, lead, django_capture_on_commit_callbacks
 ):
     vendor_user = users["vendor"]
+    former = UserFactory(username="former_owner", role=Role.PROCUREMENT_LEAD)
+    ContractFactory(vendor=owned.vendor, owner=former, start_date=dt.date(2024, 1, 1), end_date=dt.date(2025, 12, 31))
     for _ in range(2):  # the schedule ticks twice (a retry, a second beat): nothing goes twice
         with django_capture_on_commit_callbacks(execute=True):
             services.performance_month_close(today=OCTOBER_2ND)
     assert len(_reports(lead.email)) == 1
     assert _reports(vendor_user.email) == [] and _reports("quality@vendor-a.example") == []
+    assert _reports(former.email) == [], "the owner of a contract that ended before the month gets no copy"
     scorecard = PeriodScorecard.objects.get(vendor=owned.vendor, period="2026-09")
     with django_capture_on_commit_callbacks(execute=True):
         services.scorecard_publish(scorecard=scorecard, user=lead)

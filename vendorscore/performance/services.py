@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from vendorscore import scoring
@@ -265,12 +266,11 @@ def scorecard_compute(*, vendor: Vendor, period: kpis.Period, now: dt.datetime |
 
 def vendors_measured(period: kpis.Period):
     """Vendors with a contract running at some point of the period."""
-    return (
-        Vendor.objects.filter(contracts__start_date__lt=period.end)
-        .exclude(contracts__end_date__lt=period.start)
-        .distinct()
-        .order_by("pk")
+    # One filter() call, so both conditions apply to the same contract (an ended one must not hide a running one).
+    running = Q(contracts__start_date__lt=period.end) & (
+        Q(contracts__end_date__isnull=True) | Q(contracts__end_date__gte=period.start)
     )
+    return Vendor.objects.filter(running).distinct().order_by("pk")
 
 
 def scorecards_close(*, today: dt.date | None = None) -> list[PeriodScorecard]:
@@ -419,9 +419,10 @@ def _recipients(scorecard: PeriodScorecard, audience: str):
 
     vendor = scorecard.vendor
     if audience == BUYER:
-        owners = {
-            c.owner for c in vendor.contracts.select_related("owner") if c.owner and c.owner.is_active and c.owner.email
-        }
+        running = vendor.contracts.filter(start_date__lt=scorecard.period_end).exclude(
+            end_date__lt=scorecard.period_start
+        )
+        owners = {c.owner for c in running.select_related("owner") if c.owner and c.owner.is_active and c.owner.email}
         return _unique([Recipient(u.email, u) for u in sorted(owners, key=lambda u: u.pk)])
     users = vendor.users.filter(is_active=True, role=Role.VENDOR).exclude(email="").order_by("pk")
     found = [Recipient(u.email, u) for u in users]
