@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, VendorFactory
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.performance import kpis, services
@@ -143,3 +143,18 @@ def test_only_leads_publish_and_an_open_period_cannot_be_published(september, ve
     current = services.scorecard_compute(vendor=vendor_a, period=kpis.period_containing(today))
     with pytest.raises(DomainError):
         services.scorecard_publish(scorecard=current, user=users[Role.PROCUREMENT_LEAD])
+
+
+def test_listing_stored_scorecards_costs_the_same_queries_for_one_row_or_many(
+    september, lead, api_client_for, django_assert_num_queries
+):
+    api = api_client_for(lead)
+    services.scorecard_compute(vendor=september["contract"].vendor, period=SEPTEMBER)
+    # Token and user, the count, the page of rows (vendor ids only, no query per row).
+    with django_assert_num_queries(3):
+        assert len(api.get("/api/v1/performance/").json()["results"]) == 1
+    for _ in range(4):
+        vendor = VendorFactory()
+        services.scorecard_compute(vendor=vendor, period=SEPTEMBER)
+    with django_assert_num_queries(3):
+        assert len(api.get("/api/v1/performance/").json()["results"]) == 5
