@@ -158,3 +158,14 @@ def test_listing_stored_scorecards_costs_the_same_queries_for_one_row_or_many(
         services.scorecard_compute(vendor=vendor, period=SEPTEMBER)
     with django_assert_num_queries(3):
         assert len(api.get("/api/v1/performance/").json()["results"]) == 5
+
+
+def test_leads_compute_a_period_through_the_api_and_others_may_not(september, vendor_a, users, api_client_for):
+    body = {"vendor": vendor_a.pk, "period": "2026-09"}
+    for role in (Role.QA_ANALYST, Role.VIEWER, Role.VENDOR):
+        assert api_client_for(users[role]).post("/api/v1/performance/compute/", body).status_code == 403
+    bad = api_client_for(users[Role.PROCUREMENT_LEAD]).post("/api/v1/performance/compute/", {**body, "period": "Sept"})
+    assert bad.status_code == 400 and "period" in bad.json()
+    created = api_client_for(users[Role.PROCUREMENT_LEAD]).post("/api/v1/performance/compute/", body)
+    assert created.status_code == 201 and created.json()["score"] == 52.0 and created.json()["stored"] is True
+    assert PeriodScorecard.objects.filter(vendor=vendor_a, period="2026-09").count() == 1

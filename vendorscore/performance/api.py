@@ -4,15 +4,16 @@ One row per vendor and period. With a ``period``, buyers get a row for every ven
 measured in it (or the one named): the stored scorecard when there is one, otherwise it
 is computed on request (an open period always is) and not stored. Vendor users get only
 their own vendor's published rows. Leads publish (``POST {id}/publish/``), vendor users
-acknowledge or appeal and leads answer (``POST {id}/respond/ {kind, comment}``).
+acknowledge or appeal and leads answer (``POST {id}/respond/ {kind, comment}``), and leads
+compute and store a period now (``POST compute/ {vendor, period}``).
 """
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from vendorscore.constants import Role
@@ -20,7 +21,7 @@ from vendorscore.models import Vendor
 from vendorscore.performance import kpis, selectors, services
 from vendorscore.performance.constants import ResponseKind
 from vendorscore.performance.models import PeriodScorecard
-from vendorscore.permissions import ALL_ROLES, role_of
+from vendorscore.permissions import ALL_ROLES, LEADS, has_role, role_of
 
 
 class KPISerializer(serializers.Serializer):
@@ -67,6 +68,17 @@ class PerformanceSerializer(serializers.ModelSerializer):
 
     def get_stored(self, scorecard) -> bool:
         return scorecard.pk is not None
+
+
+class ComputeSerializer(serializers.Serializer):
+    vendor = serializers.PrimaryKeyRelatedField(queryset=Vendor.objects.all())
+    period = serializers.CharField(help_text="YYYY-MM or YYYY-Qn.")
+
+    def validate_period(self, value):
+        try:
+            return kpis.parse_period(value)
+        except kpis.PerformanceError as error:
+            raise serializers.ValidationError(str(error)) from None
 
 
 class ResponseSerializer(serializers.Serializer):
@@ -128,6 +140,17 @@ class PerformanceViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, pk=None):
         return Response(PerformanceSerializer(selectors.scorecard_get(user=request.user, pk=pk)).data)
+
+    @extend_schema(request=ComputeSerializer, responses=PerformanceSerializer)
+    @action(detail=False, methods=["post"])
+    def compute(self, request):
+        """Leads: compute and store a vendor's scorecard for a period now (a published one is left as it is)."""
+        if not has_role(request.user, LEADS):
+            raise PermissionDenied("Only a procurement lead may compute a scorecard.")
+        body = ComputeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        scorecard = services.scorecard_compute(**body.validated_data)
+        return Response(PerformanceSerializer(scorecard).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=PerformanceSerializer)
     @action(detail=True, methods=["post"])

@@ -41,14 +41,17 @@ class PerformanceTemplate(models.Model):
     standing_periods = models.PositiveSmallIntegerField(
         default=DEFAULT_STANDING_PERIODS,
         validators=[MinValueValidator(1), MaxValueValidator(24)],
-        help_text="How many months the standing looks back over, the current one included.",
+        help_text=(
+            "How many periods (months, or quarters for a quarterly scorecard) the standing "
+            "looks back over, the current one included."
+        ),
     )
     decay = models.DecimalField(
         max_digits=4,
         decimal_places=2,
         default=DEFAULT_DECAY,
         validators=[MinValueValidator(0.01), MaxValueValidator(1)],
-        help_text="Weight of a month relative to the month after it (1 = all months count the same).",
+        help_text="Weight of a period relative to the period after it (1 = all periods count the same).",
     )
     banner = models.BooleanField(default=True, help_text="Show the standing as a banner on the vendor's page.")
     warn_new_contracts = models.BooleanField(
