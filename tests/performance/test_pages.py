@@ -127,3 +127,16 @@ def test_quality_sla_step_of_a_reevaluation_shows_the_measured_kpis(client, lead
     assert "Measured delivery quality" in quality and "33.3%" in quality
     other = client.get(f"/scorecards/{evaluation.pk}/score/{steps.index('Quality SLA') or 2}/").content.decode()
     assert "Measured delivery quality" not in other
+
+
+def test_vendor_page_lists_quarters_and_a_lead_recomputes_an_unpublished_scorecard(client, lead, september, vendor_a):
+    quarter = services.scorecard_compute(vendor=vendor_a, period=kpis.parse_period("2026-Q3"))
+    client.force_login(lead)
+    page = client.get(f"/performance/vendors/{vendor_a.pk}/").content.decode()
+    assert 'id="quarters"' in page and "2026-Q3" in page
+    september["b2"].verdict = "accepted"
+    september["b2"].save()
+    response = client.post("/performance/compute/", {"vendor": vendor_a.pk, "period": "2026-Q3"})
+    assert response["Location"] == f"/performance/scorecards/{quarter.pk}/"
+    quarter.refresh_from_db()
+    assert quarter.first_pass_acceptance == 2 / 3

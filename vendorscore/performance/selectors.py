@@ -123,6 +123,11 @@ def vendor_history(*, user, vendor: Vendor, months: int = 12) -> list[PeriodScor
     return list(reversed(scorecards.order_by("-period_start")[:months]))
 
 
+def vendor_quarters(*, user, vendor: Vendor) -> list[PeriodScorecard]:
+    """The vendor's quarterly scorecards the user may see, newest first."""
+    return list(scorecard_list(user=user).filter(vendor=vendor, period__contains="Q").order_by("-period_start"))
+
+
 def standings(*, user, months: int = 6) -> dict:
     """Every vendor's standing over the last closed months, for the comparison page (buyers only)."""
     if not has_role(user, BUYER_ROLES):

@@ -71,6 +71,7 @@ class VendorHistoryView(RoleRequiredMixin, TemplateView):
         key = key if key in KPI.values else KPI.FIRST_PASS
         context.update(vendor=vendor, history=history, kpi=KPI(key), kpi_help=KPI_HELP[KPI(key)][0], kpis=KPI.choices)
         context["scorecards"] = list(reversed(history))
+        context["quarters"] = selectors.vendor_quarters(user=user, vendor=vendor)
         if history:
             periods = [s.period for s in history]
             context["standing_chart"] = figure_data(
