@@ -19,6 +19,7 @@ from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Find
 from sla.visibility import metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
+from vendorscore.performance.services import standing_guarded
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, has_role
 
 UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VENDOR})
@@ -116,7 +117,13 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """A contract created without an owner is owned by the lead creating it, who then hears of its breaches."""
         data = serializer.validated_data
         owner = data.pop("owner", None) or self.request.user
-        serializer.instance = services.contract_create(**data, owner=owner)
+        serializer.instance = standing_guarded(
+            vendor=data["vendor"],
+            user=self.request.user,
+            reason=str(self.request.data.get("standing_override_reason", "")),
+            subject="contract",
+            create=lambda: services.contract_create(**data, owner=owner),
+        )
 
     @extend_schema(request=TermsSerializer, responses=TermsSerializer(many=True))
     @action(detail=True, methods=["get", "post"], serializer_class=TermsSerializer)
@@ -126,7 +133,13 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return Response(TermsSerializer(selectors.terms_list(contract=contract), many=True).data)
         serializer = TermsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        terms = services.terms_create(contract=contract, **serializer.validated_data)
+        terms = standing_guarded(
+            vendor=contract.vendor,
+            user=request.user,
+            reason=str(request.data.get("standing_override_reason", "")),
+            subject="terms",
+            create=lambda: services.terms_create(contract=contract, **serializer.validated_data),
+        )
         return Response(TermsSerializer(terms).data, status=status.HTTP_201_CREATED)
 
 

@@ -687,6 +687,9 @@ class Notification(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField()
+    attachment = models.FileField(
+        upload_to="notifications/%Y/%m/", blank=True, help_text="A file sent with the message, e.g. a report PDF."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -53,6 +53,7 @@ from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, Not
 from sla.visibility import annotator_outliers, metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
+from vendorscore.performance.services import standing_guarded
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
 
 STAGES = [
@@ -165,7 +166,17 @@ class ContractCreateView(RoleRequiredMixin, FormView):
         return {**super().get_initial(), "owner": self.request.user, "vendor": self.request.GET.get("vendor")}
 
     def form_valid(self, form):
-        contract = services.contract_create(**form.cleaned_data)
+        try:
+            contract = standing_guarded(
+                vendor=form.cleaned_data["vendor"],
+                user=self.request.user,
+                reason=self.request.POST.get("standing_override_reason", ""),
+                subject="contract",
+                create=lambda: services.contract_create(**form.cleaned_data),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
         messages.success(self.request, f"Contract “{contract.title}” created. Add its SLA terms next.")
         return redirect("terms_create", pk=contract.pk)
 
@@ -198,7 +209,16 @@ class TermsCreateView(RoleRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            terms = services.terms_create(contract=self.contract, **form.cleaned_data)
+            terms = standing_guarded(
+                vendor=self.contract.vendor,
+                user=self.request.user,
+                reason=self.request.POST.get("standing_override_reason", ""),
+                subject="terms",
+                create=lambda: services.terms_create(contract=self.contract, **form.cleaned_data),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
         except ValidationError as error:
             _form_error_from(form, error)
             return self.form_invalid(form)

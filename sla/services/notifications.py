@@ -14,6 +14,7 @@ import datetime as dt
 import smtplib
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -99,8 +100,13 @@ def _wants(recipient: Recipient, kind: str) -> bool:
     return prefs.digest if kind in rules.DIGESTS else prefs.reminders
 
 
-def _enqueue(*, kind: str, event_key: str, recipients: list[Recipient], message: dict) -> list[Notification]:
-    """One ledger row per recipient for the event, created once; a send is queued for every row not yet sent."""
+def _enqueue(
+    *, kind: str, event_key: str, recipients: list[Recipient], message: dict, attachment: str = ""
+) -> list[Notification]:
+    """One ledger row per recipient for the event, created once; a send is queued for every row not yet sent.
+
+    ``attachment`` is the storage name of a file already saved (e.g. a report PDF) sent with each message.
+    """
     from sla import tasks
 
     subject = message["subject"]
@@ -121,6 +127,7 @@ def _enqueue(*, kind: str, event_key: str, recipients: list[Recipient], message:
                     "subject": subject[:300],
                     "body_text": text,
                     "body_html": html,
+                    "attachment": attachment,
                 },
             )
             if row.status != Notification.Status.SENT:
@@ -148,6 +155,9 @@ def notification_send(*, notification_id: int) -> bool:
         row.attempts += 1
         message = EmailMultiAlternatives(row.subject, row.body_text, settings.DEFAULT_FROM_EMAIL, [row.recipient])
         message.attach_alternative(row.body_html, "text/html")
+        if row.attachment:
+            with row.attachment.open("rb") as attached:
+                message.attach(PurePath(row.attachment.name).name, attached.read())
         try:
             message.send()
         except SEND_ERRORS as exc:
@@ -499,6 +509,7 @@ def weekly_digest_enqueue(*, now: dt.datetime | None = None) -> list[Notificatio
         ("Open breaches", unresolved.count()),
         ("Overdue breaches", overdue),
         *((f"Credits owed in {month:%B %Y} ({currency})", total) for currency, total in owed),
+        *_standing_drop_facts(since, now),
     ]
     message = {
         "subject": f"[vendorscore] Weekly digest, week of {since:%Y-%m-%d}",
@@ -508,6 +519,20 @@ def weekly_digest_enqueue(*, now: dt.datetime | None = None) -> list[Notificatio
     }
     key = rules.digest_key(timezone.localdate(now))
     return _enqueue(kind=rules.WEEKLY_DIGEST, event_key=key, recipients=_leads(), message=message)
+
+
+def _standing_drop_facts(since: dt.datetime, now: dt.datetime) -> list[tuple[str, str]]:
+    """Vendors whose performance standing dropped with a month that closed this week (their template says so)."""
+    from vendorscore.performance.selectors import standing_drops
+
+    return [
+        (
+            f"Standing dropped: {drop['vendor'].name}",
+            f"{drop['previous'].standing_score} to {drop['current'].standing_score} "
+            f"({drop['current'].standing_label}) after {drop['current'].period}",
+        )
+        for drop in standing_drops(since=timezone.localdate(since), until=timezone.localdate(now))
+    ]
 
 
 def notification_preferences_update(*, user, reminders: bool, digest: bool) -> NotificationPreference:
