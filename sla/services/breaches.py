@@ -169,6 +169,9 @@ def breach_remediation_submit(*, breach: Breach, user, note: str = "") -> Breach
     if role_of(user) not in (Role.VENDOR, Role.PROCUREMENT_LEAD):
         raise PermissionDenied("Only the vendor or a procurement lead may submit a remediation.")
     breach = _locked(breach)
+    if breach.status != BreachStatus.REMEDIATION_SUBMITTED:
+        # A remediation batch already judged (partly, or failed) is no fix on its way: the clock must keep running.
+        breach.remediation_batch = None
     return _move(breach, BreachStatus.REMEDIATION_SUBMITTED, actor=user, note=note)
 
 
