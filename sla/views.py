@@ -538,7 +538,9 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
         )
         context["can_upload_fix"] = context["can_submit"] and has_role(self.request.user, UPLOADERS)
         context["can_dispute"] = (
-            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD}) and BreachStatus.DISPUTED in may_move
+            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD})
+            and BreachStatus.DISPUTED in may_move
+            and not any(event.to_status == BreachStatus.DISPUTED for event in breach.events.all())
         )
         context["can_decide"] = has_role(self.request.user, LEADS) and breach.status == BreachStatus.DISPUTED
         context["waive_form"] = kwargs.get("waive_form") or BreachWaiveForm()

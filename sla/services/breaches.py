@@ -169,12 +169,15 @@ def breach_remediation_submit(*, breach: Breach, user, note: str = "") -> Breach
     if role_of(user) not in (Role.VENDOR, Role.PROCUREMENT_LEAD):
         raise PermissionDenied("Only the vendor or a procurement lead may submit a remediation.")
     breach = _locked(breach)
+    if breach.status != BreachStatus.REMEDIATION_SUBMITTED:
+        # A remediation batch already judged (partly, or failed) is no fix on its way: the clock must keep running.
+        breach.remediation_batch = None
     return _move(breach, BreachStatus.REMEDIATION_SUBMITTED, actor=user, note=note)
 
 
 @transaction.atomic
 def breach_dispute(*, breach: Breach, user, reason: str, file=None, at: dt.datetime | None = None) -> Breach:
-    """The vendor (or a lead for them) contests a breach; its remediation clock stops until a lead decides.
+    """The vendor (or a lead for them) contests a breach, once; its remediation clock stops until a lead decides.
 
     The caller has already found the breach through the user's scope (another vendor's
     breach is 404); the check here is the second lock. The time spent disputed is counted
@@ -189,6 +192,9 @@ def breach_dispute(*, breach: Breach, user, reason: str, file=None, at: dt.datet
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the breach is disputed.", field="reason")
+    if breach.events.filter(to_status=BreachStatus.DISPUTED).exists():
+        # Once decided, a dispute is not raised again: otherwise each new dispute would stop the clock anew.
+        raise DomainError(f"Breach {breach.pk} was already disputed and the dispute decided.", field="reason")
     at = at or clock.now()
     breach.dispute_reason = reason
     breach.disputed_at = at
