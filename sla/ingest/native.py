@@ -78,6 +78,10 @@ from sla.ingest.sources import Opened
 PRODIGY_KEYS = frozenset({"_annotator_id", "_session_id", "_input_hash", "_task_hash"})
 PRODIGY_ANSWERS = ("accept", "reject", "ignore")
 MAX_JSON_DEPTH = 64
+# The fields Label Studio's JSON-MIN writes besides the task data and the control's own column.
+LABEL_STUDIO_MIN_KEYS = frozenset(
+    {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "text", "image", "audio"}
+)
 GIVE_ANNOTATOR = "give the annotator on upload (the annotator field, API annotator or import_batch --annotator)"
 
 
@@ -269,11 +273,6 @@ def _label_studio_min_cells(record: dict, context: ReadContext) -> dict:
     return cells
 
 
-LABEL_STUDIO_MIN_KEYS = frozenset(
-    {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "text", "image", "audio"}
-)
-
-
 # Label Studio ----------------------------------------------------------------------------
 
 
@@ -371,11 +370,6 @@ def _label_studio_task(row: int, task, context: ReadContext) -> list[dict]:
             }
         )
     return rows
-
-
-def read_label_studio(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
-    """Label Studio's JSON export (or any JSON document), streamed: see ``read_json``."""
-    yield from read_json(opened, context)
 
 
 # Prodigy -------------------------------------------------------------------------------
