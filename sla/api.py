@@ -168,6 +168,7 @@ class BatchSerializer(serializers.ModelSerializer):
             "annotators",
             "errors",
             "error_count",
+            "failure",
             "terms_version",
             "contract",
             "vendor",
@@ -289,6 +290,13 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
         services.batch_check(batch=batch, user=request.user, reason=f"re-run by {request.user.username}")
         return Response(BatchSerializer(selectors.batch_get(user=request.user, pk=batch.pk)).data)
 
+    @extend_schema(request=None, responses={202: BatchSerializer})
+    @action(detail=True, methods=["post"], write_roles=LEADS)
+    def retry(self, request, pk=None):
+        """Send a failed batch back to the workers (leads); any other status is answered 400."""
+        batch = services.upload_retry(upload=self.get_object(), user=request.user)
+        return Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
 
 class GoldSetSerializer(serializers.ModelSerializer):
     task_type = serializers.SlugRelatedField(slug_field="name", read_only=True)
@@ -304,6 +312,7 @@ class GoldSetSerializer(serializers.ModelSerializer):
             "rows",
             "errors",
             "error_count",
+            "failure",
             "original_name",
             "sha256",
             "size",
@@ -340,6 +349,13 @@ class GoldSetViewSet(viewsets.ReadOnlyModelViewSet):
             )
         receipt.upload.refresh_from_db()
         return _receipt_response(receipt, GoldSetSerializer)
+
+    @extend_schema(request=None, responses={202: GoldSetSerializer})
+    @action(detail=True, methods=["post"], write_roles=LEADS)
+    def retry(self, request, pk=None):
+        """Send a failed gold set back to the workers (leads); any other status is answered 400."""
+        gold_set = services.upload_retry(upload=self.get_object(), user=request.user)
+        return Response(GoldSetSerializer(gold_set).data, status=status.HTTP_202_ACCEPTED)
 
 
 class BreachEventSerializer(serializers.ModelSerializer):

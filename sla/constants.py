@@ -45,10 +45,14 @@ class DecisionRule(models.TextChoices):
 
 
 class BatchStatus(models.TextChoices):
+    """``failed``: processing stopped for a reason that is not the file's (a lost worker, a
+    bug, a time limit); a procurement lead can retry it. ``invalid`` is the file's fault."""
+
     RECEIVED = "received", "Received"
     PROCESSING = "processing", "Processing"
     INVALID = "invalid", "Invalid"
     EVALUATED = "evaluated", "Evaluated"
+    FAILED = "failed", "Failed"
 
 
 class DuplicatePolicy(models.TextChoices):
@@ -66,6 +70,7 @@ class UploadStatus(models.TextChoices):
     PROCESSING = "processing", "Processing"
     INVALID = "invalid", "Invalid"
     STORED = "stored", "Stored"
+    FAILED = "failed", "Failed"
 
 
 class BatchVerdict(models.TextChoices):

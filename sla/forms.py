@@ -1,14 +1,23 @@
 """Forms of the SLA app: uploads of batches, gold sets and QA reviews."""
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from sla import selectors
 from sla.calendar import parse_holidays
 from sla.constants import DuplicatePolicy
+from sla.ingest import upload_too_large
 from sla.models import Batch, Contract, ContractTerms, TaskType
 from sla.services.contracts import TERMS_FIELDS
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
+
+
+def within_upload_limit(upload) -> None:
+    """The size limit on the form, for a file just under the web server's 413 allowance."""
+    if problem := upload_too_large(upload.size, settings.MAX_UPLOAD_BYTES):
+        raise ValidationError(problem)
 
 
 class BatchUploadForm(forms.Form):
@@ -18,7 +27,8 @@ class BatchUploadForm(forms.Form):
     task_type = forms.ModelChoiceField(queryset=TaskType.objects.all(), empty_label="Choose a task type")
     file = forms.FileField(
         help_text="CSV, TSV, JSON Lines, Parquet (or any of them gzipped), "
-        "or a Label Studio, Prodigy or doccano export."
+        "or a Label Studio, Prodigy or doccano export.",
+        validators=[within_upload_limit],
     )
     reference = forms.CharField(max_length=200, required=False, help_text="Your name for this delivery.")
     claimed_accuracy = forms.FloatField(
@@ -49,6 +59,7 @@ class BatchUploadForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = selectors.contract_list(user=user)
+        self.fields["file"].widget.attrs["data-max-bytes"] = settings.MAX_UPLOAD_BYTES  # checked by upload.js
         self.fields["remediates"].queryset = selectors.batch_list(user=user).filter(verdict="rejected")
         self.fields["remediates"].label_from_instance = _batch_label
         if role_of(user) == Role.VENDOR:
@@ -61,11 +72,17 @@ def _batch_label(batch: Batch) -> str:
 
 class GoldSetUploadForm(forms.Form):
     task_type = forms.ModelChoiceField(queryset=TaskType.objects.all(), empty_label="Choose a task type")
-    file = forms.FileField(help_text="Columns item_id and label; CSV, JSON Lines or Parquet, optionally gzipped.")
+    file = forms.FileField(
+        help_text="Columns item_id and label; CSV, JSON Lines or Parquet, optionally gzipped.",
+        validators=[within_upload_limit],
+    )
 
 
 class ReviewUploadForm(forms.Form):
-    file = forms.FileField(help_text="Columns item_id, reviewer, verdict (ok or defect), defect_type, note.")
+    file = forms.FileField(
+        help_text="Columns item_id, reviewer, verdict (ok or defect), defect_type, note.",
+        validators=[within_upload_limit],
+    )
 
 
 class TaskTypeForm(forms.ModelForm):

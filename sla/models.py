@@ -251,7 +251,25 @@ class Upload(models.Model):
         abstract = True
 
 
-class Batch(Upload):
+class QueuedUpload(Upload):
+    """An upload processed by a worker, with what it takes to notice work lost on the way.
+
+    ``queued_at`` is set once the broker took the task (empty: it never did, and the sweep
+    queues it again); ``attempts`` counts the starts since the last one that finished, so a
+    file that kills its worker is not run a third time; ``failure`` says why processing
+    stopped (``failed``) or what a pending retry waits for.
+    """
+
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the broker accepted the task.")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the last attempt started.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Starts since the last finished attempt.")
+    failure = models.TextField(blank=True, help_text="Why processing stopped, or what its retry waits for.")
+
+    class Meta:
+        abstract = True
+
+
+class Batch(QueuedUpload):
     """One delivery of labeled data by a vendor under a contract, and its verdict."""
 
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.RECEIVED)
@@ -315,7 +333,8 @@ class Batch(Upload):
 
     @property
     def is_final(self) -> bool:
-        return self.status in (BatchStatus.INVALID, BatchStatus.EVALUATED)
+        """Nothing more happens without someone acting (a failed batch waits for a lead's retry)."""
+        return self.status in (BatchStatus.INVALID, BatchStatus.EVALUATED, BatchStatus.FAILED)
 
 
 class Annotation(models.Model):
@@ -431,7 +450,7 @@ class Finding(models.Model):
         return TERM_LABELS.get(self.term, self.term)
 
 
-class GoldSet(Upload):
+class GoldSet(QueuedUpload):
     """The buyer's reference labels for a task type, versioned; never readable by vendor users."""
 
     task_type = models.ForeignKey(TaskType, on_delete=models.PROTECT, related_name="gold_sets")

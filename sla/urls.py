@@ -16,6 +16,7 @@ urlpatterns = [
     path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch_detail"),
     path("batches/<int:pk>/status.json", views.BatchStatusView.as_view(), name="batch_status"),
     path("batches/<int:pk>/recheck/", views.BatchRecheckView.as_view(), name="batch_recheck"),
+    path("batches/<int:pk>/retry/", views.BatchRetryView.as_view(), name="batch_retry"),
     path("batches/<int:pk>/reviews/", views.ReviewUploadView.as_view(), name="batch_reviews_upload"),
     path("batches/<int:pk>/review/", views.ReviewSampleView.as_view(), name="batch_review_sample"),
     path("breaches/", views.BreachListView.as_view(), name="breach_list"),

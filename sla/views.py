@@ -301,6 +301,8 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
         context["findings"] = selectors.batch_findings(batch=batch)
         context["history"] = selectors.batch_check_history(batch=batch)
         context["can_recheck"] = has_role(self.request.user, LEADS)
+        context["can_retry"] = batch.status == BatchStatus.FAILED and has_role(self.request.user, LEADS)
+        context["wait_note"] = services.upload_wait_note(batch)
         context["can_review"] = has_role(self.request.user, BUYER_UPLOADERS)
         context["review_form"] = ReviewUploadForm()
         context["review_sets"] = batch.review_sets.all() if has_role(self.request.user, BUYER_ROLES) else []
@@ -374,6 +376,22 @@ class BatchRecheckView(RoleRequiredMixin, View):
             messages.info(request, f"Checked again: the verdict is still {batch.get_verdict_display().lower()}.")
         else:
             messages.success(request, f"Checked again: the verdict is now {batch.get_verdict_display().lower()}.")
+        return redirect(batch)
+
+
+class BatchRetryView(RoleRequiredMixin, View):
+    """A lead sends a failed batch back to the workers."""
+
+    allowed_roles = LEADS
+
+    def post(self, request, pk):
+        batch = selectors.batch_get(user=request.user, pk=pk)
+        try:
+            services.upload_retry(upload=batch, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Batch #{batch.pk} is queued again.")
         return redirect(batch)
 
 

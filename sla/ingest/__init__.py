@@ -12,10 +12,12 @@ Modules: ``reader`` (the entry points), ``sources`` (opening, size limit, format
 detection), ``tabular`` and ``native`` (the format readers), ``validate`` (typed
 canonical columns and per-cell errors), ``keys`` (duplicates across chunks), ``schema``
 and ``aliases`` (what the files must contain, as data), ``sniff`` (delimiters),
-``errors`` and ``common`` (shared pieces).
+``errors`` and ``common`` (shared pieces), ``limits`` (what no upload may drive a parser
+past: JSON depth, line length, compression ratio, declared Parquet sizes).
 """
 
 from sla.ingest.errors import RowError
+from sla.ingest.limits import Limits, upload_too_large
 from sla.ingest.reader import (
     Delivery,
     DeliveryChunk,
@@ -36,6 +38,7 @@ __all__ = [
     "Delivery",
     "DeliveryChunk",
     "DeliveryReader",
+    "Limits",
     "RowError",
     "Schema",
     "empty_frame",
@@ -43,4 +46,5 @@ __all__ = [
     "read_delivery",
     "read_gold",
     "read_qa_reviews",
+    "upload_too_large",
 ]

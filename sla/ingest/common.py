@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from sla.ingest.aliases import COLUMN_ALIASES, normalize
 from sla.ingest.errors import ErrorLog
+from sla.ingest.limits import DEFAULT, Limits
 from sla.ingest.schema import Kind, Schema
 
 
@@ -39,6 +40,8 @@ class ReadContext:
     skipped: int = 0  # answers deliberately not turned into rows (ignored, cancelled)
     annotator: str | None = None  # the annotator given on upload, for exports that do not name one
     notes: dict[str, int] = field(default_factory=dict)  # what was skipped or read specially, counted
+    limits: Limits = DEFAULT
+    max_bytes: int | None = None  # the file's size limit, which also bounds what it may declare
 
     def note(self, what: str, *, skipped: bool = True) -> None:
         """Count one answer of kind ``what`` (a sentence for the batch's notes), skipped or not."""
@@ -167,6 +170,17 @@ def type_of(value) -> str:
     return "text"
 
 
+def _encodable(text: str) -> bool:
+    """False for text JSON can carry but UTF-8 cannot: a lone surrogate from an escape like ``\\ud800``."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def format_number(value: int | float) -> str:
     """A JSON number as text, as Arrow writes it: 3 and 3.0 both become "3"."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -176,6 +190,11 @@ def format_number(value: int | float) -> str:
 
 def cell_text(value, kind: Kind) -> tuple[str | None, str | None]:
     """A JSON value as cell text, or the problem that stops it being one."""
+    if isinstance(value, str) and not _encodable(value):
+        return None, (
+            "holds half of a UTF-16 surrogate pair (an escape such as \\ud800 with no partner), "
+            "which is not a character; export the file again as UTF-8"
+        )
     if value is None or isinstance(value, str):
         return value, None
     if isinstance(value, Invalid):

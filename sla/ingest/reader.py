@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from sla.ingest.common import ReadContext
 from sla.ingest.errors import ErrorLog, FileProblem, RowError
+from sla.ingest.limits import DEFAULT, Limits
 from sla.ingest.native import jsonl_flavour, read_doccano, read_json, read_prodigy
 from sla.ingest.schema import DELIVERY, GOLD, QA_REVIEWS, Kind, Schema
 from sla.ingest.sources import open_source
@@ -102,6 +103,7 @@ class DeliveryReader:
         annotator: str | None = None,
         duplicates: str = "reject",
         numeric_labels: bool = False,
+        limits: Limits = DEFAULT,
     ):
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
@@ -116,6 +118,7 @@ class DeliveryReader:
         self._labels = None if labels is None else list(labels)
         self._max_bytes = max_bytes
         self._chunk_rows = chunk_rows
+        self._limits = limits
         self._log = ErrorLog(filename, max_errors)
         self._context = self._new_context()
         self._gzipped = False
@@ -165,10 +168,17 @@ class DeliveryReader:
         return notes
 
     def _new_context(self) -> ReadContext:
-        return ReadContext(self._schema, self._log, self._chunk_rows, annotator=self._annotator)
+        return ReadContext(
+            self._schema,
+            self._log,
+            self._chunk_rows,
+            annotator=self._annotator,
+            limits=self._limits,
+            max_bytes=self._max_bytes,
+        )
 
     def _chunks(self, validator: ChunkValidator) -> Iterator[tuple[pa.Table, np.ndarray]]:
-        with open_source(self._source, max_bytes=self._max_bytes) as opened:
+        with open_source(self._source, max_bytes=self._max_bytes, limits=self._limits) as opened:
             self._opened, self._gzipped = opened, opened.gzipped
             kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
             for raw in READERS[kind](opened, self._context):
@@ -244,6 +254,7 @@ def iter_delivery(
     annotator: str | None = None,
     duplicates: str = "reject",
     numeric_labels: bool = False,
+    limits: Limits = DEFAULT,
 ) -> DeliveryReader:
     """Stream a delivery file as validated canonical chunks (see ``DeliveryReader``).
 
@@ -262,6 +273,7 @@ def iter_delivery(
     ``numeric_labels``: the task type's level is ordered (ordinal, interval, ratio), so a
     label that spells one of the label set's numbers differently ("00", "2.0") is that label,
     stored as the set spells it.
+    ``limits``: JSON depth, line length and compression ratio (see ``limits``).
 
     Data rows are numbered from 1: for delimited text, the records after the header
     (blank lines are not rows); for JSON Lines, Prodigy and doccano, the non-blank lines;
@@ -282,6 +294,7 @@ def iter_delivery(
         annotator=annotator,
         duplicates=duplicates,
         numeric_labels=numeric_labels,
+        limits=limits,
     )
 
 
@@ -310,6 +323,7 @@ def read_delivery(
     annotator: str | None = None,
     duplicates: str = "reject",
     numeric_labels: bool = False,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
     """A whole delivery file, validated: columns as in ``DeliveryChunk``; options as ``iter_delivery``."""
     reader = iter_delivery(
@@ -322,6 +336,7 @@ def read_delivery(
         annotator=annotator,
         duplicates=duplicates,
         numeric_labels=numeric_labels,
+        limits=limits,
     )
     return _read_whole(reader, DELIVERY)
 
@@ -335,6 +350,7 @@ def read_gold(
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
     numeric_labels: bool = False,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
     """A gold set: columns ``item_id, label``; an item may appear only once."""
     reader = DeliveryReader(
@@ -346,6 +362,7 @@ def read_gold(
         chunk_rows=chunk_rows,
         max_errors=max_errors,
         numeric_labels=numeric_labels,
+        limits=limits,
     )
     return _read_whole(reader, GOLD)
 
@@ -357,6 +374,7 @@ def read_qa_reviews(
     max_bytes: int | None = None,
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
     """QA review verdicts: ``item_id, reviewer, verdict`` (ok or defect), ``defect_type, note``."""
     reader = DeliveryReader(
@@ -366,5 +384,6 @@ def read_qa_reviews(
         max_bytes=max_bytes,
         chunk_rows=chunk_rows,
         max_errors=max_errors,
+        limits=limits,
     )
     return _read_whole(reader, QA_REVIEWS)

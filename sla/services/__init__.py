@@ -28,6 +28,7 @@ from sla.services.notifications import (
     notifications_remind,
     weekly_digest_enqueue,
 )
+from sla.services.recovery import upload_retry, upload_wait_note, uploads_sweep
 from sla.services.reviews import qa_review_record
 from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_verdicts
 
@@ -63,5 +64,8 @@ __all__ = [
     "terms_correct",
     "terms_create",
     "terms_recheck",
+    "upload_retry",
+    "upload_wait_note",
+    "uploads_sweep",
     "weekly_digest_enqueue",
 ]

@@ -205,10 +205,12 @@ def remediation_received(*, batch: Batch) -> list[Breach]:
 def remediation_resolve(*, batch: Batch) -> list[Breach]:
     """Close the breaches a remediation batch answers: remediated when it passed, back where they were when not.
 
-    An inconclusive check leaves them submitted, for a lead to re-run or waive.
+    An inconclusive check leaves them submitted, for a lead to re-run or waive. A batch
+    that failed to process gives them back to the clock too: a fix nobody could check
+    must not stop escalation (a lead's retry claims them again).
     """
     batch = Batch.objects.get(pk=batch.pk)
-    if batch.status == BatchStatus.INVALID or batch.verdict == BatchVerdict.REJECTED:
+    if batch.status in (BatchStatus.INVALID, BatchStatus.FAILED) or batch.verdict == BatchVerdict.REJECTED:
         outcome = None
     elif batch.verdict == BatchVerdict.ACCEPTED:
         outcome = BreachStatus.REMEDIATED
@@ -219,7 +221,8 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
     for breach in breaches.filter(remediation_batch=batch, status=BreachStatus.REMEDIATION_SUBMITTED):
         if outcome is None:
             back = BreachStatus.ESCALATED if breach.escalated_at else BreachStatus.OPEN
-            _move(breach, back, note=f"Remediation batch {batch.pk} failed its check.")
+            failed = "could not be processed" if batch.status == BatchStatus.FAILED else "failed its check"
+            _move(breach, back, note=f"Remediation batch {batch.pk} {failed}.")
         else:
             _move(breach, outcome, note=f"Remediation batch {batch.pk} passed its check.")
         credits_rebalance(contract=breach.batch.contract, month=breach.credit_month)

@@ -7,14 +7,23 @@ streamed into the database; the rows of an invalid file are rolled back with the
 transaction, so nothing is half-stored. The task may run twice (a worker killed
 mid-way is retried): a batch already finished is left alone, and one left in
 ``processing`` is ingested again from scratch in a new transaction.
+
+No work is lost or stuck. Each start is counted in the database before the file is
+opened, so a file that killed its worker ``INGEST_MAX_ATTEMPTS`` times is marked
+``failed`` instead of killing a third (a poison message). Any exception that is not the
+file's fault ends the upload ``failed`` with the reason, for a lead to retry
+(``sla.services.recovery``); a storage error is first retried by the task. A task the
+broker never accepted (it was down) leaves ``queued_at`` empty, and the sweep queues it.
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
@@ -23,7 +32,7 @@ from django.utils import timezone
 
 from sla import ingest
 from sla.constants import BatchStatus, BatchVerdict, DuplicatePolicy, Scale, UploadStatus
-from sla.exceptions import InvalidDelivery
+from sla.exceptions import InvalidDelivery, UploadTooLarge
 from sla.metrics import merge_statistics
 from sla.models import (
     Annotation,
@@ -42,6 +51,7 @@ from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
+from vendorscore.broker import delay_on_commit
 from vendorscore.exceptions import DomainError
 
 # The annotation table's columns: the canonical columns of a delivery, after its batch and row. The
@@ -49,6 +59,10 @@ from vendorscore.exceptions import DomainError
 ANNOTATION_COLUMNS = ["batch_id", "row", *(column.name for column in ingest.DELIVERY.columns if column.name != "text")]
 TEXT_COLUMNS = ("task_type", "queue", "prelabel")
 REQUIRED_COLUMNS = frozenset(ingest.DELIVERY.required)
+# The upload statuses in which processing has not finished (BatchStatus uses the same values).
+UNFINISHED = (UploadStatus.RECEIVED, UploadStatus.PROCESSING)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,15 @@ class Receipt:
 
     upload: Batch | GoldSet | QAReviewSet
     duplicate: bool = False
+
+
+def ingest_limits() -> ingest.Limits:
+    """The parser limits of the settings (``sla.ingest.limits`` says why each exists)."""
+    return ingest.Limits(
+        json_depth=settings.INGEST_MAX_JSON_DEPTH,
+        line_bytes=settings.INGEST_MAX_LINE_BYTES,
+        compression_ratio=settings.INGEST_MAX_COMPRESSION_RATIO,
+    )
 
 
 def file_sha256(upload: File) -> str:
@@ -68,6 +91,9 @@ def file_sha256(upload: File) -> str:
 
 
 def _upload_fields(upload: File, user) -> dict:
+    """What every upload keeps about its file; a file over the size limit is refused before it is stored."""
+    if problem := ingest.upload_too_large(upload.size, settings.MAX_UPLOAD_BYTES):
+        raise UploadTooLarge(problem, field="file")
     return {
         "original_name": (getattr(upload, "name", "") or "delivery").rsplit("/", 1)[-1][:255],
         "sha256": file_sha256(upload),
@@ -134,24 +160,95 @@ def batch_receive(
     batch.save()
     remediation_received(batch=batch)
     if queue_processing:
-        _enqueue("batch_process", batch.pk)
+        upload_enqueue(batch)
     return Receipt(batch)
 
 
-def _enqueue(task_name: str, pk: int) -> None:
-    """Queue a task once the upload is committed, so the worker never sees a missing row."""
+def upload_enqueue(upload: Batch | GoldSet) -> None:
+    """Queue an upload's processing once it is committed; ``queued_at`` records that the broker took it.
+
+    A broker that is down does not lose the upload, nor fail the request: the upload stays
+    ``received`` with no ``queued_at``, and the sweep queues it once the broker is back.
+    """
     from sla import tasks
 
-    transaction.on_commit(lambda: getattr(tasks, task_name).delay(pk))
+    task = tasks.batch_process if isinstance(upload, Batch) else tasks.gold_set_process
+    model = type(upload)
+    delay_on_commit(
+        task, upload.pk, on_queued=lambda: model.objects.filter(pk=upload.pk).update(queued_at=timezone.now())
+    )
 
 
-def batch_ingest(*, batch_id: int, on_progress=None) -> Batch:
+def _ingest_start(model, pk: int):
+    """Count a start of processing, committed before the file is opened; None when nothing is to run.
+
+    A start that finds the upload still ``processing`` follows one that never finished: its
+    worker was killed or crashed. After ``INGEST_MAX_ATTEMPTS`` of those the upload is
+    failed instead, so a file that kills workers is not handed to a third.
+    """
+    with transaction.atomic():
+        upload = model.objects.select_for_update(of=("self",)).get(pk=pk)
+        if upload.status not in UNFINISHED:
+            return None
+        interrupted = upload.attempts if upload.status == UploadStatus.PROCESSING else 0
+        if interrupted >= settings.INGEST_MAX_ATTEMPTS:
+            upload_fail(
+                upload,
+                f"Processing was interrupted {interrupted} times without finishing (the worker was killed or "
+                "crashed while reading this file), so it is not tried again automatically.",
+            )
+            return None
+        upload.status = UploadStatus.PROCESSING
+        upload.attempts = interrupted + 1
+        upload.started_at = timezone.now()
+        upload.failure = ""
+        upload.save(update_fields=["status", "attempts", "started_at", "failure"])
+        return upload
+
+
+def upload_fail(upload, reason: str) -> None:
+    """End an upload's processing as ``failed`` with the reason; a lead may retry it."""
+    upload.status = UploadStatus.FAILED
+    upload.failure = reason
+    upload.processed_at = timezone.now()
+    upload.save(update_fields=["status", "failure", "processed_at"])
+
+
+def _stopped(model, pk: int, error: Exception, *, retry: bool) -> None:
+    """Record an exception that is not the file's fault: failed, or (storage errors) waiting for a retry."""
+    with transaction.atomic():
+        upload = model.objects.select_for_update(of=("self",)).get(pk=pk)
+        if upload.status != UploadStatus.PROCESSING:
+            return
+        detail = f"{type(error).__name__}: {error}"[:500]
+        if retry:
+            upload.status = UploadStatus.RECEIVED
+            upload.failure = f"Reading the stored file failed ({detail}); a retry is scheduled."
+            upload.save(update_fields=["status", "failure"])
+            return
+        if isinstance(error, SoftTimeLimitExceeded):
+            reason = f"Processing took longer than the limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds."
+        else:
+            reason = f"Processing stopped on an internal error ({detail})."
+        upload_fail(upload, reason)
+    if model is Batch:
+        remediation_resolve(batch=upload)
+
+
+def batch_ingest(*, batch_id: int, on_progress=None, retry_storage_errors: bool = False) -> Batch:
     """Parse, validate and store a received batch, then evaluate and check it. Safe to run twice.
 
     The metrics engine's statistics are built chunk by chunk while the rows stream into
-    the database, so a big delivery is read once, not stored and then read back.
+    the database, so a big delivery is read once, not stored and then read back. Every
+    way out leaves the batch final (evaluated, invalid or failed) or, for a storage error
+    the task will retry (``retry_storage_errors``), received again.
     """
-    Batch.objects.filter(pk=batch_id, status=BatchStatus.RECEIVED).update(status=BatchStatus.PROCESSING)
+    if _ingest_start(Batch, batch_id) is None:
+        return Batch.objects.get(pk=batch_id)
+    return _guarded(Batch, batch_id, lambda: _batch_store(batch_id, on_progress), retry=retry_storage_errors)
+
+
+def _batch_store(batch_id: int, on_progress) -> Batch:
     try:
         with transaction.atomic():
             batch = (
@@ -172,6 +269,24 @@ def batch_ingest(*, batch_id: int, on_progress=None) -> Batch:
         batch = _mark_invalid(Batch.objects.get(pk=batch_id), invalid.reader)
         remediation_resolve(batch=batch)
         return batch
+
+
+def _guarded(model, pk: int, work, *, retry: bool):
+    """Run the processing of a started upload; no exception leaves it ``processing``.
+
+    A storage error (``OSError``) is re-raised for the task to retry when ``retry``;
+    anything else, and a storage error on the last try, ends the upload ``failed``.
+    """
+    try:
+        return work()
+    except OSError as error:
+        _stopped(model, pk, error, retry=retry)
+        if retry:
+            raise
+    except Exception as error:
+        logger.exception("Processing %s %s stopped", model.__name__, pk)
+        _stopped(model, pk, error, retry=False)
+    return model.objects.get(pk=pk)
 
 
 class ChunkStatistics:
@@ -208,6 +323,7 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
             annotator=batch.annotator or None,
             duplicates=batch.duplicates,
             numeric_labels=batch.task_type.scale != Scale.NOMINAL,
+            limits=ingest_limits(),
         )
         contents = _ItemContents()
         stored = 0
@@ -330,14 +446,19 @@ def gold_set_receive(*, task_type: TaskType, upload: File, user) -> Receipt:
         gold_set.file.save(fields["original_name"], upload, save=False)
         gold_set.full_clean()
         gold_set.save()
-        _enqueue("gold_set_process", gold_set.pk)
+        upload_enqueue(gold_set)
     return Receipt(gold_set)
 
 
-def gold_set_ingest(*, gold_set_id: int) -> GoldSet:
+def gold_set_ingest(*, gold_set_id: int, retry_storage_errors: bool = False) -> GoldSet:
+    """Parse, validate and store a received gold set; like ``batch_ingest``, it never stays processing."""
+    if _ingest_start(GoldSet, gold_set_id) is None:
+        return GoldSet.objects.get(pk=gold_set_id)
+    return _guarded(GoldSet, gold_set_id, lambda: _gold_set_store(gold_set_id), retry=retry_storage_errors)
+
+
+def _gold_set_store(gold_set_id: int) -> GoldSet:
     gold_set = GoldSet.objects.select_related("task_type").get(pk=gold_set_id)
-    if gold_set.status in (UploadStatus.STORED, UploadStatus.INVALID):
-        return gold_set
     with gold_set.file.open("rb") as source:
         result = ingest.read_gold(
             source,
@@ -346,6 +467,7 @@ def gold_set_ingest(*, gold_set_id: int) -> GoldSet:
             max_bytes=settings.MAX_UPLOAD_BYTES,
             max_errors=settings.MAX_LISTED_ERRORS,
             numeric_labels=gold_set.task_type.scale != Scale.NOMINAL,
+            limits=ingest_limits(),
         )
     if not result.ok:
         return _mark_invalid(gold_set, result)
@@ -394,6 +516,7 @@ def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
             filename=review_set.original_name,
             max_bytes=settings.MAX_UPLOAD_BYTES,
             max_errors=settings.MAX_LISTED_ERRORS,
+            limits=ingest_limits(),
         )
     if result.ok:
         result = _reviews_of_batch_items(batch, result, review_set.original_name)

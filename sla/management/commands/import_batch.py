@@ -93,6 +93,8 @@ class Command(BaseCommand):
             shown = len(batch.errors)
             more = f" (first {shown} shown)" if batch.error_count > shown else ""
             raise CommandError(f"batch #{batch.pk} rejected: {batch.error_count} problem(s){more}; nothing stored")
+        if batch.status == BatchStatus.FAILED:
+            raise CommandError(f"batch #{batch.pk} failed: {batch.failure} Nothing stored; a lead can retry it.")
         verdict = f", verdict {batch.verdict}" if batch.verdict else ""
         self.stdout.write(
             self.style.SUCCESS(
