@@ -47,19 +47,16 @@ Prodigy's ``_annotator_id``, ``_session_id``, ``_input_hash`` or ``_task_hash`` 
 of ``annotations``; else canonical JSON Lines. A file whose first line is not a whole
 JSON value (a pretty-printed object) is one JSON document.
 
-JSON documents are parsed as a stream (ijson): memory holds one task, not the file. The
-text is checked for nesting depth before the parser sees it (at most ``MAX_JSON_DEPTH``
-levels; a real export needs about ten), because a parser's cost and memory on a nested
-value grow with its depth, and a few bytes of ``[`` can nest a million levels.
+JSON documents are parsed as a stream (ijson): memory holds one task, not the file. Their
+nesting depth is checked on the bytes before the parser sees them (``limits.JsonScan``,
+applied by ``sources.open_source``), because a few bytes of ``[`` can nest a million levels.
 """
 
-import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import ijson
-import numpy as np
 
 from sla.ingest.aliases import COLUMN_ALIASES
 from sla.ingest.common import (
@@ -77,7 +74,6 @@ from sla.ingest.sources import Opened
 
 PRODIGY_KEYS = frozenset({"_annotator_id", "_session_id", "_input_hash", "_task_hash"})
 PRODIGY_ANSWERS = ("accept", "reject", "ignore")
-MAX_JSON_DEPTH = 64
 # The fields Label Studio's JSON-MIN writes besides the task data and the control's own column.
 LABEL_STUDIO_MIN_KEYS = frozenset(
     {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "text", "image", "audio"}
@@ -137,67 +133,11 @@ def _timestamp(value):
 # JSON documents, streamed ----------------------------------------------------------------
 
 
-class _DepthLimited(io.RawIOBase):
-    """A stream that refuses JSON nested deeper than ``limit`` before the parser reads it.
-
-    Each block is scanned with numpy: quotes not escaped by an odd run of backslashes
-    toggle the inside of a string, and brackets outside strings change the depth. In valid
-    JSON a backslash only occurs inside strings, so this agrees with any parser up to the
-    first syntax error, where the parser stops anyway.
-    """
-
-    def __init__(self, stream, limit: int):
-        self._stream = stream
-        self._limit = limit
-        self._depth = 0
-        self._in_string = False
-        self._backslashes = 0  # backslashes ending the previous block
-        self.consumed = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        data = self._stream.read(len(buffer))
-        if data:
-            self._scan(np.frombuffer(data, np.uint8))
-        self.consumed += len(data)
-        buffer[: len(data)] = data
-        return len(data)
-
-    def _scan(self, block: np.ndarray) -> None:
-        positions = np.arange(len(block))
-        backslash = block == 92
-        last_other = np.maximum.accumulate(np.where(backslash, -1, positions))
-        quotes = np.flatnonzero(block == 34)
-        before = quotes - 1
-        run = np.where(before >= 0, before - last_other[np.maximum(before, 0)], 0)
-        from_start = (before < 0) | (last_other[np.maximum(before, 0)] < 0)
-        run = run + np.where(from_start, self._backslashes, 0)
-        toggles = np.zeros(len(block), np.int64)
-        toggles[quotes[run % 2 == 0]] = 1
-        inside = (np.cumsum(toggles) + self._in_string) % 2 == 1
-        step = (block == 91).astype(np.int64) + (block == 123) - (block == 93) - (block == 125)
-        step[inside] = 0
-        depth = self._depth + np.cumsum(step)
-        if depth.max(initial=0) > self._limit:
-            offset = self.consumed + int(np.argmax(depth > self._limit)) + 1
-            raise FileProblem(
-                f"the JSON is nested more than {self._limit} levels deep (at byte {offset:,}); "
-                "an annotation export is nested about ten levels"
-            )
-        self._depth = int(depth[-1])
-        self._in_string = bool((int(toggles.sum()) + self._in_string) % 2)
-        trailing = len(block) - 1 - int(last_other[-1])
-        self._backslashes = trailing + (self._backslashes if last_other[-1] < 0 else 0)
-
-
 def _json_values(opened: Opened) -> Iterator[tuple[int, object]]:
     """(position, value) of each element of a top-level list, or (1, object) for one object."""
-    stream = io.BufferedReader(_DepthLimited(opened.stream, MAX_JSON_DEPTH), 64 * 1024)
     prefix = "item" if opened.head.lstrip()[:1] == b"[" else ""
     try:
-        yield from enumerate(ijson.items(stream, prefix, use_float=True), 1)
+        yield from enumerate(ijson.items(opened.stream, prefix, use_float=True), 1)
     except ijson.JSONError as error:
         raise FileProblem(f"the file is not valid JSON: {_first_line(error)}") from error
     except UnicodeDecodeError as error:
