@@ -335,8 +335,8 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
                     stream.write(_annotation_table(batch, chunk, first=stored + 1))
                     stored += chunk.table.num_rows
                     contents.add(chunk.table)
-                    if on_chunk is not None:
-                        on_chunk(chunk.frame)
+                    if on_chunk is not None:  # the metrics never read the item texts: not converted to pandas
+                        on_chunk(replace(chunk, table=chunk.table.drop_columns(["text"])).frame)
                 if on_progress is not None:
                     on_progress(int(chunk.rows[-1]))
     if reader.error_count:
