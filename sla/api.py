@@ -16,10 +16,9 @@ from sla import selectors, services
 from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus
 from sla.filters import BreachFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
-from sla.visibility import metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, has_role
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS
 
 UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VENDOR})
 BUYER_UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST})
@@ -181,6 +180,7 @@ class BatchSerializer(serializers.ModelSerializer):
 
 class FindingSerializer(serializers.ModelSerializer):
     ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True, read_only=True)
+    n = serializers.IntegerField(allow_null=True, read_only=True, help_text="Null where withheld from a vendor.")
 
     class Meta:
         model = Finding
@@ -252,15 +252,17 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
                 {"detail": f"Batch {batch.pk} has no metrics: its status is {batch.status}."},
                 status=status.HTTP_409_CONFLICT,
             )
-        if has_role(request.user, BUYER_ROLES):
-            return Response(batch.metrics)
-        return Response(metrics_for_vendor(batch.metrics))
+        vendor_copy = selectors.sees_vendor_copy(request.user)
+        return Response(selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy))
 
     @extend_schema(responses=FindingSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def findings(self, request, pk=None):
-        """One finding per SLA term, from the batch's current check."""
-        return Response(FindingSerializer(selectors.batch_findings(batch=self.get_object()), many=True).data)
+        """One finding per SLA term, from the batch's current check; gold figures follow the vendor rule."""
+        findings = selectors.batch_findings_visible(
+            batch=self.get_object(), vendor_copy=selectors.sees_vendor_copy(request.user)
+        )
+        return Response(FindingSerializer(findings, many=True).data)
 
     @extend_schema(request=None, responses=BatchSerializer)
     @action(detail=True, methods=["post"], write_roles=LEADS)

@@ -43,7 +43,7 @@ from sla.forms import (
 from sla.models import Notification
 from sla.sampling import REDUCED_SCORE
 from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, NotificationTable
-from sla.visibility import annotator_outliers, metrics_for_vendor
+from sla.visibility import annotator_outliers
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
@@ -289,14 +289,16 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
-        if not has_role(self.request.user, BUYER_ROLES):
-            batch.metrics = metrics_for_vendor(batch.metrics)
+        vendor_copy = selectors.sees_vendor_copy(self.request.user)
+        findings = selectors.batch_findings_visible(batch=batch, vendor_copy=vendor_copy)
+        batch.metrics = selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy)
         context["batch"] = batch
         context["stages"] = _stages(batch)
         context["measure_rows"] = _measure_rows(batch.metrics)
         context["confusion_rows"] = _confusion_rows(batch.metrics)
         context["outliers"] = annotator_outliers(batch.metrics)
-        context["findings"] = selectors.batch_findings(batch=batch)
+        context["findings"] = findings
+        context["gold_rule"] = selectors.vendor_gold_rule() if vendor_copy else ""
         context["history"] = selectors.batch_check_history(batch=batch)
         context["can_recheck"] = has_role(self.request.user, LEADS)
         context["can_review"] = has_role(self.request.user, BUYER_UPLOADERS)

@@ -151,6 +151,9 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 1024**3)
 MAX_LISTED_ERRORS = 100
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
+# A gold-derived figure (per batch, queue, annotator, label) reaches a vendor only when it rests
+# on at least this many gold items; otherwise it is withheld with the reason (sla/visibility.py).
+VENDOR_MIN_GOLD_ITEMS = env.int("VENDOR_MIN_GOLD_ITEMS", default=20)
 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vendorscore <noreply@vendorscore.local>")
 

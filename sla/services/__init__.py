@@ -20,6 +20,7 @@ from sla.services.intake import (
 )
 from sla.services.notifications import (
     NotificationNotSent,
+    batch_probe_notify,
     breach_escalated_notify,
     breach_opened_notify,
     escalation_reminders_enqueue,
@@ -36,6 +37,7 @@ __all__ = [
     "Receipt",
     "batch_check",
     "batch_evaluate",
+    "batch_probe_notify",
     "batch_ingest",
     "batch_receive",
     "batch_statistics",

@@ -37,8 +37,10 @@ from sla.models import (
     Notification,
     NotificationPreference,
 )
+from sla.visibility import probe_signals
 from vendorscore.constants import Role
 from vendorscore.models import User
+from vendorscore.permissions import role_of
 from vendorscore.scorecards.models import SOC2_KINDS, Certification
 
 SEND_ERRORS = (smtplib.SMTPException, OSError)
@@ -240,6 +242,33 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
         recipients=_leads(),
         message=message,
     )
+
+
+def batch_probe_notify(*, batch_id: int) -> list[Notification]:
+    """Tell the leads when a vendor user's upload looks shaped to isolate gold items (``probe_signals``).
+
+    The vendor rule withholds what such an upload is after; the lead hears of the attempt,
+    because a vendor probing the gold set is a contract matter, not a data-quality one.
+    """
+    batch = Batch.objects.select_related("contract__vendor", "task_type", "uploaded_by").get(pk=batch_id)
+    signals = probe_signals(batch.metrics)
+    if not signals or batch.uploaded_by is None or role_of(batch.uploaded_by) != Role.VENDOR:
+        return []
+    vendor = batch.contract.vendor
+    message = {
+        "subject": f"[vendorscore] Upload looks like a gold probe: {vendor.name}, batch {batch.pk}",
+        "headline": "A vendor upload looks shaped to isolate gold items",
+        "facts": [
+            ("Vendor", vendor.name),
+            ("Uploaded by", batch.uploaded_by.username),
+            ("Batch", f"{batch.pk} ({batch.reference or batch.original_name}), {batch.task_type.name}"),
+            *(("Signal", signal) for signal in signals),
+            ("Vendor view", f"gold figures on fewer than {settings.VENDOR_MIN_GOLD_ITEMS} gold items are withheld"),
+        ],
+        "link": _link(batch.get_absolute_url()),
+        "kind": rules.GOLD_PROBE,
+    }
+    return _enqueue(kind=rules.GOLD_PROBE, event_key=rules.probe_key(batch.pk), recipients=_leads(), message=message)
 
 
 def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:

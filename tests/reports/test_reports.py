@@ -89,9 +89,18 @@ def test_vendor_user_gets_404_for_other_vendors_batch_report(api_client_for, cli
 
 
 @pytest.mark.parametrize("role", Role.values)
-def test_vendor_report_is_for_buyer_roles_only(api_client_for, users, vendor_a, role):
-    response = api_client_for(users[role]).get(f"/api/v1/vendors/{vendor_a.pk}/report.pdf")
-    assert response.status_code == (403 if role == Role.VENDOR else 200)
+def test_vendor_report_is_the_buyers_for_buyer_roles_and_the_vendor_copy_for_vendor_users(
+    api_client_for, users, vendor_a, role
+):
+    text = flat(pdf_text(get_pdf(api_client_for(users[role]), f"/api/v1/vendors/{vendor_a.pk}/report.pdf"))[1])
+    assert ("buyer internal" in text) == (role != Role.VENDOR)
+    assert ("vendor copy" in text.lower()) == (role == Role.VENDOR)
+
+
+def test_vendor_user_gets_404_for_another_vendors_report(api_client_for, client, users, vendor_b):
+    assert api_client_for(users[Role.VENDOR]).get(f"/api/v1/vendors/{vendor_b.pk}/report.pdf").status_code == 404
+    client.force_login(users[Role.VENDOR])
+    assert client.get(f"/vendors/{vendor_b.pk}/report.pdf").status_code == 404
 
 
 def test_report_links_need_a_login_and_honour_the_paper(client, lead, batch_a):
