@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import TemplateView
+from rest_framework.exceptions import NotFound, ValidationError
 
 from reports import selectors as report_selectors
 from reports import services
@@ -116,5 +117,10 @@ class ComparisonReportPageView(RoleRequiredMixin, View):
         paper = request.GET.get("paper", "a4").lower()
         if paper not in PAPERS:
             return HttpResponseBadRequest(f"paper must be one of: {', '.join(PAPERS)}")
-        ids = vendor_ids_of(request)
+        try:
+            ids = vendor_ids_of(request)
+        except ValidationError as error:
+            return HttpResponseBadRequest(" ".join(error.detail["vendors"]))
+        except NotFound:
+            raise Http404("No such vendor.") from None
         return pdf_response(services.comparison_report_render(vendor_ids=ids, user=request.user, paper=paper))

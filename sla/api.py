@@ -111,11 +111,16 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class TaskTypeField(serializers.Field):
     """A task type named by id or by name, as vendors' scripts and the CLI both do."""
 
-    default_error_messages = {"unknown": "No task type {value!r}."}
+    default_error_messages = {
+        "unknown": "No task type {value!r}.",
+        "null_characters": "Null characters are not allowed.",
+    }
 
     def to_internal_value(self, data):
         value = str(data).strip()
-        lookup = {"pk": int(value)} if value.isdigit() else {"name": value}
+        if "\x00" in value:
+            self.fail("null_characters")
+        lookup = {"pk": int(value)} if value.isascii() and value.isdigit() else {"name": value}
         task_type = TaskType.objects.filter(**lookup).first()
         if task_type is None:
             self.fail("unknown", value=value)

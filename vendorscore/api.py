@@ -28,6 +28,14 @@ class VendorSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
+    def to_representation(self, instance):
+        """The buyer's notes on the vendor are left out for vendor users."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not selectors.sees_buyer_internals(request.user):
+            data.pop("notes", None)
+        return data
+
     def validate_name(self, value: str) -> str:
         if not value.strip():
             raise serializers.ValidationError("Enter the vendor's name.")

@@ -10,7 +10,20 @@ from sla import api as sla_api
 from vendorscore import api, views
 from vendorscore.scorecards import api as scorecard_api
 
-router = DefaultRouter()
+
+class NumericIdRouter(DefaultRouter):
+    """Every resource is addressed by its numeric id: ``/batches/abc/`` is a 404 of the URL map.
+
+    Without it the text reaches the database as a primary key and fails there (a 500).
+    A viewset may still declare its own ``lookup_value_regex``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._default_value_pattern = "[0-9]+"
+
+
+router = NumericIdRouter()
 router.register("vendors", api.VendorViewSet, basename="vendor")
 router.register("task-types", sla_api.TaskTypeViewSet, basename="task-type")
 router.register("contracts", sla_api.ContractViewSet, basename="contract")
