@@ -6,6 +6,7 @@ SQLite under ``var/``, Celery on kombu's filesystem transport under ``var/``, e-
 written to files under ``var/mail/``. The README lists the variables.
 """
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_celery_beat",
+    "axes",
     "vendorscore",
     "sla",
     "reports",
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vendorscore.urls"
@@ -112,6 +115,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute force: django-axes locks a username at one address after AXES_FAILURE_LIMIT wrong
+# passwords, on the login page and the token endpoint alike, for the cool-off time (the right
+# password is refused meanwhile); the token endpoint is also throttled (REST_FRAMEWORK below).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy, how many proxies add to X-Forwarded-For (0: use the peer address).
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -197,6 +213,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vendorscore.api_errors.exception_handler",
+    # Counted in the default cache: set CACHE_URL (e.g. redis://...) so every web process shares them.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_token": env("TOKEN_RATE_PER_ADDRESS", default="20/min"),
+        "auth_token_username": env("TOKEN_RATE_PER_USERNAME", default="10/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "vendorscore API",
@@ -228,6 +249,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 

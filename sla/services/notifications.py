@@ -11,6 +11,7 @@ task retries with backoff; the daily sweep re-queues whatever is still unsent.
 """
 
 import datetime as dt
+import logging
 import smtplib
 from collections import Counter
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from vendorscore.permissions import role_of
 from vendorscore.scorecards.models import SOC2_KINDS, Certification
 
 SEND_ERRORS = (smtplib.SMTPException, OSError)
+logger = logging.getLogger(__name__)
 
 
 class NotificationNotSent(Exception):
@@ -105,7 +107,7 @@ def _enqueue(*, kind: str, event_key: str, recipients: list[Recipient], message:
     """One ledger row per recipient for the event, created once; a send is queued for every row not yet sent."""
     from sla import tasks
 
-    subject = message["subject"]
+    subject = " ".join(message["subject"].split())  # one header line, whatever the names in it hold
     message = {**message, "preferences_link": _link(reverse("notification_preferences"))}
     text = render_to_string("emails/notice.txt", message)
     html = render_to_string("emails/notice.html", message)
@@ -132,7 +134,11 @@ def _enqueue(*, kind: str, event_key: str, recipients: list[Recipient], message:
 
 
 def notification_send(*, notification_id: int) -> bool:
-    """Send one ledger row unless it is sent or another worker holds it; True when this call sent it."""
+    """Send one ledger row unless it is sent or another worker holds it; True when this call sent it.
+
+    Any failure is recorded on the row (``failed``, ``last_error``, ``attempts``). A mail-server
+    failure is raised again as ``NotificationNotSent`` so the task retries with backoff.
+    """
     error = None
     with transaction.atomic():
         row = (
@@ -152,15 +158,19 @@ def notification_send(*, notification_id: int) -> bool:
         message.attach_alternative(row.body_html, "text/html")
         try:
             message.send()
-        except SEND_ERRORS as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row, none left pending
             error = exc
             row.status, row.last_error = Notification.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
         else:
             row.status, row.sent_at, row.last_error = Notification.Status.SENT, timezone.now(), ""
         row.save(update_fields=["status", "last_error", "sent_at"])
-    if error is not None:
+    if isinstance(error, SEND_ERRORS):
         raise NotificationNotSent(row.last_error) from error
-    return True
+    if error is not None:
+        # Not the mail server's fault (a bad header, a template bug): retrying the same message
+        # cannot help, so the row stays failed with its error for a person to read.
+        logger.error("notification %s not sent: %s", row.pk, row.last_error)
+    return error is None
 
 
 def notifications_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
