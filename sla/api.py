@@ -9,11 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from sla import selectors, services
-from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus
+from sla.constants import BREACH_MOVES, BatchStatus, BatchVerdict, BreachStatus
 from sla.filters import BreachFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
 from vendorscore.constants import Role
@@ -24,8 +24,17 @@ UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VENDOR})
 BUYER_UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST})
 
 
+class LabelField(serializers.CharField):
+    """A label is text: ``0`` (a number) is refused rather than quietly turned into ``"0"``."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class TaskTypeSerializer(serializers.ModelSerializer):
-    labels = serializers.ListField(child=serializers.CharField(max_length=1000), allow_empty=False)
+    labels = serializers.ListField(child=LabelField(max_length=1000), allow_empty=False)
 
     class Meta:
         model = TaskType
@@ -37,6 +46,7 @@ class TaskTypeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = TaskType.objects.all()
     serializer_class = TaskTypeSerializer
+    parser_classes = [JSONParser]  # labels are an ordered list: only JSON says so unambiguously
     read_roles = ALL_ROLES
     write_roles = LEADS
     search_fields = ["name"]
@@ -95,9 +105,17 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def perform_create(self, serializer):
         serializer.instance = services.contract_create(**serializer.validated_data)
 
-    @extend_schema(request=TermsSerializer, responses=TermsSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], serializer_class=TermsSerializer)
+    @extend_schema(methods=["GET"], responses=TermsSerializer(many=True))
+    @extend_schema(methods=["POST"], request=TermsSerializer, responses={201: TermsSerializer})
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=TermsSerializer,
+        pagination_class=None,
+        filter_backends=[],
+    )
     def terms(self, request, pk=None):
+        """The contract's terms, every version (a plain list, not paginated); leads add a version."""
         contract = self.get_object()
         if request.method == "GET":
             return Response(TermsSerializer(selectors.terms_list(contract=contract), many=True).data)
@@ -145,6 +163,9 @@ class BatchUploadSerializer(UploadSerializer):
 
 class BatchSerializer(serializers.ModelSerializer):
     task_type = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    verdict = serializers.ChoiceField(
+        choices=BatchVerdict.choices, allow_blank=True, read_only=True, help_text="Empty until the batch is checked."
+    )
     vendor = serializers.IntegerField(source="contract.vendor_id", read_only=True)
     terms_version = serializers.SerializerMethodField()
 
@@ -261,7 +282,7 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy))
 
     @extend_schema(responses=FindingSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def findings(self, request, pk=None):
         """One finding per SLA term, from the batch's current check; gold figures follow the vendor rule."""
         findings = selectors.batch_findings_visible(
@@ -331,7 +352,12 @@ class GoldSetViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class BreachEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Null for moves the clock made."
+    )
+    from_status = serializers.ChoiceField(
+        choices=BreachStatus.choices, allow_blank=True, read_only=True, help_text="Empty for the opening event."
+    )
 
     class Meta:
         model = BreachEvent

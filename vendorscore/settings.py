@@ -231,6 +231,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vendorscore.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "VendorStatusEnum": "vendorscore.constants.VendorStatus",
         "EvaluationStatusEnum": "vendorscore.constants.EvaluationStatus",
