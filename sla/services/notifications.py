@@ -38,7 +38,7 @@ from sla.models import (
     Notification,
     NotificationPreference,
 )
-from sla.visibility import probe_signals
+from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
 from vendorscore.constants import Role
 from vendorscore.models import User
 from vendorscore.permissions import role_of
@@ -198,7 +198,9 @@ def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
         ("Term", breach.term_label),
         ("Severity", breach.get_severity_display()),
     ]
-    if finding is not None and finding.measured is not None:
+    if finding is not None and _withheld_from_vendor(finding, batch):
+        facts.append(("Measured", withheld_reason(settings.VENDOR_MIN_GOLD_ITEMS)))
+    elif finding is not None and finding.measured is not None:
         facts.append(("Measured", _number(finding.measured)))
         if finding.threshold is not None:
             facts.append(("Threshold", _number(finding.threshold)))
@@ -215,6 +217,14 @@ def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
         "link": _link(breach.get_absolute_url()),
         "kind": kind,
     }
+
+
+def _withheld_from_vendor(finding, batch: Batch) -> bool:
+    """The message goes to the vendor too: a gold figure on too few gold items is withheld from it."""
+    view = finding_for_vendor(
+        term=finding.term, extra=finding.extra, metrics=batch.metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
+    )
+    return view.withheld
 
 
 def _number(value: float) -> str:
