@@ -112,20 +112,28 @@ def batch_findings_visible(*, batch: Batch, vendor_copy: bool) -> list[Finding]:
     """The batch's current findings; in the vendor copy a gold figure resting on too few gold items is
     blanked (measured, interval, n and the detail that repeats them), its verdict kept."""
     findings = list(batch_findings(batch=batch))
-    if not vendor_copy:
-        return findings
-    for finding in findings:
-        view = finding_for_vendor(
-            term=finding.term,
-            extra=finding.extra,
-            metrics=batch.metrics,
-            min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS,
-        )
-        if view.withheld:
-            finding.measured = finding.ci_low = finding.ci_high = finding.n = finding.more_items_needed = None
-            finding.detail = f"Measured value {view.reason}."
-            finding.extra = {k: v for k, v in (finding.extra or {}).items() if k != "p_value"}
+    if vendor_copy:
+        for finding in findings:
+            _finding_blank_if_withheld(finding, batch.metrics)
     return findings
+
+
+def breach_finding_visible(*, breach: Breach, vendor_copy: bool) -> Finding | None:
+    """The finding a breach rests on, under the same rule as the batch's findings."""
+    finding = breach.finding
+    if finding is not None and vendor_copy:
+        _finding_blank_if_withheld(finding, breach.batch.metrics)
+    return finding
+
+
+def _finding_blank_if_withheld(finding: Finding, metrics: dict | None) -> None:
+    view = finding_for_vendor(
+        term=finding.term, extra=finding.extra, metrics=metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
+    )
+    if view.withheld:
+        finding.measured = finding.ci_low = finding.ci_high = finding.n = finding.more_items_needed = None
+        finding.detail = f"Measured value {view.reason}."
+        finding.extra = {k: v for k, v in (finding.extra or {}).items() if k != "p_value"}
 
 
 def batch_check_history(*, batch: Batch):

@@ -476,6 +476,7 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         breach = selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])
         may_move = BREACH_TRANSITIONS[breach.status]
+        selectors.breach_finding_visible(breach=breach, vendor_copy=selectors.sees_vendor_copy(self.request.user))
         context["breach"] = breach
         context["now"] = timezone.now()
         context["can_waive"] = has_role(self.request.user, LEADS) and BreachStatus.WAIVED in may_move

@@ -80,3 +80,35 @@ def test_the_leads_are_alerted_once_of_the_probe(lead, probe):
 
 def test_a_real_vendor_delivery_raises_no_probe_alert(batch_a):
     assert not Notification.objects.filter(kind="gold_probe").exists()
+
+
+@pytest.fixture
+def thin_failure(gold, contract_a, sentiment, delivery, users, api_client_for, django_capture_on_commit_callbacks):
+    """A vendor batch touching 12 gold items, all labeled wrong: its accuracy breach rests on 12 gold items."""
+    items = delivery.gold.head(12)
+    wrong = {label: next(other for other in sentiment.labels if other != label) for label in sentiment.labels}
+    rows = [
+        (item, annotator, wrong[label])
+        for item, label in zip(items["item_id"], items["label"], strict=True)
+        for annotator in "ab"
+    ]
+    upload = io.BytesIO(csv_bytes(pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])))
+    upload.name = "thin.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client_for(users[Role.VENDOR]).post(
+            "/api/v1/batches/", {"contract": contract_a.pk, "task_type": sentiment.name, "file": upload}
+        )
+    from sla.models import Breach
+
+    return Breach.objects.get(batch_id=response.json()["id"], term="accuracy")
+
+
+def test_a_thin_accuracy_breach_shows_the_vendor_no_measured_value(client, users, lead, thin_failure):
+    client.force_login(users[Role.VENDOR])
+    page = client.get(f"/breaches/{thin_failure.pk}/").content.decode()
+    assert "withheld: fewer than 20 gold items" in page and "0.0000" not in page
+    client.force_login(lead)
+    assert "0.0000" in client.get(f"/breaches/{thin_failure.pk}/").content.decode()
+    notices = [m for m in mail.outbox if f"batch {thin_failure.batch_id}," in m.subject and "ccuracy" in m.subject]
+    assert notices and all("withheld: fewer than 20 gold items" in m.body for m in notices)
+    assert not any("95% interval" in m.body for m in notices)
