@@ -49,6 +49,7 @@ from sla.models import (
 from sla.services.breaches import remediation_received, remediation_resolve
 from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
+from sla.services.notifications import batch_probe_notify
 from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
 from vendorscore.broker import delay_on_commit
@@ -263,6 +264,7 @@ def _batch_store(batch_id: int, on_progress) -> Batch:
             batch.save(update_fields=["skipped", "intake_notes"])
             batch = batch_evaluate(batch=batch, statistics=statistics.merged())
             batch_check(batch=batch)
+            batch_probe_notify(batch_id=batch.pk)
             batch.refresh_from_db()
             return batch
     except InvalidDelivery as invalid:
