@@ -207,6 +207,13 @@ def upload_too_large(size: int, limit: int, *, what: str = "The file") -> str | 
     if size <= limit:
         return None
     return (
-        f"{what} is {size:,} bytes ({size / 2**20:.1f} MiB); uploads are limited to {limit:,} bytes "
-        f"({limit / 2**20:.1f} MiB). Split the delivery into smaller files, or gzip it."
+        f"{what} is {size:,} bytes ({_readable(size)}); uploads are limited to {limit:,} bytes "
+        f"({_readable(limit)}). Split the delivery into smaller files, or gzip it."
     )
+
+
+def _readable(size: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size / 2**10:.0f} KiB"
