@@ -303,7 +303,7 @@ def test_a_failed_gold_set_is_retried_through_the_api(
 
 
 def test_an_upload_while_the_broker_is_down_answers_202_and_the_sweep_runs_it(
-    broker_down, api_client_for, users, contract_a, delivery, django_capture_on_commit_callbacks, monkeypatch
+    broker_down, api_client_for, client, users, contract_a, delivery, django_capture_on_commit_callbacks, monkeypatch
 ):
     content = csv_bytes(delivery.annotations)
     started = time.monotonic()
@@ -318,6 +318,10 @@ def test_an_upload_while_the_broker_is_down_answers_202_and_the_sweep_runs_it(
     batch = Batch.objects.get(pk=response.json()["id"])
     assert (batch.status, batch.queued_at) == (BatchStatus.RECEIVED, None)
     assert batch.file.read() == content
+    Batch.objects.filter(pk=batch.pk).update(uploaded_at=timezone.now() - dt.timedelta(minutes=1))
+    client.force_login(users[Role.VENDOR])
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert "The task queue was unavailable when the file arrived; it will be queued again by" in page
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the broker is back
     with django_capture_on_commit_callbacks(execute=True):
