@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -77,6 +78,22 @@ def test_an_unexpected_exception_in_intake_ends_the_batch_failed_with_the_reason
     assert batch.status == BatchStatus.FAILED
     assert batch.failure == "Processing stopped on an internal error (KeyError)."
     assert batch.is_final and not Annotation.objects.filter(batch=batch).exists()
+
+
+def test_a_batch_stopped_by_the_soft_time_limit_ends_failed_saying_so(
+    lead, contract_a, sentiment, delivery, monkeypatch
+):
+    batch = received(contract_a, sentiment, lead, csv_bytes(delivery.annotations), "d.csv")
+
+    def too_slow(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("sla.services.intake.batch_check", too_slow)
+    services.batch_ingest(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert batch.failure == f"Processing took longer than the limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds."
+    assert not Annotation.objects.filter(batch=batch).exists()
 
 
 KILL_IN_FIRST_CHUNK = (
