@@ -297,8 +297,8 @@ def test_the_batch_page_shows_the_failure_and_a_retry_button_to_leads_only(
     assert failed_fix.status == BatchStatus.EVALUATED
 
 
-def test_a_failed_gold_set_is_retried_through_the_api(
-    lead, sentiment, api_client_for, monkeypatch, django_capture_on_commit_callbacks
+def test_a_failed_gold_set_says_why_and_is_retried_through_the_api(
+    client, lead, sentiment, api_client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
     content = b"item_id,label\nitem-1,positive\nitem-2,negative\n"
     with monkeypatch.context() as patch:
@@ -309,6 +309,8 @@ def test_a_failed_gold_set_is_retried_through_the_api(
             )
     gold = GoldSet.objects.get(pk=receipt.upload.pk)
     assert gold.status == "failed"
+    client.force_login(lead)
+    assert "Processing stopped on an internal error (ZeroDivisionError)." in client.get("/gold-sets/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(lead).post(f"/api/v1/gold-sets/{gold.pk}/retry/")
     assert response.status_code == 202
