@@ -221,7 +221,7 @@ def _stopped(model, pk: int, error: Exception, *, retry: bool) -> None:
         upload = model.objects.select_for_update(of=("self",)).get(pk=pk)
         if upload.status != UploadStatus.PROCESSING:
             return
-        detail = f"{type(error).__name__}: {error}"[:500]
+        detail = type(error).__name__  # the message may hold paths or values: it goes to the log, not the page
         if retry:
             upload.status = UploadStatus.RECEIVED
             upload.failure = f"Reading the stored file failed ({detail}); a retry is scheduled."
@@ -282,6 +282,7 @@ def _guarded(model, pk: int, work, *, retry: bool):
     try:
         return work()
     except OSError as error:
+        logger.warning("Reading %s %s failed", model.__name__, pk, exc_info=True)
         _stopped(model, pk, error, retry=retry)
         if retry:
             raise
