@@ -12,9 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from sla import selectors, services
+from sla import exports, selectors, services
+from sla.api_exports import ExportListMixin
 from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus
-from sla.filters import BreachFilterSet
+from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
 from sla.visibility import metrics_for_vendor
 from vendorscore.constants import Role
@@ -87,7 +88,7 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ContractSerializer
     read_roles = ALL_ROLES
     write_roles = LEADS
-    filterset_fields = ["vendor"]
+    filterset_class = ContractFilterSet
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
@@ -188,6 +189,35 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class FindingListSerializer(FindingSerializer):
+    """A finding with the delivery it judged, for the findings list across batches."""
+
+    batch = serializers.IntegerField(source="check_run.batch_id", read_only=True)
+    vendor = serializers.IntegerField(source="check_run.batch.contract.vendor_id", read_only=True)
+    contract = serializers.IntegerField(source="check_run.batch.contract_id", read_only=True)
+    task_type = serializers.CharField(source="check_run.batch.task_type.name", read_only=True)
+    delivered_at = serializers.DateTimeField(source="check_run.batch.delivered_at", read_only=True)
+
+    class Meta(FindingSerializer.Meta):
+        fields = ["id", "batch", "vendor", "contract", "task_type", "delivered_at", *FindingSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class FindingViewSet(ExportListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Findings of every batch's current check, filtered like the batches; ``?format=csv|xlsx`` exports them."""
+
+    serializer_class = FindingListSerializer
+    read_roles = ALL_ROLES
+    write_roles = frozenset()
+    filterset_class = FindingFilterSet
+    export = exports.FINDINGS
+    ordering_fields = ["id"]
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.finding_list(user=self.request.user)
+
+
 def _receipt_response(receipt, serializer_class):
     body = serializer_class(receipt.upload).data
     if receipt.duplicate:
@@ -197,13 +227,15 @@ def _receipt_response(receipt, serializer_class):
     return Response(body, status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED)
 
 
-class BatchViewSet(viewsets.ReadOnlyModelViewSet):
-    """Deliveries: upload (leads, analysts, a vendor's own users), read verdicts and metrics."""
+class BatchViewSet(ExportListMixin, viewsets.ReadOnlyModelViewSet):
+    """Deliveries: upload (leads, analysts, a vendor's own users), read verdicts and metrics; lists export."""
 
     serializer_class = BatchSerializer
     read_roles = ALL_ROLES
     write_roles = UPLOADERS
-    filterset_fields = ["contract", "task_type", "status", "verdict"]
+    filterset_class = BatchFilterSet
+    export = exports.BATCHES
+    export_actions = ("list", "findings")
     ordering_fields = ["delivered_at", "id"]
     parser_classes = [MultiPartParser, FormParser]
 
@@ -259,8 +291,13 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=FindingSerializer(many=True))
     @action(detail=True, methods=["get"])
     def findings(self, request, pk=None):
-        """One finding per SLA term, from the batch's current check."""
-        return Response(FindingSerializer(selectors.batch_findings(batch=self.get_object()), many=True).data)
+        """One finding per SLA term, from the batch's current check (``?format=csv|xlsx`` for a file)."""
+        findings = selectors.batch_findings(batch=self.get_object())
+        fmt = self.export_format()
+        if fmt is not None:
+            rows = findings.select_related("check_run__batch__contract__vendor", "check_run__batch__task_type")
+            return exports.export_response(export=exports.FINDINGS, objects=rows, fmt=fmt)
+        return Response(FindingSerializer(findings, many=True).data)
 
     @extend_schema(request=None, responses=BatchSerializer)
     @action(detail=True, methods=["post"], write_roles=LEADS)
@@ -370,18 +407,22 @@ class BreachUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class BreachViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class BreachViewSet(ExportListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Breaches: everyone reads (vendor users their own); leads waive, the vendor submits remediation."""
 
     serializer_class = BreachSerializer
     read_roles = ALL_ROLES
     write_roles = frozenset({Role.PROCUREMENT_LEAD, Role.VENDOR})
     filterset_class = BreachFilterSet
+    export = exports.BREACHES
     ordering_fields = ["opened_at", "remediation_due", "id"]
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.breach_list(user=self.request.user).prefetch_related("events__actor")
+
+    def export_queryset(self):
+        return selectors.breach_list(user=self.request.user)
 
     def get_object(self):
         return selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])

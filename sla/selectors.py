@@ -83,6 +83,15 @@ def batch_findings(*, batch: Batch):
     return Finding.objects.filter(check_run__batch=batch, check_run__is_current=True).order_by("id")
 
 
+def finding_list(*, user) -> QuerySet[Finding]:
+    """The findings of every visible batch's current check, newest delivery first."""
+    findings = Finding.objects.filter(check_run__is_current=True).select_related(
+        "check_run__batch__contract__vendor", "check_run__batch__task_type"
+    )
+    scoped = _scope_to_vendor(findings, user=user, vendor_path="check_run__batch__contract__vendor_id")
+    return scoped.order_by("-check_run__batch__delivered_at", "check_run__batch_id", "id")
+
+
 def batch_check_history(*, batch: Batch):
     return batch.check_runs.select_related("terms", "ran_by").prefetch_related("findings")
 

@@ -2,7 +2,7 @@
 
 import django_tables2 as tables
 
-from sla.models import Batch, Breach, Contract, GoldSet, Notification
+from sla.models import Batch, Breach, Contract, Finding, GoldSet, Notification
 
 STATUS_BADGE = '<span class="badge badge-{{ value }}">{{ record.get_status_display }}</span>'
 VERDICT_BADGE = (
@@ -29,6 +29,30 @@ class BatchTable(tables.Table):
 
     def render_id(self, value):
         return f"#{value}"
+
+
+class FindingTable(tables.Table):
+    batch = tables.Column(accessor="check_run__batch", linkify=True, verbose_name="Batch", order_by="check_run__batch")
+    vendor = tables.Column(accessor="check_run__batch__contract__vendor__name", verbose_name="Vendor")
+    task_type = tables.Column(accessor="check_run__batch__task_type__name", verbose_name="Task type")
+    term = tables.Column(accessor="term_label", verbose_name="Term", order_by="term")
+    measured = tables.TemplateColumn(
+        "{{ value|floatformat:4|default:'—' }}", attrs={"td": {"class": "num"}, "th": {"class": "num"}}
+    )
+    threshold = tables.TemplateColumn(
+        "{{ value|floatformat:4|default:'—' }}", attrs={"td": {"class": "num"}, "th": {"class": "num"}}
+    )
+    n = tables.Column(verbose_name="n", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    verdict = tables.TemplateColumn('<span class="badge badge-{{ value }}">{{ value }}</span>')
+
+    class Meta:
+        model = Finding
+        fields = ("batch", "vendor", "task_type", "term", "measured", "threshold", "n", "verdict")
+        attrs = {"class": "table"}
+        empty_text = "No findings match these filters."
+
+    def render_batch(self, value):
+        return f"#{value.pk} {value.reference}".strip()
 
 
 class GoldSetTable(tables.Table):

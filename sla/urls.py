@@ -18,6 +18,7 @@ urlpatterns = [
     path("batches/<int:pk>/recheck/", views.BatchRecheckView.as_view(), name="batch_recheck"),
     path("batches/<int:pk>/reviews/", views.ReviewUploadView.as_view(), name="batch_reviews_upload"),
     path("batches/<int:pk>/review/", views.ReviewSampleView.as_view(), name="batch_review_sample"),
+    path("findings/", views.FindingListView.as_view(), name="finding_list"),
     path("breaches/", views.BreachListView.as_view(), name="breach_list"),
     path("breaches/<int:pk>/", views.BreachDetailView.as_view(), name="breach_detail"),
     path("breaches/<int:pk>/waive/", views.BreachWaiveView.as_view(), name="breach_waive"),

@@ -17,7 +17,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
 from reports import charts
-from sla import selectors, services
+from sla import exports, selectors, services
 from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
     BREACH_TRANSITIONS,
@@ -28,7 +28,7 @@ from sla.constants import (
     BreachStatus,
     UploadStatus,
 )
-from sla.filters import BatchFilterSet, BreachFilterSet
+from sla.filters import BatchFilterSet, BreachFilterSet, FindingFilterSet
 from sla.forms import (
     BatchUploadForm,
     BreachSubmitForm,
@@ -42,7 +42,7 @@ from sla.forms import (
 )
 from sla.models import Notification
 from sla.sampling import REDUCED_SCORE
-from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, NotificationTable
+from sla.tables import BatchTable, BreachTable, ContractTable, FindingTable, GoldSetTable, NotificationTable
 from sla.visibility import annotator_outliers, metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
@@ -222,10 +222,41 @@ class TermsCorrectView(TermsCreateView):
         return redirect(self.contract)
 
 
-class BatchListView(RoleRequiredMixin, SingleTableMixin, FilterView):
+class ExportPageMixin:
+    """A filtered list page that also downloads its rows: ``?format=csv|xlsx`` with the page's filters.
+
+    The filters stay in the URL (GET), so a filtered view is a link to bookmark or share,
+    and the Export buttons are the same link with a format added.
+    """
+
+    export = None  # an ``exports.Export``
+
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("format")
+        if fmt in exports.FORMATS:
+            filterset = self.get_filterset(self.get_filterset_class())
+            if filterset.is_valid():
+                return exports.export_response(export=self.export, objects=filterset.qs, fmt=fmt)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        for name in ("page", "sort", "format"):
+            query.pop(name, None)
+        context["export_links"] = [
+            (fmt.upper(), "?" + "&".join(part for part in (query.urlencode(), f"format={fmt}") if part))
+            for fmt in exports.FORMATS
+        ]
+        context["filter_query"] = query.urlencode()
+        return context
+
+
+class BatchListView(RoleRequiredMixin, ExportPageMixin, SingleTableMixin, FilterView):
     allowed_roles = ALL_ROLES
     table_class = BatchTable
     filterset_class = BatchFilterSet
+    export = exports.BATCHES
     template_name = "sla/batch_list.html"
     paginate_by = 25
 
@@ -451,12 +482,27 @@ class GoldSetUploadView(GoldSetListView):
         return redirect(reverse("gold_set_list"))
 
 
-class BreachListView(RoleRequiredMixin, SingleTableMixin, FilterView):
-    """Every breach the user may see, filtered by vendor, state and severity; vendor users see their own."""
+class FindingListView(RoleRequiredMixin, ExportPageMixin, SingleTableMixin, FilterView):
+    """The current findings of every batch the user may see, filtered like the batches, with exports."""
+
+    allowed_roles = ALL_ROLES
+    table_class = FindingTable
+    filterset_class = FindingFilterSet
+    export = exports.FINDINGS
+    template_name = "sla/finding_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.finding_list(user=self.request.user)
+
+
+class BreachListView(RoleRequiredMixin, ExportPageMixin, SingleTableMixin, FilterView):
+    """Every breach the user may see, filtered by vendor, contract, delivery and state; vendor users see their own."""
 
     allowed_roles = ALL_ROLES
     table_class = BreachTable
     filterset_class = BreachFilterSet
+    export = exports.BREACHES
     template_name = "sla/breach_list.html"
     paginate_by = 25
 
