@@ -32,6 +32,8 @@ from sla.models import (
     NotificationPreference,
     QAReview,
     TaskType,
+    Webhook,
+    WebhookDelivery,
 )
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
@@ -240,3 +242,21 @@ def notification_list(*, status: str = "") -> QuerySet:
 def notification_preferences_of(*, user):
     """The user's choices, or unsaved defaults (everything on) for a user who never chose."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+
+
+def webhook_list() -> QuerySet[Webhook]:
+    """Webhooks are the leads' (the views admit leads only), so there is no vendor scope to apply."""
+    return Webhook.objects.select_related("created_by").order_by("id")
+
+
+def webhook_get(*, pk) -> Webhook:
+    return get_object_or_404(webhook_list(), pk=pk)
+
+
+def webhook_deliveries(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:
+    """A webhook's deliveries, undelivered first so a failing receiver is seen, then newest first."""
+    return webhook.deliveries.order_by(F("sent_at").asc(nulls_first=True), "-created_at", "-id")
+
+
+def webhook_delivery_get(*, webhook: Webhook, pk) -> WebhookDelivery:
+    return get_object_or_404(webhook.deliveries.all(), pk=pk)

@@ -2,7 +2,7 @@
 
 import django_tables2 as tables
 
-from sla.models import Batch, Breach, Contract, Finding, GoldSet, Notification
+from sla.models import Batch, Breach, Contract, Finding, GoldSet, Notification, Webhook, WebhookDelivery
 
 STATUS_BADGE = '<span class="badge badge-{{ value }}">{{ record.get_status_display }}</span>'
 VERDICT_BADGE = (
@@ -154,3 +154,48 @@ class NotificationTable(tables.Table):
         model = Notification
         fields = ("created_at", "recipient", "subject", "status", "attempts", "sent_at", "last_error")
         empty_text = "No notifications yet."
+
+
+class WebhookTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="Webhook")
+    url = tables.Column(verbose_name="URL")
+    kind = tables.Column(verbose_name="Format")
+    events = tables.Column(verbose_name="Events")
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Registered")
+
+    class Meta:
+        model = Webhook
+        fields = ("id", "url", "kind", "events", "created_at")
+        attrs = {"class": "table"}
+        empty_text = "No webhooks yet."
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_events(self, value):
+        return ", ".join(value)
+
+
+class WebhookDeliveryTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Queued")
+    event = tables.Column(verbose_name="Event")
+    event_key = tables.Column(verbose_name="Event id")
+    status = tables.TemplateColumn(
+        '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
+    )
+    response_status = tables.Column(verbose_name="HTTP status", default="—")
+    attempts = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    sent_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Delivered", default="—")
+    last_error = tables.Column(verbose_name="Last error", default="")
+    resend = tables.TemplateColumn(
+        '<form method="post" action="{% url \'webhook_delivery_resend\' record.webhook_id record.pk %}">'
+        '{% csrf_token %}<button type="submit" class="button small">Send again</button></form>',
+        verbose_name="",
+        orderable=False,
+    )
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ("created_at", "event", "event_key", "status", "response_status", "attempts", "sent_at", "last_error")
+        attrs = {"class": "table"}
+        empty_text = "Nothing sent to this webhook yet."

@@ -25,6 +25,14 @@ urlpatterns = [
     path("breaches/<int:pk>/submit/", views.BreachSubmitView.as_view(), name="breach_submit"),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/preferences/", views.NotificationPreferencesView.as_view(), name="notification_preferences"),
+    path("webhooks/", views.WebhookListView.as_view(), name="webhook_list"),
+    path("webhooks/<int:pk>/", views.WebhookDetailView.as_view(), name="webhook_detail"),
+    path("webhooks/<int:pk>/delete/", views.WebhookDeleteView.as_view(), name="webhook_delete"),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery_pk>/resend/",
+        views.WebhookDeliveryResendView.as_view(),
+        name="webhook_delivery_resend",
+    ),
     path("gold-sets/", views.GoldSetListView.as_view(), name="gold_set_list"),
     path("gold-sets/upload/", views.GoldSetUploadView.as_view(), name="gold_set_upload"),
 ]

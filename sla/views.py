@@ -39,10 +39,20 @@ from sla.forms import (
     ReviewUploadForm,
     TaskTypeForm,
     TermsForm,
+    WebhookForm,
 )
 from sla.models import Notification
 from sla.sampling import REDUCED_SCORE
-from sla.tables import BatchTable, BreachTable, ContractTable, FindingTable, GoldSetTable, NotificationTable
+from sla.tables import (
+    BatchTable,
+    BreachTable,
+    ContractTable,
+    FindingTable,
+    GoldSetTable,
+    NotificationTable,
+    WebhookDeliveryTable,
+    WebhookTable,
+)
 from sla.visibility import annotator_outliers, metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
@@ -661,3 +671,69 @@ class NotificationPreferencesView(RoleRequiredMixin, FormView):
         services.notification_preferences_update(user=self.request.user, **form.cleaned_data)
         messages.success(self.request, "Notification preferences saved.")
         return redirect("notification_preferences")
+
+
+class WebhookListView(RoleRequiredMixin, SingleTableMixin, FormView):
+    """Leads' webhooks and the form to register one; the secret is shown once, after registration."""
+
+    allowed_roles = LEADS
+    table_class = WebhookTable
+    form_class = WebhookForm
+    template_name = "sla/webhook_list.html"
+
+    def get_table_data(self):
+        return selectors.webhook_list()
+
+    def form_valid(self, form):
+        try:
+            webhook = services.webhook_create(user=self.request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _form_error_from(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Webhook registered. Its signing secret (shown only now): {webhook.secret}",
+        )
+        return redirect(webhook)
+
+
+class WebhookDetailView(RoleRequiredMixin, SingleTableMixin, TemplateView):
+    """One webhook and its deliveries with the receiver's status codes, each with a "send again" button."""
+
+    allowed_roles = LEADS
+    table_class = WebhookDeliveryTable
+    template_name = "sla/webhook_detail.html"
+    paginate_by = 50
+
+    @cached_property
+    def webhook(self):
+        return selectors.webhook_get(pk=self.kwargs["pk"])
+
+    def get_table_data(self):
+        return selectors.webhook_deliveries(webhook=self.webhook)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "webhook": self.webhook}
+
+
+class WebhookDeleteView(RoleRequiredMixin, View):
+    allowed_roles = LEADS
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        services.webhook_delete(webhook=selectors.webhook_get(pk=pk))
+        messages.success(request, "Webhook deleted.")
+        return redirect("webhook_list")
+
+
+class WebhookDeliveryResendView(RoleRequiredMixin, View):
+    allowed_roles = LEADS
+    http_method_names = ["post"]
+
+    def post(self, request, pk, delivery_pk):
+        webhook = selectors.webhook_get(pk=pk)
+        delivery = services.webhook_delivery_resend(
+            delivery=selectors.webhook_delivery_get(webhook=webhook, pk=delivery_pk)
+        )
+        messages.success(request, f"{delivery.event} {delivery.event_key} queued to be sent again.")
+        return redirect(webhook)

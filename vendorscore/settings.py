@@ -153,6 +153,9 @@ INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vendorscore <noreply@vendorscore.local>")
+# Webhooks may call loopback, private and link-local addresses only when this is true (SSRF guard).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
@@ -210,6 +213,7 @@ SPECTACULAR_SETTINGS = {
         "UploadStatusEnum": "sla.constants.UploadStatus",
         "BreachStatusEnum": "sla.constants.BreachStatus",
         "BreachMoveEnum": "sla.constants.BREACH_MOVES",
+        "WebhookKindEnum": "sla.models.Webhook.Kind",
     },
 }
 

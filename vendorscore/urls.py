@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from reports.urls import api_urlpatterns as report_api_urls
 from sla import api as sla_api
+from sla import api_webhooks
 from vendorscore import api, views
 from vendorscore.scorecards import api as scorecard_api
 
@@ -18,6 +19,7 @@ router.register("gold-sets", sla_api.GoldSetViewSet, basename="gold-set")
 router.register("batches", sla_api.BatchViewSet, basename="batch")
 router.register("breaches", sla_api.BreachViewSet, basename="breach")
 router.register("findings", sla_api.FindingViewSet, basename="finding")
+router.register("webhooks", api_webhooks.WebhookViewSet, basename="webhook")
 router.register("scorecard-templates", scorecard_api.ScorecardTemplateViewSet, basename="scorecard-template")
 router.register("evaluations", scorecard_api.EvaluationViewSet, basename="evaluation")
 router.register("certifications", scorecard_api.CertificationViewSet, basename="certification")

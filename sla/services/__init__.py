@@ -30,6 +30,15 @@ from sla.services.notifications import (
 )
 from sla.services.reviews import qa_review_record
 from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_verdicts
+from sla.services.webhooks import (
+    WebhookNotSent,
+    webhook_create,
+    webhook_delete,
+    webhook_deliver,
+    webhook_deliveries_requeue,
+    webhook_delivery_resend,
+    webhooks_emit,
+)
 
 __all__ = [
     "NotificationNotSent",
@@ -64,4 +73,11 @@ __all__ = [
     "terms_create",
     "terms_recheck",
     "weekly_digest_enqueue",
+    "WebhookNotSent",
+    "webhook_create",
+    "webhook_deliver",
+    "webhook_deliveries_requeue",
+    "webhook_delete",
+    "webhook_delivery_resend",
+    "webhooks_emit",
 ]

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from sla import calendar, checks, credits
+from sla import calendar, checks, credits, webhooks
 from sla.constants import (
     BREACH_TRANSITIONS,
     DEFAULT_TERM_SEVERITY,
@@ -29,6 +29,7 @@ from sla.constants import (
     BreachStatus,
 )
 from sla.models import AWAITING_FIX, Batch, Breach, BreachEvent, CheckRun, Contract
+from sla.services.webhooks import breach_event_emit
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import LEADS, has_role, role_of
@@ -222,6 +223,7 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
             _move(breach, back, note=f"Remediation batch {batch.pk} failed its check.")
         else:
             _move(breach, outcome, note=f"Remediation batch {batch.pk} passed its check.")
+            breach_event_emit(breach_id=breach.pk, event=webhooks.BREACH_REMEDIATED, occurred_at=breach.closed_at)
         credits_rebalance(contract=breach.batch.contract, month=breach.credit_month)
         resolved.append(breach)
     return resolved

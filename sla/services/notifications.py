@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sla import calendar
+from sla import calendar, webhooks
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import (
@@ -37,6 +37,7 @@ from sla.models import (
     Notification,
     NotificationPreference,
 )
+from sla.services.webhooks import breach_event_emit
 from vendorscore.constants import Role
 from vendorscore.models import User
 from vendorscore.scorecards.models import SOC2_KINDS, Certification
@@ -219,6 +220,7 @@ def _breach_related():
 def breach_opened_notify(*, breach_id: int) -> list[Notification]:
     """Tell the contract owner and the vendor's contacts at once that a batch failed a term."""
     breach = _breach_related().get(pk=breach_id)
+    breach_event_emit(breach_id=breach.pk, event=webhooks.BREACH_OPENED, occurred_at=breach.opened_at)
     message = _breach_message(breach, rules.BREACH_OPENED, "SLA breach")
     return _enqueue(
         kind=rules.BREACH_OPENED,
@@ -233,6 +235,9 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
     breach = _breach_related().get(pk=breach_id)
     if breach.status != BreachStatus.ESCALATED:
         return []
+    breach_event_emit(
+        breach_id=breach.pk, event=webhooks.BREACH_ESCALATED, occurred_at=breach.escalated_at, on=breach.escalated_at
+    )
     message = _breach_message(breach, rules.BREACH_ESCALATED, "Breach escalated")
     return _enqueue(
         kind=rules.BREACH_ESCALATED,
