@@ -302,3 +302,9 @@ def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4") 
 def _column(data: dict, index: int, key: str) -> list:
     """One vendor's ``key`` (points or score) down the dimensions; None where it lacks the dimension."""
     return [row["cells"][index][key] if row["cells"][index] else None for row in data["rows"]]
+
+
+def credit_statement_render(*, statement: dict, paper: str = "a4") -> bytes:
+    """The month's credit statement as PDF, to attach to an invoice dispute (rendered on request: it is small)."""
+    context = {"statement": statement, "generated_at": timezone.now()}
+    return pdf.render_pdf(template="reports/credit_statement.html", context=context, paper=paper)

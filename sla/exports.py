@@ -211,3 +211,60 @@ def table_response(*, headers: list[str], rows: Iterable[list], fmt: str, name: 
 def export_response(*, export: Export, objects, fmt: str):
     """The objects (a filtered queryset, iterated in chunks) as a CSV or XLSX download."""
     return table_response(headers=export.headers(), rows=_rows(export, objects), fmt=fmt, name=export.name)
+
+
+CREDIT_HEADERS = [
+    "month",
+    "vendor",
+    "vendor_name",
+    "contract",
+    "contract_title",
+    "currency",
+    "invoiced_value",
+    "cap_percent",
+    "cap",
+    "breach",
+    "batch",
+    "term",
+    "status",
+    "opened_at",
+    "batch_value",
+    "credit_percent",
+    "credit_full",
+    "removed_by_outcome",
+    "removed_by_cap",
+    "owed",
+]
+
+
+def credit_statement_rows(statement: dict) -> Iterator[list]:
+    """One row per breach with a credit, its contract's invoiced value and cap repeated on each (API.md v1.1)."""
+    month = statement["month"].strftime("%Y-%m")
+    for entry in statement["vendors"]:
+        for section in entry["contracts"]:
+            contract = section["contract"]
+            for row in section["rows"]:
+                breach = row["breach"]
+                values = [
+                    month,
+                    contract.vendor_id,
+                    contract.vendor.name,
+                    contract.pk,
+                    contract.title,
+                    contract.currency,
+                    section["invoiced_value"],
+                    section["cap_percent"],
+                    section["cap"],
+                    breach.pk,
+                    breach.batch_id,
+                    breach.term,
+                    breach.status,
+                    breach.opened_at,
+                    breach.batch_value,
+                    breach.credit_percent,
+                    row["credit_full"],
+                    row["removed_by_outcome"],
+                    row["removed_by_cap"],
+                    row["owed"],
+                ]
+                yield [cell(value, contract.time_zone) for value in values]

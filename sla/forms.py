@@ -220,3 +220,16 @@ class WebhookForm(forms.Form):
         required=False,
         help_text="Key of the X-Vendorscore-Signature HMAC-SHA256; leave empty to have one generated.",
     )
+
+
+class CreditStatementForm(forms.Form):
+    """Which statement: a month (YYYY-MM) and optionally one vendor among those the user may see."""
+
+    month = forms.DateField(input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    vendor = forms.ModelChoiceField(queryset=None, required=False, empty_label="Every vendor")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from vendorscore.selectors import vendor_list
+
+        self.fields["vendor"].queryset = vendor_list(user=user)

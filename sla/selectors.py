@@ -5,6 +5,7 @@ an object outside that scope is answered 404 so its existence is not revealed.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Count, F, Min, QuerySet, Sum
 from django.shortcuts import get_object_or_404
@@ -17,7 +18,7 @@ from sla.constants import (
     BreachStatus,
     UploadStatus,
 )
-from sla.credits import money
+from sla.credits import money, monthly_cap
 from sla.models import (
     AWAITING_FIX,
     Annotation,
@@ -35,6 +36,7 @@ from sla.models import (
     Webhook,
     WebhookDelivery,
 )
+from sla.timefmt import local_datetime
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
 
@@ -260,3 +262,72 @@ def webhook_deliveries(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:
 
 def webhook_delivery_get(*, webhook: Webhook, pk) -> WebhookDelivery:
     return get_object_or_404(webhook.deliveries.all(), pk=pk)
+
+
+def credit_months(*, user) -> list[dt.date]:
+    """The months (first days) in which the user's visible breaches carry a credit, newest first."""
+    months = breach_list(user=user).filter(credit_full__gt=0).order_by("-credit_month").values_list("credit_month")
+    return list(dict.fromkeys(month for (month,) in months))
+
+
+def credit_statement(*, user, month: dt.date, vendor=None) -> dict:
+    """The month's service credit statement: per vendor and contract, each breach with a credit and what it owes.
+
+    Amounts are the stored ones the dashboard adds up (``Breach.service_credit``, kept by
+    ``credits_rebalance`` with ``sla.credits``); the statement only explains them. Per
+    contract: the month's invoiced value and the cap it allows, then each breach in the
+    order the cap allocates (opening order) with its full credit, what its outcome removed
+    (waived, or remediated without repricing) and what the cap removed.
+    """
+    from sla.services import breach_owes_credit, month_invoiced_value
+
+    breaches = breach_list(user=user).filter(credit_month=month, credit_full__gt=0).order_by("opened_at", "id")
+    if vendor is not None:
+        breaches = breaches.filter(batch__contract__vendor=vendor)
+    contracts: dict[int, dict] = {}
+    for breach in breaches:
+        contract = breach.batch.contract
+        section = contracts.get(contract.pk)
+        if section is None:
+            invoiced = month_invoiced_value(contract=contract, month=month)
+            section = contracts[contract.pk] = {
+                "contract": contract,
+                "invoiced_value": invoiced,
+                "cap_percent": contract.service_credit_cap_percent,
+                "cap": monthly_cap(invoiced, contract.service_credit_cap_percent),
+                "rows": [],
+            }
+        owes = breach_owes_credit(breach=breach, contract=contract)
+        section["rows"].append(
+            {
+                "breach": breach,
+                "opened": local_datetime(breach.opened_at, contract.time_zone),
+                "credit_full": breach.credit_full,
+                "removed_by_outcome": money(0) if owes else breach.credit_full,
+                "removed_by_cap": breach.credit_full - breach.service_credit if owes else money(0),
+                "owed": breach.service_credit,
+            }
+        )
+    vendors: dict[int, dict] = {}
+    for section in contracts.values():
+        for key in ("credit_full", "removed_by_outcome", "removed_by_cap", "owed"):
+            section[key] = sum((row[key] for row in section["rows"]), money(0))
+        contract = section["contract"]
+        vendors.setdefault(contract.vendor_id, {"vendor": contract.vendor, "contracts": []})["contracts"].append(
+            section
+        )
+    for entry in vendors.values():
+        entry["totals"] = _totals_by_currency(entry["contracts"])
+    return {
+        "month": month,
+        "vendors": sorted(vendors.values(), key=lambda entry: entry["vendor"].name),
+        "totals": _totals_by_currency(list(contracts.values())),
+    }
+
+
+def _totals_by_currency(sections: list[dict]) -> list[dict]:
+    owed: dict[str, Decimal] = {}
+    for section in sections:
+        currency = section["contract"].currency
+        owed[currency] = owed.get(currency, money(0)) + section["owed"]
+    return [{"currency": currency, "owed": total} for currency, total in sorted(owed.items())]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("batches/<int:pk>/review/", views.ReviewSampleView.as_view(), name="batch_review_sample"),
     path("findings/", views.FindingListView.as_view(), name="finding_list"),
     path("breaches/", views.BreachListView.as_view(), name="breach_list"),
+    path("credits/", views.CreditStatementView.as_view(), name="credit_statement"),
     path("breaches/<int:pk>/", views.BreachDetailView.as_view(), name="breach_detail"),
     path("breaches/<int:pk>/waive/", views.BreachWaiveView.as_view(), name="breach_waive"),
     path("breaches/<int:pk>/submit/", views.BreachSubmitView.as_view(), name="breach_submit"),

@@ -6,17 +6,20 @@ Thin: forms validate input, services write, selectors scope what the user may se
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
 from reports import charts
+from reports.constants import PAPERS
+from reports.services import credit_statement_render
 from sla import exports, selectors, services
 from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
@@ -34,6 +37,7 @@ from sla.forms import (
     BreachSubmitForm,
     BreachWaiveForm,
     ContractForm,
+    CreditStatementForm,
     GoldSetUploadForm,
     NotificationPreferenceForm,
     ReviewUploadForm,
@@ -737,3 +741,42 @@ class WebhookDeliveryResendView(RoleRequiredMixin, View):
         )
         messages.success(request, f"{delivery.event} {delivery.event_key} queued to be sent again.")
         return redirect(webhook)
+
+
+class CreditStatementView(RoleRequiredMixin, TemplateView):
+    """The monthly service credit statement per vendor, as a page, CSV, XLSX or PDF (``?format=``).
+
+    The month and vendor are in the URL, so a statement is a link to keep with the invoice.
+    """
+
+    allowed_roles = ALL_ROLES
+    template_name = "sla/credit_statement.html"
+
+    def get(self, request, *args, **kwargs):
+        form = CreditStatementForm(request.GET or None, user=request.user)
+        months = selectors.credit_months(user=request.user)
+        if form.is_bound and form.is_valid():
+            month, vendor = form.cleaned_data["month"], form.cleaned_data["vendor"]
+        else:
+            month, vendor = (months[0] if months else timezone.localdate().replace(day=1)), None
+        statement = selectors.credit_statement(user=request.user, month=month, vendor=vendor)
+        fmt = request.GET.get("format")
+        if fmt in exports.FORMATS and not form.errors:
+            rows = exports.credit_statement_rows(statement)
+            name = f"credits-{month:%Y-%m}"
+            return exports.table_response(headers=exports.CREDIT_HEADERS, rows=rows, fmt=fmt, name=name)
+        if fmt == "pdf" and not form.errors:
+            paper = request.GET.get("paper", "a4").lower()
+            if paper not in PAPERS:
+                return HttpResponseBadRequest(f"paper must be one of: {', '.join(PAPERS)}")
+            response = HttpResponse(credit_statement_render(statement=statement, paper=paper), "application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="credits-{month:%Y-%m}.pdf"'
+            return response
+        query = {"month": f"{month:%Y-%m}", **({"vendor": vendor.pk} if vendor else {})}
+        context = self.get_context_data(
+            form=form,
+            statement=statement,
+            months=months[:24],
+            query=urlencode(query),
+        )
+        return self.render_to_response(context)

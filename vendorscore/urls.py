@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from reports.urls import api_urlpatterns as report_api_urls
 from sla import api as sla_api
-from sla import api_webhooks
+from sla import api_credits, api_webhooks
 from vendorscore import api, views
 from vendorscore.scorecards import api as scorecard_api
 
@@ -38,6 +38,7 @@ urlpatterns = [
     path("api/v1/auth/token/", api.TokenView.as_view(), name="api_token"),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include(report_api_urls)),
+    path("api/v1/credits/", api_credits.CreditStatementView.as_view(), name="api_credit_statement"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]

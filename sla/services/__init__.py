@@ -1,6 +1,7 @@
 """Use cases of the SLA app: the only code that writes contracts, batches and their rows."""
 
 from sla.services.breaches import (
+    breach_owes_credit,
     breach_remediation_submit,
     breach_waive,
     breaches_escalate_overdue,
@@ -48,6 +49,7 @@ __all__ = [
     "batch_ingest",
     "batch_receive",
     "batch_statistics",
+    "breach_owes_credit",
     "breach_remediation_submit",
     "breach_escalated_notify",
     "breach_opened_notify",

@@ -149,7 +149,7 @@ def webhooks_emit(*, event: str, event_key: str, occurred_at: dt.datetime, data:
     from sla import tasks
 
     rows = []
-    hooks = [hook for hook in Webhook.objects.filter(active=True).order_by("pk") if event in hook.events]
+    hooks = _listening(event)
     with transaction.atomic():
         for hook in hooks:
             if hook.kind == Webhook.Kind.SLACK:
@@ -163,6 +163,10 @@ def webhooks_emit(*, event: str, event_key: str, occurred_at: dt.datetime, data:
                 transaction.on_commit(lambda pk=row.pk: tasks.webhook_deliver.delay(pk))
             rows.append(row)
     return rows
+
+
+def _listening(event: str) -> list[Webhook]:
+    return [hook for hook in Webhook.objects.filter(active=True).order_by("pk") if event in hook.events]
 
 
 def webhook_deliver(*, delivery_id: int) -> bool:
@@ -240,6 +244,8 @@ def _link(path: str) -> str:
 
 def breach_event_emit(*, breach_id: int, event: str, occurred_at: dt.datetime | None = None, on=None) -> list:
     """Emit a breach event; ``on`` distinguishes repeats of the same kind (a second escalation, a second dispute)."""
+    if not _listening(event):
+        return []
     breach = Breach.objects.select_related("batch__contract__vendor", "batch__task_type").get(pk=breach_id)
     batch, contract = breach.batch, breach.batch.contract
     occurred_at = occurred_at or timezone.now()
@@ -272,6 +278,8 @@ def breach_event_emit(*, breach_id: int, event: str, occurred_at: dt.datetime | 
 
 def batch_evaluated_emit(*, run: CheckRun) -> list:
     """Emit ``batch.evaluated`` for a stored check run (each new verdict of a batch is its own event)."""
+    if not _listening(rules.BATCH_EVALUATED):
+        return []
     batch = Batch.objects.select_related("contract__vendor", "task_type").get(pk=run.batch_id)
     contract = batch.contract
     findings = list(run.findings.order_by("id").values_list("term", "verdict"))
