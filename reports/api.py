@@ -5,6 +5,8 @@ copy of their own batches, 404 for anyone else's); the vendor report holds the i
 scorecard, so vendor users are refused (403) whichever vendor they ask for.
 """
 
+import datetime as dt
+
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +29,26 @@ def paper_of(request) -> str:
     if paper not in PAPERS:
         raise ValidationError({"paper": [f"Choose one of: {', '.join(PAPERS)}."]})
     return paper
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First delivery day included (contract's zone)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last delivery day included (contract's zone)."),
+]
+
+
+def period_of(params) -> tuple[dt.date | None, dt.date | None]:
+    """The vendor report's period from ``from`` and ``to`` (ISO dates, both optional, both days included)."""
+    days = {}
+    for name in ("from", "to"):
+        text = (params.get(name) or "").strip()
+        try:
+            days[name] = dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            raise ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        raise ValidationError({"to": ["The period ends before it starts."]})
+    return days["from"], days["to"]
 
 
 def pdf_response(report: services.ReportFile) -> FileResponse:
@@ -53,13 +75,17 @@ class VendorReportView(APIView):
 
     @extend_schema(
         operation_id="vendor_report_pdf",
-        parameters=[PAPER_PARAMETER],
+        parameters=[PAPER_PARAMETER, *PERIOD_PARAMETERS],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
     def get(self, request, pk):
-        """The buyer's vendor report as PDF (buyer roles only: it holds the internal scorecard)."""
+        """The buyer's vendor report as PDF (buyer roles only: it holds the internal scorecard), for a period."""
         vendor = get_object_or_404(Vendor, pk=pk)
-        return pdf_response(services.vendor_report_render(vendor=vendor, user=request.user, paper=paper_of(request)))
+        start, end = period_of(request.GET)
+        report = services.vendor_report_render(
+            vendor=vendor, user=request.user, paper=paper_of(request), start=start, end=end
+        )
+        return pdf_response(report)
 
 
 VENDORS_PARAMETER = OpenApiParameter("vendors", str, required=True, description="Vendor ids, comma-separated (2-8).")

@@ -38,6 +38,8 @@ class ReportJob(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    period_start = models.DateField(null=True, blank=True, help_text="Vendor reports: first delivery day included.")
+    period_end = models.DateField(null=True, blank=True, help_text="Vendor reports: last delivery day included.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,6 +12,7 @@ secret from vendors (DESIGN.md); per-label and per-annotator counts against gold
 a vendor reconstruct which items are gold.
 """
 
+import datetime as dt
 from collections import Counter, defaultdict
 
 from django.apps import apps
@@ -24,6 +25,7 @@ from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
 from sla import selectors as sla_selectors
 from sla.constants import MEASURE_LABELS, TERM_LABELS, BatchStatus
+from sla.filters import delivered_on_or_after
 from sla.models import Batch, Contract, ContractTerms, Finding
 from sla.visibility import is_outlier
 from vendorscore.constants import Role
@@ -224,18 +226,23 @@ def _anchoring(anchoring: dict | None) -> dict | None:
 # Vendor report -----------------------------------------------------------------------------
 
 
-def vendor_report(*, vendor: Vendor, user) -> dict:
-    """The buyer's dossier on one vendor: scorecard, certifications, SLA compliance, batches, breaches."""
+def vendor_report(*, vendor: Vendor, user, start: dt.date | None = None, end: dt.date | None = None) -> dict:
+    """The buyer's dossier on one vendor: scorecard, certifications, SLA compliance, batches, breaches.
+
+    ``start`` and ``end`` (delivery days, both included, in each contract's zone) limit the
+    batches, compliance trends and breaches to a period; the scorecard and certifications
+    are the vendor's current ones whatever the period.
+    """
     contracts = list(Contract.objects.filter(vendor=vendor).order_by("start_date"))
-    batches = list(
-        sla_selectors.batch_list(user=user)
-        .filter(contract__vendor=vendor)
-        .select_related("terms_version")
-        .defer(None)
-        .order_by("delivered_at", "pk")
-    )
+    batches = sla_selectors.batch_list(user=user).filter(contract__vendor=vendor)
+    if start is not None:
+        batches = delivered_on_or_after(batches, batch_path="", day=start, after=True)
+    if end is not None:
+        batches = delivered_on_or_after(batches, batch_path="", day=end, after=False)
+    batches = list(batches.select_related("terms_version").defer(None).order_by("delivered_at", "pk"))
     evaluated = [b for b in batches if b.status == BatchStatus.EVALUATED]
     delivered = [b.delivered_at for b in batches]
+    in_period = {b.pk for b in batches}
     return {
         "vendor": {
             "id": vendor.pk,
@@ -246,15 +253,16 @@ def vendor_report(*, vendor: Vendor, user) -> dict:
             "notes": vendor.notes,
         },
         "period": {"start": min(delivered) if delivered else None, "end": max(delivered) if delivered else None},
+        "requested_period": {"start": start, "end": end},
         "contracts": [_contract(c) for c in contracts],
         "scorecard": _scorecard(vendor=vendor, user=user),
         "certifications": _certifications(vendor),
-        "compliance": [s for c in contracts for s in _compliance(c, user)],
+        "compliance": [s for c in contracts for s in _compliance(c, user, in_period)],
         "batches": [_batch_row(b) for b in batches],
         "batch_count": len(batches),
         "verdicts": dict(Counter(b.verdict or "unchecked" for b in evaluated)),
         "defect_rates": _defect_rates(evaluated),
-        "breaches": breaches_of(vendor=vendor),
+        "breaches": breaches_of(vendor=vendor, batch_ids=in_period if start or end else None),
         "outliers": _outliers(evaluated),
     }
 
@@ -308,11 +316,12 @@ def _certifications(vendor: Vendor) -> list[dict]:
     ] + [{"flag": reason} for reasons in security.automatic_flags.values() for reason in reasons]
 
 
-def _compliance(contract: Contract, user) -> list[dict]:
+def _compliance(contract: Contract, user, in_period: set[int]) -> list[dict]:
     sections = []
     for section in sla_selectors.contract_compliance(contract=contract, user=user):
         terms = section["terms"]
-        rows = section["batches"]
+        rows = [b for b in section["batches"] if b.pk in in_period]
+        names = {f"#{b.pk} {b.reference}" for b in rows}  # trend points are labelled by batch, id first
         sections.append(
             {
                 "contract": contract.title,
@@ -324,8 +333,8 @@ def _compliance(contract: Contract, user) -> list[dict]:
                 "batches": len(rows),
                 "accepted": sum(1 for b in rows if b.verdict == "accepted"),
                 "rejected": sum(1 for b in rows if b.verdict == "rejected"),
-                "accuracy": [p for p in section["accuracy"] if p["value"] is not None],
-                "iaa": [p for p in section["iaa"] if p["value"] is not None],
+                "accuracy": [p for p in section["accuracy"] if p["value"] is not None and p["batch"] in names],
+                "iaa": [p for p in section["iaa"] if p["value"] is not None and p["batch"] in names],
             }
         )
     return sections
@@ -396,7 +405,9 @@ def _outliers(batches: list[Batch]) -> list[dict]:
     )
 
 
-def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None) -> dict | None:
+def breaches_of(
+    *, vendor: Vendor | None = None, batch: Batch | None = None, batch_ids: set[int] | None = None
+) -> dict | None:
     """A vendor's (or one batch's) breaches with credits, or None while the breach model is not installed.
 
     Guarded because breaches are built alongside this report; the report names the section
@@ -411,6 +422,8 @@ def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None) -> 
         breaches = (
             Breach.objects.filter(batch=batch) if batch else Breach.objects.filter(batch__contract__vendor=vendor)
         )
+        if batch_ids is not None:
+            breaches = breaches.filter(batch_id__in=batch_ids)
         rows = list(breaches.order_by("opened_at", "pk").values(*fields, currency=F("batch__contract__currency")))
     except FieldError:
         return None

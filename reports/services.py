@@ -115,15 +115,27 @@ def _batch_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
 
 
 @pdf.gc_paused()
-def vendor_report_render(*, vendor: Vendor, user, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
-    """The buyer's vendor report: scorecard, certifications, SLA compliance, batches, breaches, outliers."""
+def vendor_report_render(
+    *,
+    vendor: Vendor,
+    user,
+    paper: str = "a4",
+    on_progress=_no_progress,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ReportFile:
+    """The buyer's vendor report: scorecard, certifications, SLA compliance, batches, breaches, outliers.
+
+    ``start``/``end`` limit it to the batches delivered in a period (both days included).
+    """
     on_progress(5, "Reading scorecard, contracts and batches")
-    data = report_selectors.vendor_report(vendor=vendor, user=user)
+    data = report_selectors.vendor_report(vendor=vendor, user=user, start=start, end=end)
+    period = "".join(f"-{'from' if i == 0 else 'to'}-{day:%Y-%m-%d}" for i, day in enumerate((start, end)) if day)
     return _cached(
         kind="vendor",
         data=data,
         paper=paper,
-        filename=f"vendor-{vendor.pk}-report.pdf",
+        filename=f"vendor-{vendor.pk}-report{period}.pdf",
         render=lambda: _render("reports/vendor_report.html", data, _vendor_charts(data, paper), paper, on_progress),
     )
 
@@ -173,11 +185,21 @@ def _breach_figure(rows: list[dict]):
 # Jobs: reports asked for in the browser ---------------------------------------------------
 
 
-def report_job_create(*, kind: str, obj, user, audience: str, paper: str) -> ReportJob:
+def report_job_create(
+    *, kind: str, obj, user, audience: str, paper: str, start: dt.date | None = None, end: dt.date | None = None
+) -> ReportJob:
     """Queue a report for a worker; the caller has already checked that ``user`` may read ``obj``."""
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
-    job = ReportJob(kind=kind, object_id=obj.pk, audience=audience, paper=paper, requested_by=user)
+    job = ReportJob(
+        kind=kind,
+        object_id=obj.pk,
+        audience=audience,
+        paper=paper,
+        requested_by=user,
+        period_start=start,
+        period_end=end,
+    )
     job.full_clean()
     job.save()
     from reports import tasks  # the tasks module imports this one
@@ -220,7 +242,14 @@ def _render_job(job: ReportJob, on_progress) -> ReportFile:
         batch = Batch.objects.select_related("contract__vendor", "task_type", "terms_version").get(pk=job.object_id)
         return batch_report_render(batch=batch, audience=job.audience, paper=job.paper, on_progress=on_progress)
     vendor = Vendor.objects.get(pk=job.object_id)
-    return vendor_report_render(vendor=vendor, user=job.requested_by, paper=job.paper, on_progress=on_progress)
+    return vendor_report_render(
+        vendor=vendor,
+        user=job.requested_by,
+        paper=job.paper,
+        on_progress=on_progress,
+        start=job.period_start,
+        end=job.period_end,
+    )
 
 
 def report_job_file(*, job: ReportJob) -> ReportFile | None:

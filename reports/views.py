@@ -10,10 +10,11 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
+from rest_framework.exceptions import ValidationError
 
 from reports import selectors as report_selectors
 from reports import services
-from reports.api import pdf_response, vendor_ids_of
+from reports.api import pdf_response, period_of, vendor_ids_of
 from reports.constants import PAPERS
 from reports.models import ReportJob
 from reports.selectors import audience_of
@@ -41,9 +42,23 @@ class BatchReportPageView(_ReportView):
 class VendorReportPageView(_ReportView):
     allowed_roles = BUYER_ROLES
 
+    def get(self, request, pk):
+        try:
+            self.period = period_of(request.GET)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_first_error(error))
+        return super().get(request, pk)
+
     def render(self, request, pk, paper):
         vendor = get_object_or_404(Vendor, pk=pk)
-        return services.vendor_report_render(vendor=vendor, user=request.user, paper=paper)
+        start, end = self.period
+        return services.vendor_report_render(vendor=vendor, user=request.user, paper=paper, start=start, end=end)
+
+
+def _first_error(error: ValidationError) -> str:
+    """A period refusal as one line of text for a page (the API answers the same error as JSON)."""
+    field, messages = next(iter(error.detail.items()))
+    return f"{field}: {messages[0]}"
 
 
 class ReportJobCreateView(RoleRequiredMixin, View):
@@ -56,6 +71,10 @@ class ReportJobCreateView(RoleRequiredMixin, View):
         kind, paper, pk = request.POST.get("kind"), request.POST.get("paper", "a4").lower(), request.POST.get("id", "")
         if kind not in ReportJob.Kind.values or paper not in PAPERS or not pk.isdigit():
             return HttpResponseBadRequest("Give kind (batch or vendor), id and paper (a4 or letter).")
+        try:
+            start, end = period_of(request.POST) if kind == ReportJob.Kind.VENDOR else (None, None)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_first_error(error))
         if kind == ReportJob.Kind.BATCH:
             obj = sla_selectors.batch_get(user=request.user, pk=int(pk))
         elif has_role(request.user, BUYER_ROLES):
@@ -63,7 +82,7 @@ class ReportJobCreateView(RoleRequiredMixin, View):
         else:
             raise Http404("No such report.")
         job = services.report_job_create(
-            kind=kind, obj=obj, user=request.user, audience=audience_of(request.user), paper=paper
+            kind=kind, obj=obj, user=request.user, audience=audience_of(request.user), paper=paper, start=start, end=end
         )
         return redirect("report_job", pk=job.pk)
 
