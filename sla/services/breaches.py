@@ -228,8 +228,9 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
             _move(breach, back, note=f"Remediation batch {batch.pk} failed its check.")
         else:
             _move(breach, outcome, note=f"Remediation batch {batch.pk} passed its check.")
-            breach_event_emit(breach_id=breach.pk, event=webhooks.BREACH_REMEDIATED, occurred_at=breach.closed_at)
         credits_rebalance(contract=breach.batch.contract, month=breach.credit_month)
+        if breach.status == BreachStatus.REMEDIATED:  # after the rebalance, so the event carries the credit owed
+            breach_event_emit(breach_id=breach.pk, event=webhooks.BREACH_REMEDIATED, occurred_at=breach.closed_at)
         resolved.append(breach)
     return resolved
 

@@ -174,6 +174,7 @@ def test_escalation_and_remediation_are_sent_once_each(
     assert receiver.events() == ["breach.escalated", "breach.remediated"]
     remediated = json.loads(receiver.requests[1]["body"])
     assert remediated["data"]["status"] == "remediated"
+    assert remediated["data"]["service_credit"] == str(Breach.objects.get(pk=breach.pk).service_credit) == "0.00"
 
 
 def test_webhooks_are_for_leads_only(api_client_for, users):
