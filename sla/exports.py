@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
@@ -192,8 +193,7 @@ def xlsx_file(headers: list[str], rows: Iterable[list], *, title: str):
 
 
 def _rows(export: Export, objects) -> Iterator[list]:
-    iterate = objects.iterator(chunk_size=ITERATOR_CHUNK) if hasattr(objects, "iterator") else objects
-    for obj in iterate:
+    for obj in objects.iterator(chunk_size=ITERATOR_CHUNK):
         yield export.row(obj)
 
 
@@ -208,7 +208,7 @@ def table_response(*, headers: list[str], rows: Iterable[list], fmt: str, name: 
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
 
 
-def export_response(*, export: Export, objects, fmt: str):
+def export_response(*, export: Export, objects: QuerySet, fmt: str):
     """The objects (a filtered queryset, iterated in chunks) as a CSV or XLSX download."""
     return table_response(headers=export.headers(), rows=_rows(export, objects), fmt=fmt, name=export.name)
 

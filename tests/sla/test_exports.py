@@ -134,3 +134,13 @@ def test_list_pages_export_the_rows_their_filters_show(client, lead, deliveries)
         api = client.get(f"/api/v1/{resource}/", {"vendor": vendor}).json()["results"]
         assert len(rows) == len(api)
         assert {int(row["vendor"]) for row in rows} <= {vendor}
+
+
+@pytest.mark.parametrize("path", ["/findings/", "/credits/"])
+def test_every_role_reads_findings_and_credits_pages_within_its_vendor(client, users, deliveries, path):
+    for role, user in users.items():
+        client.force_login(user)
+        response = client.get(path)
+        assert response.status_code == 200
+        if role == Role.VENDOR:
+            assert "Vendor B" not in response.content.decode()

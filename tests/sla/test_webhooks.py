@@ -229,3 +229,11 @@ def test_webhook_page_refuses_a_private_url_with_a_message(client, lead, setting
     assert response.status_code == 200
     assert "private address" in response.content.decode()
     assert not Webhook.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.QA_ANALYST, Role.VIEWER, Role.VENDOR])
+def test_webhook_pages_are_for_leads_only(client, users, role):
+    client.force_login(users[role])
+    assert client.get("/webhooks/").status_code == 403
+    assert client.post("/webhooks/", {"url": "https://example.com/", "events": ["breach.opened"]}).status_code == 403
+    assert not Webhook.objects.exists()
