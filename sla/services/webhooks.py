@@ -174,7 +174,7 @@ def webhook_deliver(*, delivery_id: int) -> bool:
     error = None
     with transaction.atomic():
         row = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("webhook")
             .filter(pk=delivery_id)
             .exclude(status=WebhookDelivery.Status.SENT)
