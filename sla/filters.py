@@ -154,7 +154,7 @@ class BreachFilterSet(DeliveryFilterSet):
 class ContractFilterSet(django_filters.FilterSet):
     """``/api/v1/contracts/?vendor=``: over the vendors the caller may see, so another vendor reads as missing."""
 
-    vendor = VisibleObjectFilter(queryset=Vendor.objects.none())
+    vendor = VisibleObjectFilter(queryset=Vendor.objects.none(), empty_label="Any vendor")
 
     class Meta:
         model = Contract

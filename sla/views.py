@@ -31,7 +31,7 @@ from sla.constants import (
     BreachStatus,
     UploadStatus,
 )
-from sla.filters import BatchFilterSet, BreachFilterSet, FindingFilterSet
+from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.forms import (
     BatchUploadForm,
     BreachSubmitForm,
@@ -78,9 +78,12 @@ def _form_error_from(form, error: Exception) -> None:
             form.add_error(field if field in form.fields else None, messages_)
 
 
-class ContractListView(RoleRequiredMixin, SingleTableView):
+class ContractListView(RoleRequiredMixin, SingleTableMixin, FilterView):
+    """Contracts the user may see, filtered by vendor (the choices are the visible vendors)."""
+
     allowed_roles = ALL_ROLES
     table_class = ContractTable
+    filterset_class = ContractFilterSet
     template_name = "sla/contract_list.html"
     paginate_by = 25
 

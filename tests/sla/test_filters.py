@@ -99,3 +99,9 @@ def test_task_type_filter_takes_a_name_or_an_id(api_client_for, lead, contract_a
             batch.pk
         ]
     assert client.get("/api/v1/batches/", {"task_type": "no-such-task"}).status_code == 400
+
+
+def test_contract_page_filters_by_vendor(client, lead, contract_a, contract_b):
+    client.force_login(lead)
+    page = client.get("/contracts/", {"vendor": contract_b.vendor_id}).content.decode()
+    assert contract_b.title in page and contract_a.title not in page
