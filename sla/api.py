@@ -208,7 +208,6 @@ class FindingViewSet(ExportListMixin, mixins.ListModelMixin, viewsets.GenericVie
 
     serializer_class = FindingListSerializer
     read_roles = ALL_ROLES
-    write_roles = frozenset()
     filterset_class = FindingFilterSet
     export = exports.FINDINGS
     ordering_fields = ["id"]
