@@ -756,12 +756,11 @@ class CreditStatementView(RoleRequiredMixin, TemplateView):
     template_name = "sla/credit_statement.html"
 
     def get(self, request, *args, **kwargs):
-        form = CreditStatementForm(request.GET or None, user=request.user)
         months = selectors.credit_months(user=request.user)
+        month, vendor = (months[0] if months else timezone.localdate().replace(day=1)), None
+        form = CreditStatementForm(request.GET or None, user=request.user, initial={"month": month})
         if form.is_bound and form.is_valid():
             month, vendor = form.cleaned_data["month"], form.cleaned_data["vendor"]
-        else:
-            month, vendor = (months[0] if months else timezone.localdate().replace(day=1)), None
         statement = selectors.credit_statement(user=request.user, month=month, vendor=vendor)
         fmt = request.GET.get("format")
         if fmt in exports.FORMATS and not form.errors:

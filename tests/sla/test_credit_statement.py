@@ -144,5 +144,6 @@ def test_statement_page_and_pdf(client, lead, capped_month):
     assert "Removed by cap" in page and "Contract total" in page and "format=pdf" in page
     default = client.get("/credits/").content.decode()
     assert f"Service credits, {capped_month['month']:%B %Y}" in default  # the newest month with credits
+    assert f'value="{capped_month["month"]:%Y-%m}"' in default  # and the month picker says so
     response = client.get("/credits/", {"month": month, "format": "pdf"})
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
