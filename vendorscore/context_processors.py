@@ -14,6 +14,7 @@ NAVIGATION = [
     ("Credits", "credit_statement", ALL_ROLES),
     ("Gold sets", "gold_set_list", BUYER_ROLES),
     ("Scorecards", "evaluation_list", BUYER_ROLES),
+    ("Performance", "performance_overview", BUYER_ROLES),
     ("Notifications", "notification_list", LEADS),
     ("Webhooks", "webhook_list", LEADS),
     ("API docs", "api_docs", ALL_ROLES),

@@ -9,6 +9,7 @@ from reports.urls import api_urlpatterns as report_api_urls
 from sla import api as sla_api
 from sla import api_credits, api_webhooks
 from vendorscore import api, views
+from vendorscore.performance import api as performance_api
 from vendorscore.scorecards import api as scorecard_api
 
 router = DefaultRouter()
@@ -23,6 +24,7 @@ router.register("webhooks", api_webhooks.WebhookViewSet, basename="webhook")
 router.register("scorecard-templates", scorecard_api.ScorecardTemplateViewSet, basename="scorecard-template")
 router.register("evaluations", scorecard_api.EvaluationViewSet, basename="evaluation")
 router.register("certifications", scorecard_api.CertificationViewSet, basename="certification")
+router.register("performance", performance_api.PerformanceViewSet, basename="performance")
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -33,6 +35,7 @@ urlpatterns = [
     path("", include("sla.urls")),
     path("", include("vendorscore.scorecards.urls")),
     path("", include("reports.urls")),
+    path("", include("vendorscore.performance.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", api.TokenView.as_view(), name="api_token"),

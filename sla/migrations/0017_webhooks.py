@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0011_annotation_partitioned_by_batch'),
+        ('sla', '0016_merge_notification_attachment'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
