@@ -16,7 +16,7 @@ from celery.exceptions import Retry
 
 from sla import services, tasks
 from sla.models import Breach, Webhook, WebhookDelivery
-from tests.sla.conftest import FAILING, PASSING
+from tests.sla.conftest import FAILING, FIX
 from vendorscore.constants import Role
 
 SECRET = "s3cret-for-tests-only"
@@ -170,7 +170,7 @@ def test_escalation_and_remediation_are_sent_once_each(
     with django_capture_on_commit_callbacks(execute=True):
         services.breaches_escalate_overdue(now=later)
         services.breaches_escalate_overdue(now=later + dt.timedelta(minutes=15))
-    deliver(overlap_contract, PASSING, remediates=failed)
+    deliver(overlap_contract, FIX, remediates=failed)
     assert receiver.events() == ["breach.escalated", "breach.remediated"]
     remediated = json.loads(receiver.requests[1]["body"])
     assert remediated["data"]["status"] == "remediated"
@@ -237,3 +237,19 @@ def test_webhook_pages_are_for_leads_only(client, users, role):
     assert client.get("/webhooks/").status_code == 403
     assert client.post("/webhooks/", {"url": "https://example.com/", "events": ["breach.opened"]}).status_code == 403
     assert not Webhook.objects.exists()
+
+
+def test_a_dispute_and_its_decision_are_sent_once_each(
+    api_client_for, users, lead, receiver, overlap_contract, deliver, django_capture_on_commit_callbacks
+):
+    register(api_client_for(lead), receiver.url, ["breach.disputed", "breach.decided"])
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.breach_dispute(breach=breach, user=users[Role.VENDOR], reason="The gold set was wrong.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.breach_decide(breach=Breach.objects.get(pk=breach.pk), user=lead, decision="withdrawn", note="Agreed.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.breach_disputed_notify(breach_id=breach.pk)  # a redelivered notify task
+    assert receiver.events() == ["breach.disputed", "breach.decided"]
+    decided = json.loads(receiver.requests[1]["body"])
+    assert decided["data"]["status"] == "withdrawn" and decided["id"].startswith(f"breach:{breach.pk}:breach.decided:")
