@@ -16,7 +16,7 @@ from vendorscore.constants import Role
 MONEY_FIELDS = {"service_credit", "credit_full", "batch_value"}
 DATETIME_FIELDS = {
     *("delivered_at", "due_at", "processed_at"),
-    *("opened_at", "remediation_due", "escalated_at", "closed_at"),
+    *("opened_at", "remediation_due", "escalated_at", "closed_at", "disputed_at"),
 }
 
 
