@@ -6,6 +6,8 @@ the vendor's copy (no buyer-internal notes, scorecard or stamp; gold-derived fig
 the vendor rule); vendor users always get the vendor's copy, whatever they ask for.
 """
 
+import datetime as dt
+
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -45,6 +47,26 @@ def audience_param(request) -> str:
     return report_audience(user=request.user, requested=requested)
 
 
+PERIOD_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First delivery day included (contract's zone)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last delivery day included (contract's zone)."),
+]
+
+
+def period_of(params) -> tuple[dt.date | None, dt.date | None]:
+    """The vendor report's period from ``from`` and ``to`` (ISO dates, both optional, both days included)."""
+    days = {}
+    for name in ("from", "to"):
+        text = (params.get(name) or "").strip()
+        try:
+            days[name] = dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            raise ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        raise ValidationError({"to": ["The period ends before it starts."]})
+    return days["from"], days["to"]
+
+
 def pdf_response(report: services.ReportFile) -> FileResponse:
     return FileResponse(report.path.open("rb"), content_type="application/pdf", filename=report.filename)
 
@@ -69,16 +91,18 @@ class VendorReportView(APIView):
 
     @extend_schema(
         operation_id="vendor_report_pdf",
-        parameters=[PAPER_PARAMETER, AUDIENCE_PARAMETER],
+        parameters=[PAPER_PARAMETER, AUDIENCE_PARAMETER, *PERIOD_PARAMETERS],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
     def get(self, request, pk):
-        """The vendor report as PDF: the buyer's dossier, or the vendor's copy (always, for vendor users)."""
+        """The vendor report as PDF for a period: the buyer's dossier or the vendor's copy (always for vendor users)."""
         vendor = vendor_report_subject(user=request.user, pk=pk)
         audience, paper = audience_param(request), paper_of(request)
-        return pdf_response(
-            services.vendor_report_render(vendor=vendor, user=request.user, audience=audience, paper=paper)
+        start, end = period_of(request.GET)
+        report = services.vendor_report_render(
+            vendor=vendor, user=request.user, audience=audience, paper=paper, start=start, end=end
         )
+        return pdf_response(report)
 
 
 VENDORS_PARAMETER = OpenApiParameter("vendors", str, required=True, description="Vendor ids, comma-separated (2-8).")

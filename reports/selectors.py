@@ -12,6 +12,7 @@ gold figures withheld). Besides, the check history (who re-ran it and why), the 
 notes on the vendor and the internal scorecard are left out of the vendor's copy.
 """
 
+import datetime as dt
 from collections import Counter, defaultdict
 
 from django.apps import apps
@@ -25,6 +26,7 @@ from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
 from sla import selectors as sla_selectors
 from sla.constants import MEASURE_LABELS, TERM_LABELS, BatchStatus, BreachStatus
+from sla.filters import delivered_on_or_after
 from sla.models import Batch, Contract, ContractTerms, Finding
 from sla.visibility import is_outlier
 from vendorscore.constants import Role
@@ -237,25 +239,30 @@ def _anchoring(anchoring: dict | None) -> dict | None:
 # Vendor report -----------------------------------------------------------------------------
 
 
-def vendor_report(*, vendor: Vendor, user, audience: str = AUDIENCE_BUYER) -> dict:
+def vendor_report(
+    *, vendor: Vendor, user, audience: str = AUDIENCE_BUYER, start: dt.date | None = None, end: dt.date | None = None
+) -> dict:
     """The buyer's dossier on one vendor: scorecard, certifications, SLA compliance, batches, breaches.
 
     The vendor's copy leaves out the buyer's notes, the internal scorecard and the security
-    evidence judged for it, and shows gold-derived figures under the vendor rule.
+    evidence judged for it, and shows gold-derived figures under the vendor rule. ``start`` and
+    ``end`` (delivery days, both included, in each contract's zone) limit the batches, compliance
+    trends and breaches to a period; the scorecard and certifications are the vendor's current
+    ones whatever the period.
     """
     buyer = audience == AUDIENCE_BUYER
     contracts = list(Contract.objects.filter(vendor=vendor).order_by("start_date"))
-    batches = list(
-        sla_selectors.batch_list(user=user)
-        .filter(contract__vendor=vendor)
-        .select_related("terms_version")
-        .defer(None)
-        .order_by("delivered_at", "pk")
-    )
+    batches = sla_selectors.batch_list(user=user).filter(contract__vendor=vendor)
+    if start is not None:
+        batches = delivered_on_or_after(batches, batch_path="", day=start, after=True)
+    if end is not None:
+        batches = delivered_on_or_after(batches, batch_path="", day=end, after=False)
+    batches = list(batches.select_related("terms_version").defer(None).order_by("delivered_at", "pk"))
     for batch in batches:
         batch.metrics = sla_selectors.batch_metrics_visible(batch=batch, vendor_copy=not buyer)
     evaluated = [b for b in batches if b.status == BatchStatus.EVALUATED]
     delivered = [b.delivered_at for b in batches]
+    in_period = {b.pk for b in batches}
     return {
         "audience": audience,
         "vendor": {
@@ -267,15 +274,16 @@ def vendor_report(*, vendor: Vendor, user, audience: str = AUDIENCE_BUYER) -> di
             "notes": vendor.notes if buyer else "",
         },
         "period": {"start": min(delivered) if delivered else None, "end": max(delivered) if delivered else None},
+        "requested_period": {"start": start, "end": end},
         "contracts": [_contract(c) for c in contracts],
         "scorecard": _scorecard(vendor=vendor, user=user) if buyer else None,
         "certifications": _certifications(vendor) if buyer else [],
-        "compliance": [s for c in contracts for s in _compliance(c, user, vendor_copy=not buyer)],
+        "compliance": [s for c in contracts for s in _compliance(c, user, in_period, vendor_copy=not buyer)],
         "batches": [_batch_row(b) for b in batches],
         "batch_count": len(batches),
         "verdicts": dict(Counter(b.verdict or "unchecked" for b in evaluated)),
         "defect_rates": _defect_rates(evaluated),
-        "breaches": breaches_of(vendor=vendor),
+        "breaches": breaches_of(vendor=vendor, batch_ids=in_period if start or end else None),
         "outliers": _outliers(evaluated),
     }
 
@@ -329,11 +337,12 @@ def _certifications(vendor: Vendor) -> list[dict]:
     ] + [{"flag": reason} for reasons in security.automatic_flags.values() for reason in reasons]
 
 
-def _compliance(contract: Contract, user, *, vendor_copy: bool) -> list[dict]:
+def _compliance(contract: Contract, user, in_period: set[int], *, vendor_copy: bool) -> list[dict]:
     sections = []
     for section in sla_selectors.contract_compliance(contract=contract, user=user, vendor_copy=vendor_copy):
         terms = section["terms"]
-        rows = section["batches"]
+        rows = [b for b in section["batches"] if b.pk in in_period]
+        names = {f"#{b.pk} {b.reference}" for b in rows}  # trend points are labelled by batch, id first
         sections.append(
             {
                 "contract": contract.title,
@@ -345,8 +354,8 @@ def _compliance(contract: Contract, user, *, vendor_copy: bool) -> list[dict]:
                 "batches": len(rows),
                 "accepted": sum(1 for b in rows if b.verdict == "accepted"),
                 "rejected": sum(1 for b in rows if b.verdict == "rejected"),
-                "accuracy": [p for p in section["accuracy"] if p["value"] is not None],
-                "iaa": [p for p in section["iaa"] if p["value"] is not None],
+                "accuracy": [p for p in section["accuracy"] if p["value"] is not None and p["batch"] in names],
+                "iaa": [p for p in section["iaa"] if p["value"] is not None and p["batch"] in names],
             }
         )
     return sections
@@ -418,7 +427,9 @@ def _outliers(batches: list[Batch]) -> list[dict]:
     )
 
 
-def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None) -> dict | None:
+def breaches_of(
+    *, vendor: Vendor | None = None, batch: Batch | None = None, batch_ids: set[int] | None = None
+) -> dict | None:
     """A vendor's (or one batch's) breaches with credits, or None while the breach model is not installed.
 
     Guarded because breaches are built alongside this report; the report names the section
@@ -443,6 +454,8 @@ def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None) -> 
         breaches = (
             Breach.objects.filter(batch=batch) if batch else Breach.objects.filter(batch__contract__vendor=vendor)
         )
+        if batch_ids is not None:
+            breaches = breaches.filter(batch_id__in=batch_ids)
         rows = list(
             breaches.order_by("opened_at", "pk").values(
                 *fields, currency=F("batch__contract__currency"), time_zone=F("batch__contract__time_zone")

@@ -14,7 +14,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from reports import selectors as report_selectors
 from reports import services
-from reports.api import pdf_response, vendor_ids_of
+from reports.api import pdf_response, period_of, vendor_ids_of
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, PAPERS
 from reports.models import ReportJob
 from sla import selectors as sla_selectors
@@ -44,9 +44,25 @@ class BatchReportPageView(_ReportView):
 
 
 class VendorReportPageView(_ReportView):
+    def get(self, request, pk):
+        try:
+            self.period = period_of(request.GET)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_first_error(error))
+        return super().get(request, pk)
+
     def render(self, request, pk, paper, audience):
         vendor = report_selectors.vendor_report_subject(user=request.user, pk=pk)
-        return services.vendor_report_render(vendor=vendor, user=request.user, audience=audience, paper=paper)
+        start, end = self.period
+        return services.vendor_report_render(
+            vendor=vendor, user=request.user, audience=audience, paper=paper, start=start, end=end
+        )
+
+
+def _first_error(error: ValidationError) -> str:
+    """A period refusal as one line of text for a page (the API answers the same error as JSON)."""
+    field, messages = next(iter(error.detail.items()))
+    return f"{field}: {messages[0]}"
 
 
 class ReportJobCreateView(RoleRequiredMixin, View):
@@ -67,12 +83,18 @@ class ReportJobCreateView(RoleRequiredMixin, View):
             return HttpResponseBadRequest(
                 "Give kind (batch or vendor), id, paper (a4 or letter) and optionally audience (buyer or vendor)."
             )
+        try:
+            start, end = period_of(request.POST) if kind == ReportJob.Kind.VENDOR else (None, None)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_first_error(error))
         if kind == ReportJob.Kind.BATCH:
             obj = sla_selectors.batch_get(user=request.user, pk=int(pk))
         else:
             obj = report_selectors.vendor_report_subject(user=request.user, pk=int(pk))
         audience = report_selectors.report_audience(user=request.user, requested=requested)
-        job = services.report_job_create(kind=kind, obj=obj, user=request.user, audience=audience, paper=paper)
+        job = services.report_job_create(
+            kind=kind, obj=obj, user=request.user, audience=audience, paper=paper, start=start, end=end
+        )
         return redirect("report_job", pk=job.pk)
 
 

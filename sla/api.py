@@ -12,9 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from sla import selectors, services
+from sla import exports, selectors, services
+from sla.api_exports import ExportListMixin
 from sla.constants import BREACH_MOVES, BatchStatus, BatchVerdict, BreachStatus, DisputeDecision, DuplicatePolicy
-from sla.filters import BreachFilterSet
+from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
@@ -121,7 +122,7 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ContractSerializer
     read_roles = ALL_ROLES
     write_roles = LEADS
-    filterset_fields = ["vendor"]
+    filterset_class = ContractFilterSet
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
@@ -252,6 +253,42 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class FindingListSerializer(FindingSerializer):
+    """A finding with the delivery it judged, for the findings list across batches."""
+
+    batch = serializers.IntegerField(source="check_run.batch_id", read_only=True)
+    vendor = serializers.IntegerField(source="check_run.batch.contract.vendor_id", read_only=True)
+    contract = serializers.IntegerField(source="check_run.batch.contract_id", read_only=True)
+    task_type = serializers.CharField(source="check_run.batch.task_type.name", read_only=True)
+    delivered_at = serializers.DateTimeField(source="check_run.batch.delivered_at", read_only=True)
+
+    class Meta(FindingSerializer.Meta):
+        fields = ["id", "batch", "vendor", "contract", "task_type", "delivered_at", *FindingSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class FindingViewSet(ExportListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Findings of every batch's current check, filtered like the batches; ``?format=csv|xlsx`` exports them."""
+
+    serializer_class = FindingListSerializer
+    read_roles = ALL_ROLES
+    filterset_class = FindingFilterSet
+    export = exports.FINDINGS
+    ordering_fields = ["id"]
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.finding_list(user=self.request.user)
+
+    def paginate_queryset(self, queryset):
+        """The page's findings under the vendor rule (gold figures on too few gold items withheld)."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.findings_visible(page, user=self.request.user)
+
+    def export_objects(self, queryset):
+        return selectors.findings_visible(queryset, user=self.request.user)
+
+
 def _receipt_response(receipt, serializer_class):
     body = serializer_class(receipt.upload).data
     if receipt.duplicate:
@@ -261,13 +298,15 @@ def _receipt_response(receipt, serializer_class):
     return Response(body, status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED)
 
 
-class BatchViewSet(viewsets.ReadOnlyModelViewSet):
-    """Deliveries: upload (leads, analysts, a vendor's own users), read verdicts and metrics."""
+class BatchViewSet(ExportListMixin, viewsets.ReadOnlyModelViewSet):
+    """Deliveries: upload (leads, analysts, a vendor's own users), read verdicts and metrics; lists export."""
 
     serializer_class = BatchSerializer
     read_roles = ALL_ROLES
     write_roles = UPLOADERS
-    filterset_fields = ["contract", "task_type", "status", "verdict"]
+    filterset_class = BatchFilterSet
+    export = exports.BATCHES
+    export_actions = ("list", "findings")
     ordering_fields = ["delivered_at", "id"]
     parser_classes = [MultiPartParser, FormParser]
 
@@ -324,10 +363,14 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=FindingSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def findings(self, request, pk=None):
-        """One finding per SLA term, from the batch's current check; gold figures follow the vendor rule."""
+        """One finding per SLA term, from the batch's current check (``?format=csv|xlsx`` for a file);
+        gold figures follow the vendor rule."""
         findings = selectors.batch_findings_visible(
             batch=self.get_object(), vendor_copy=selectors.sees_vendor_copy(request.user)
         )
+        fmt = self.export_format()
+        if fmt is not None:
+            return exports.export_response(export=exports.FINDINGS, objects=findings, fmt=fmt)
         return Response(FindingSerializer(findings, many=True).data)
 
     @extend_schema(request=None, responses=BatchSerializer)
@@ -471,18 +514,22 @@ class BreachUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class BreachViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class BreachViewSet(ExportListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Breaches: everyone reads (vendor users their own); leads waive, the vendor submits remediation."""
 
     serializer_class = BreachSerializer
     read_roles = ALL_ROLES
     write_roles = frozenset({Role.PROCUREMENT_LEAD, Role.VENDOR})
     filterset_class = BreachFilterSet
+    export = exports.BREACHES
     ordering_fields = ["opened_at", "remediation_due", "id"]
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
         return selectors.breach_list(user=self.request.user).prefetch_related("events__actor")
+
+    def export_queryset(self):
+        return selectors.breach_list(user=self.request.user)
 
     def get_object(self):
         return selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])

@@ -5,6 +5,8 @@ an object outside that scope is answered 404 so its existence is not revealed.
 """
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, Min, QuerySet, Sum
@@ -19,7 +21,7 @@ from sla.constants import (
     BreachStatus,
     UploadStatus,
 )
-from sla.credits import money
+from sla.credits import money, monthly_cap
 from sla.models import (
     AWAITING_FIX,
     Annotation,
@@ -35,7 +37,10 @@ from sla.models import (
     NotificationPreference,
     QAReview,
     TaskType,
+    Webhook,
+    WebhookDelivery,
 )
+from sla.timefmt import local_datetime
 from sla.visibility import finding_for_vendor, metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
@@ -120,6 +125,17 @@ def batch_findings_visible(*, batch: Batch, vendor_copy: bool) -> list[Finding]:
     return findings
 
 
+def findings_visible(findings: Iterable[Finding], *, user) -> Iterable[Finding]:
+    """Findings of many batches (lists, exports) as ``user`` may read them: as stored for buyers; for
+    vendor users each gold figure under the vendor rule, against its own batch's metrics (a list)."""
+    if not sees_vendor_copy(user):
+        return findings
+    visible = list(findings)
+    for finding in visible:
+        _finding_blank_if_withheld(finding, finding.check_run.batch.metrics)
+    return visible
+
+
 def breach_finding_visible(*, breach: Breach, vendor_copy: bool) -> Finding | None:
     """The finding a breach rests on, under the same rule as the batch's findings."""
     finding = breach.finding
@@ -135,7 +151,17 @@ def _finding_blank_if_withheld(finding: Finding, metrics: dict | None) -> None:
     if view.withheld:
         finding.measured = finding.ci_low = finding.ci_high = finding.n = finding.more_items_needed = None
         finding.detail = f"Measured value {view.reason}."
+        finding.withheld = view.reason  # for lists that show the figure alone, not the detail
         finding.extra = {k: v for k, v in (finding.extra or {}).items() if k != "p_value"}
+
+
+def finding_list(*, user) -> QuerySet[Finding]:
+    """The findings of every visible batch's current check, newest delivery first."""
+    findings = Finding.objects.filter(check_run__is_current=True).select_related(
+        "check_run__batch__contract__vendor", "check_run__batch__task_type"
+    )
+    scoped = _scope_to_vendor(findings, user=user, vendor_path="check_run__batch__contract__vendor_id")
+    return scoped.order_by("-check_run__batch__delivered_at", "check_run__batch_id", "id")
 
 
 def batch_check_history(*, batch: Batch):
@@ -344,3 +370,90 @@ def notification_list(*, status: str = "") -> QuerySet:
 def notification_preferences_of(*, user):
     """The user's choices, or unsaved defaults (everything on) for a user who never chose."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+
+
+def webhook_list() -> QuerySet[Webhook]:
+    """Webhooks are the leads' (the views admit leads only), so there is no vendor scope to apply."""
+    return Webhook.objects.select_related("created_by").order_by("id")
+
+
+def webhook_get(*, pk) -> Webhook:
+    return get_object_or_404(webhook_list(), pk=pk)
+
+
+def webhook_deliveries(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:
+    """A webhook's deliveries, undelivered first so a failing receiver is seen, then newest first."""
+    return webhook.deliveries.order_by(F("sent_at").asc(nulls_first=True), "-created_at", "-id")
+
+
+def webhook_delivery_get(*, webhook: Webhook, pk) -> WebhookDelivery:
+    return get_object_or_404(webhook.deliveries.all(), pk=pk)
+
+
+def credit_months(*, user) -> list[dt.date]:
+    """The months (first days) in which the user's visible breaches carry a credit, newest first."""
+    months = breach_list(user=user).filter(credit_full__gt=0).order_by("-credit_month").values_list("credit_month")
+    return list(dict.fromkeys(month for (month,) in months))
+
+
+def credit_statement(*, user, month: dt.date, vendor=None) -> dict:
+    """The month's service credit statement: per vendor and contract, each breach with a credit and what it owes.
+
+    Amounts are the stored ones the dashboard adds up (``Breach.service_credit``, kept by
+    ``credits_rebalance`` with ``sla.credits``); the statement only explains them. Per
+    contract: the month's invoiced value and the cap it allows, then each breach in the
+    order the cap allocates (opening order) with its full credit, what its outcome removed
+    (waived, or remediated without repricing) and what the cap removed.
+    """
+    from sla.services import breach_owes_credit, month_invoiced_value
+
+    breaches = breach_list(user=user).filter(credit_month=month, credit_full__gt=0).order_by("opened_at", "id")
+    if vendor is not None:
+        breaches = breaches.filter(batch__contract__vendor=vendor)
+    contracts: dict[int, dict] = {}
+    for breach in breaches:
+        contract = breach.batch.contract
+        section = contracts.get(contract.pk)
+        if section is None:
+            invoiced = month_invoiced_value(contract=contract, month=month)
+            section = contracts[contract.pk] = {
+                "contract": contract,
+                "invoiced_value": invoiced,
+                "cap_percent": contract.service_credit_cap_percent,
+                "cap": monthly_cap(invoiced, contract.service_credit_cap_percent),
+                "rows": [],
+            }
+        owes = breach_owes_credit(breach=breach, contract=contract)
+        section["rows"].append(
+            {
+                "breach": breach,
+                "opened": local_datetime(breach.opened_at, contract.time_zone),
+                "credit_full": breach.credit_full,
+                "removed_by_outcome": money(0) if owes else breach.credit_full,
+                "removed_by_cap": breach.credit_full - breach.service_credit if owes else money(0),
+                "owed": breach.service_credit,
+            }
+        )
+    vendors: dict[int, dict] = {}
+    for section in contracts.values():
+        for key in ("credit_full", "removed_by_outcome", "removed_by_cap", "owed"):
+            section[key] = sum((row[key] for row in section["rows"]), money(0))
+        contract = section["contract"]
+        vendors.setdefault(contract.vendor_id, {"vendor": contract.vendor, "contracts": []})["contracts"].append(
+            section
+        )
+    for entry in vendors.values():
+        entry["totals"] = _totals_by_currency(entry["contracts"])
+    return {
+        "month": month,
+        "vendors": sorted(vendors.values(), key=lambda entry: entry["vendor"].name),
+        "totals": _totals_by_currency(list(contracts.values())),
+    }
+
+
+def _totals_by_currency(sections: list[dict]) -> list[dict]:
+    owed: dict[str, Decimal] = {}
+    for section in sections:
+        currency = section["contract"].currency
+        owed[currency] = owed.get(currency, money(0)) + section["owed"]
+    return [{"currency": currency, "owed": total} for currency, total in sorted(owed.items())]

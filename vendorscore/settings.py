@@ -185,6 +185,9 @@ INGEST_MAX_ATTEMPTS = 2
 VENDOR_MIN_GOLD_ITEMS = env.int("VENDOR_MIN_GOLD_ITEMS", default=20)
 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vendorscore <noreply@vendorscore.local>")
+# Webhooks may call loopback, private and link-local addresses only when this is true (SSRF guard).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
@@ -269,6 +272,7 @@ SPECTACULAR_SETTINGS = {
         "UploadStatusEnum": "sla.constants.UploadStatus",
         "BreachStatusEnum": "sla.constants.BreachStatus",
         "BreachMoveEnum": "sla.constants.BREACH_MOVES",
+        "WebhookKindEnum": "sla.models.Webhook.Kind",
     },
 }
 

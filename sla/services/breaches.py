@@ -147,6 +147,11 @@ def _owes_credit(breach: Breach, contract: Contract) -> bool:
     return breach.status != BreachStatus.REMEDIATED or contract.reprice_remediated
 
 
+def breach_owes_credit(*, breach: Breach, contract: Contract) -> bool:
+    """Whether the breach's outcome leaves its credit owed before the cap; the credit statement explains with it."""
+    return _owes_credit(breach, contract)
+
+
 def month_invoiced_value(*, contract: Contract, month: dt.date) -> Decimal:
     """The value of the contract's checked batches delivered in the month: their new items only (``sla.lineage``)."""
     start, end = credits.month_bounds(month, contract.time_zone)

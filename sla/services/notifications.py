@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sla import calendar, timefmt
+from sla import calendar, timefmt, webhooks
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import (
@@ -39,6 +39,7 @@ from sla.models import (
     Notification,
     NotificationPreference,
 )
+from sla.services.webhooks import breach_event_emit
 from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
 from vendorscore.constants import Role
 from vendorscore.models import User
@@ -252,6 +253,7 @@ def _breach_related():
 def breach_opened_notify(*, breach_id: int) -> list[Notification]:
     """Tell the contract owner and the vendor's contacts at once that a batch failed a term."""
     breach = _breach_related().get(pk=breach_id)
+    breach_event_emit(breach_id=breach.pk, event=webhooks.BREACH_OPENED, occurred_at=breach.opened_at)
     message = _breach_message(breach, rules.BREACH_OPENED, "SLA breach")
     return _enqueue(
         kind=rules.BREACH_OPENED,
@@ -266,6 +268,9 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
     breach = _breach_related().get(pk=breach_id)
     if breach.status != BreachStatus.ESCALATED:
         return []
+    breach_event_emit(
+        breach_id=breach.pk, event=webhooks.BREACH_ESCALATED, occurred_at=breach.escalated_at, on=breach.escalated_at
+    )
     message = _breach_message(breach, rules.BREACH_ESCALATED, "Breach escalated")
     return _enqueue(
         kind=rules.BREACH_ESCALATED,
@@ -273,6 +278,14 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
         recipients=_leads(),
         message=message,
     )
+
+
+# The breach moves that are also webhook events (API.md v1.1), emitted with their e-mail notice.
+WEBHOOK_EVENTS = {
+    rules.BREACH_REMEDIATED: webhooks.BREACH_REMEDIATED,
+    rules.BREACH_DISPUTED: webhooks.BREACH_DISPUTED,
+    rules.BREACH_DECIDED: webhooks.BREACH_DECIDED,
+}
 
 
 def _breach_event_notify(breach_id: int, kind: str, status: str, headline: str, *, leads_too: bool = False):
@@ -291,6 +304,8 @@ def _breach_event_notify(breach_id: int, kind: str, status: str, headline: str, 
         extra.append(("By", event.actor.username))
     if event.note:
         extra.append(("Note", event.note))
+    if kind in WEBHOOK_EVENTS:
+        breach_event_emit(breach_id=breach.pk, event=WEBHOOK_EVENTS[kind], occurred_at=event.at, on=event.pk)
     recipients = _breach_recipients(breach) + (_leads() if leads_too else [])
     return _enqueue(
         kind=kind,

@@ -112,3 +112,25 @@ def test_a_thin_accuracy_breach_shows_the_vendor_no_measured_value(client, users
     notices = [m for m in mail.outbox if f"batch {thin_failure.batch_id}," in m.subject and "ccuracy" in m.subject]
     assert notices and all("withheld: fewer than 20 gold items" in m.body for m in notices)
     assert not any("95% interval" in m.body for m in notices)
+
+
+def test_a_thin_accuracy_finding_is_withheld_from_the_vendor_in_findings_lists_and_exports(
+    client, api_client_for, users, lead, thin_failure
+):
+    vendor_api = api_client_for(users[Role.VENDOR])
+    batch = f"?batch={thin_failure.batch_id}&term=accuracy"
+    listed = vendor_api.get(f"/api/v1/findings/{batch}").json()["results"]
+    assert [row["measured"] for row in listed] == [None]
+    for url in (
+        f"/api/v1/findings/{batch}&format=csv",
+        f"/api/v1/batches/{thin_failure.batch_id}/findings/?format=csv",
+    ):
+        exported = b"".join(vendor_api.get(url).streaming_content).decode()
+        assert "withheld: fewer than 20 gold items" in exported and ",0.0," not in exported
+    client.force_login(users[Role.VENDOR])
+    page = b"".join(client.get(f"/findings/{batch}&format=csv").streaming_content).decode()
+    assert "withheld: fewer than 20 gold items" in page
+    listing = client.get(f"/findings/{batch}").content.decode()
+    assert "withheld: fewer than 20 gold items" in listing and "0.0000" not in listing
+    lead_rows = api_client_for(lead).get(f"/api/v1/findings/{batch}").json()["results"]
+    assert lead_rows[0]["measured"] == 0.0, "the buyer keeps the figure"
