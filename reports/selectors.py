@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
+from sla import formatting
 from sla import selectors as sla_selectors
 from sla.constants import MEASURE_LABELS, TERM_LABELS, BatchStatus
 from sla.models import Batch, Contract, ContractTerms, Finding
@@ -112,10 +113,14 @@ def _terms(terms: ContractTerms | None) -> dict | None:
 
 
 def _finding(finding) -> dict:
-    qualifier = finding.extra.get("queue") or finding.extra.get("measure") or ""
+    unit = formatting.finding_unit(finding.term, finding.extra)
     return {
-        "term": finding.term_label + (f" ({qualifier})" if qualifier else ""),
+        "term": formatting.finding_title(finding.term, finding.extra),
         "verdict": finding.verdict,
+        "verdict_name": formatting.verdict_name(finding.verdict),
+        "measured_text": formatting.value(finding.measured, unit, term=finding.term),
+        "threshold_text": formatting.finding_threshold(finding.term, finding.threshold, finding.extra),
+        "interval_text": formatting.interval(finding.ci_low, finding.ci_high, unit, term=finding.term),
         "measured": finding.measured,
         "threshold": finding.threshold,
         "low": finding.ci_low,

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from sla.formatting import TERM_NAMES
+
 
 class Scale(models.TextChoices):
     NOMINAL = "nominal", "Nominal"
@@ -89,18 +91,8 @@ MEASURE_LABELS = {
     "weighted_kappa_quadratic": "Weighted kappa (quadratic)",
 }
 
-TERM_LABELS = {
-    "accuracy": "Accuracy",
-    "iaa": "Inter-annotator agreement",
-    "overlap": "Consensus overlap",
-    "defect_rate": "Defect rate",
-    "throughput": "Throughput",
-    "timeliness": "Timeliness",
-    "escalation": "Escalations",
-    "safety_routing": "Safety routing",
-    "drift": "Drift from baseline",
-    "terms": "Terms in force",
-}
+# The names people read for the terms live with the other display formats (sla/formatting.py).
+TERM_LABELS = TERM_NAMES
 
 # Starting points for a contract's terms, from the buyer's framework (DESIGN.md): kappa >= 0.80
 # on complex tasks and >= 0.85 on simple classification, sentiment batches failing below 0.78,

@@ -4,9 +4,12 @@ import django_tables2 as tables
 
 from sla.models import Batch, Breach, Contract, GoldSet, Notification
 
-STATUS_BADGE = '<span class="badge badge-{{ value }}">{{ record.get_status_display }}</span>'
+# The class is the stored value (``accepted``), never ``{{ value }}``: for a field with choices
+# django-tables2 renders ``value`` as the display label ("Accepted"), which no CSS rule matches.
+STATUS_BADGE = '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
 VERDICT_BADGE = (
-    '{% if value %}<span class="badge badge-{{ value }}">{{ record.get_verdict_display }}</span>{% else %}—{% endif %}'
+    '{% if record.verdict %}<span class="badge badge-{{ record.verdict }}">{{ record.get_verdict_display }}</span>'
+    "{% else %}—{% endif %}"
 )
 
 

@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sla import calendar
+from sla import calendar, formatting
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import (
@@ -187,11 +187,13 @@ def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
         ("Severity", breach.get_severity_display()),
     ]
     if finding is not None and finding.measured is not None:
-        facts.append(("Measured", _number(finding.measured)))
+        # The same formats as the batch page and the PDF (sla/formatting.py).
+        unit = formatting.finding_unit(finding.term, finding.extra)
+        facts.append(("Measured", formatting.value(finding.measured, unit, term=finding.term)))
         if finding.threshold is not None:
-            facts.append(("Threshold", _number(finding.threshold)))
+            facts.append(("Threshold", formatting.finding_threshold(finding.term, finding.threshold, finding.extra)))
         if finding.ci_low is not None:
-            interval = f"{_number(finding.ci_low)} to {_number(finding.ci_high)}"
+            interval = formatting.interval(finding.ci_low, finding.ci_high, unit, term=finding.term)
             facts.append(("95% interval", f"{interval} (n = {finding.n})"))
     deadline = f"{breach.remediation_due.astimezone(zone):%Y-%m-%d %H:%M %Z}" if breach.remediation_due else "none"
     facts.append(("Remediation due", deadline))
@@ -203,11 +205,6 @@ def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
         "link": _link(breach.get_absolute_url()),
         "kind": kind,
     }
-
-
-def _number(value: float) -> str:
-    """Four decimals, as on the batch page, so the e-mail and the page show the same figure."""
-    return f"{value:.4f}"
 
 
 def _breach_related():

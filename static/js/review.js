@@ -37,7 +37,10 @@
     item.querySelector(".review-state").innerHTML =
       `<span class="badge badge-${badge}">${body.verdict}</span> ${body.defect_type || ""}`;
     let text = `<strong>${body.reviewed}</strong> of ${body.total} reviewed`;
-    if (body.decision) text += `: the sample <span class="badge badge-${body.decision}">${body.decision}</span>`;
+    if (body.decision) {
+      const outcome = body.decision === "pass" ? "lot accepted" : "lot not accepted";
+      text += `: <span class="badge badge-${body.decision}">${outcome}</span> by the sampling plan`;
+    }
     progress.innerHTML = text;
     focusItem(items.indexOf(item) + 1);
   }
