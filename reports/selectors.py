@@ -133,10 +133,16 @@ def _finding(finding) -> dict:
 def _headline_measures(metrics: dict) -> list[dict]:
     rows = []
     if metrics.get("accuracy"):
-        rows.append({"label": "Accuracy against gold", **_measure(metrics["accuracy"])})
+        rows.append({"label": "Accuracy against gold", "unit": formatting.SHARE, **_measure(metrics["accuracy"])})
     agreement = metrics.get("agreement", {})
     rows += [
-        {"label": label, **_measure(agreement[name])} for name, label in MEASURE_LABELS.items() if name in agreement
+        {
+            "label": label,
+            "unit": formatting.SHARE if name == "percent_agreement" else formatting.COEFFICIENT,
+            **_measure(agreement[name]),
+        }
+        for name, label in MEASURE_LABELS.items()
+        if name in agreement
     ]
     return rows
 

@@ -17,7 +17,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
 from reports import charts
-from sla import selectors, services
+from sla import formatting, selectors, services
 from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
     BREACH_TRANSITIONS,
@@ -321,13 +321,17 @@ def _stages(batch) -> list[dict]:
     ]
 
 
-def _measure_rows(metrics: dict | None) -> list[tuple[str, dict]]:
-    """The headline measures of a metrics document, labeled for people, in a fixed order."""
+def _measure_rows(metrics: dict | None) -> list[tuple[str, dict, str]]:
+    """The headline measures of a metrics document, labeled for people, in a fixed order, with their unit."""
     if not metrics:
         return []
-    rows = [("Accuracy against gold", metrics["accuracy"])] if metrics.get("accuracy") else []
+    rows = [("Accuracy against gold", metrics["accuracy"], formatting.SHARE)] if metrics.get("accuracy") else []
     agreement = metrics.get("agreement", {})
-    rows += [(label, agreement[name]) for name, label in MEASURE_LABELS.items() if name in agreement]
+    rows += [
+        (label, agreement[name], formatting.SHARE if name == "percent_agreement" else formatting.COEFFICIENT)
+        for name, label in MEASURE_LABELS.items()
+        if name in agreement
+    ]
     return rows
 
 

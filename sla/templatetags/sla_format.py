@@ -55,3 +55,28 @@ def finding_interval(finding) -> str:
     term, extra = _field(finding, "term"), _field(finding, "extra")
     unit = formatting.finding_unit(term, extra)
     return formatting.interval(_field(finding, "ci_low"), _field(finding, "ci_high"), unit, term=term)
+
+
+def _unit(unit) -> str:
+    return unit or formatting.COEFFICIENT
+
+
+@register.filter
+def measure_value(measure, unit=None) -> str:
+    """A measure ``{value, ci95, n}`` of the metrics document in its unit (``share`` or a coefficient)."""
+    return formatting.value((measure or {}).get("value"), _unit(unit))
+
+
+@register.filter
+def measure_interval(measure, unit=None) -> str:
+    """The measure's 95% interval in its unit, or a dash."""
+    ci95 = (measure or {}).get("ci95") or (None, None)
+    return formatting.interval(ci95[0], ci95[1], _unit(unit))
+
+
+@register.filter
+def points(amount) -> str:
+    """A difference of two shares in percentage points, signed: 0.031 -> "+3.1"."""
+    if amount is None or amount == "":
+        return formatting.DASH
+    return f"{float(amount) * 100:+.1f}"

@@ -54,12 +54,12 @@ def test_batch_report_text_holds_the_findings_and_metrics_of_the_database(api_cl
         if finding.ci_low is not None:
             assert formatting.interval(finding.ci_low, finding.ci_high, unit, term=finding.term) in text
     accuracy = batch_a.metrics["accuracy"]
-    assert f"{accuracy['value']:.4f}" in text
+    assert formatting.percent(accuracy["value"]) in text
     for queue, section in batch_a.metrics["by_queue"].items():
-        assert f"{queue} queue {section['accuracy']['value']:.3f}" in text
+        assert f"{queue} queue {formatting.percent(section['accuracy']['value'])}" in text
     first = batch_a.metrics["by_annotator"][0]
     assert first["annotator"] in text
-    assert "Claimed accuracy: which denominator?" in text and "0.950" in text
+    assert "Claimed accuracy: which denominator?" in text and "95%" in text
     assert "Pre-annotation anchoring" in text
     assert "Confusion matrix against gold" in text and "Gold support" in text
     assert tuple(round(v) for v in reader.pages[0].mediabox[2:]) == A4
@@ -69,7 +69,7 @@ def test_vendor_copy_leaves_out_gold_derived_internals(api_client_for, users, ba
     content = get_pdf(api_client_for(users[Role.VENDOR]), f"/api/v1/batches/{batch_a.pk}/report.pdf")
     text = flat(pdf_text(content)[1])
     assert "vendor copy" in text
-    assert f"{batch_a.metrics['accuracy']['value']:.4f}" in text
+    assert formatting.percent(batch_a.metrics["accuracy"]["value"]) in text
     for internal in ("Confusion matrix", "Gold support", "Wrong labels", "Check history", "Errors concentrate"):
         assert internal not in text
 
