@@ -332,6 +332,8 @@ def _compliance(contract: Contract, user) -> list[dict]:
                 "iaa_min": terms.iaa_min,
                 "iaa_fail_below": terms.iaa_fail_below,
                 "accuracy_metric": terms.get_accuracy_metric_display(),
+                "accuracy_unit": formatting.accuracy_unit(terms.accuracy_metric),
+                "decision_rule": terms.decision_rule,
                 "batches": len(rows),
                 "accepted": sum(1 for b in rows if b.verdict == "accepted"),
                 "rejected": sum(1 for b in rows if b.verdict == "rejected"),

@@ -143,12 +143,18 @@ def _vendor_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
         if section["accuracy"] and terms["accuracy_floor"] is not None:
             title = f"{section['accuracy_metric']} against gold"
             figure = charts.compliance_trend(
-                measure=title, points=section["accuracy"], thresholds=[("floor", terms["accuracy_floor"])]
+                measure=title,
+                points=section["accuracy"],
+                thresholds=[("floor", terms["accuracy_floor"])],
+                unit=section["accuracy_unit"],
+                rule=section["decision_rule"],
             )
             images.append(chart_set.add(figure, share=0.5, height=260))
         lines = [(n, v) for n, v in (("target", section["iaa_min"]), ("fails below", section["iaa_fail_below"])) if v]
         if section["iaa"] and lines:
-            figure = charts.compliance_trend(measure=terms["iaa_coefficient"], points=section["iaa"], thresholds=lines)
+            figure = charts.compliance_trend(
+                measure=terms["iaa_coefficient"], points=section["iaa"], thresholds=lines, rule=section["decision_rule"]
+            )
             images.append(chart_set.add(figure, share=0.5, height=260))
         figures["compliance"][index] = images
     for section in data["defect_rates"]:

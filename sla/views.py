@@ -101,7 +101,13 @@ def _with_charts(section: dict) -> dict:
     accuracy = [p for p in section["accuracy"] if p["value"] is not None]
     if accuracy and terms.accuracy_floor is not None:
         title = f"{terms.get_accuracy_metric_display()} against gold"
-        figure = charts.compliance_trend(measure=title, points=accuracy, thresholds=[("floor", terms.accuracy_floor)])
+        figure = charts.compliance_trend(
+            measure=title,
+            points=accuracy,
+            thresholds=[("floor", terms.accuracy_floor)],
+            unit=formatting.accuracy_unit(terms.accuracy_metric),
+            rule=terms.decision_rule,
+        )
         figures.append(_chart(f"accuracy-{key}", title, figure))
     iaa = [p for p in section["iaa"] if p["value"] is not None]
     lines = [
@@ -112,7 +118,11 @@ def _with_charts(section: dict) -> dict:
     if iaa and lines:
         title = terms.get_iaa_coefficient_display()
         figures.append(
-            _chart(f"iaa-{key}", title, charts.compliance_trend(measure=title, points=iaa, thresholds=lines))
+            _chart(
+                f"iaa-{key}",
+                title,
+                charts.compliance_trend(measure=title, points=iaa, thresholds=lines, rule=terms.decision_rule),
+            )
         )
     return {**section, "figures": figures}
 
