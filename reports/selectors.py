@@ -20,11 +20,12 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from reports.charts import point_verdict
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
 from sla import formatting
 from sla import selectors as sla_selectors
-from sla.constants import MEASURE_LABELS, TERM_LABELS, BatchStatus
+from sla.constants import MEASURE_LABELS, TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus
 from sla.models import Batch, Contract, ContractTerms, Finding
 from sla.visibility import is_outlier
 from vendorscore.constants import Role
@@ -247,7 +248,7 @@ def vendor_report(*, vendor: Vendor, user) -> dict:
     )
     evaluated = [b for b in batches if b.status == BatchStatus.EVALUATED]
     delivered = [b.delivered_at for b in batches]
-    return {
+    data = {
         "vendor": {
             "id": vendor.pk,
             "name": vendor.name,
@@ -267,6 +268,88 @@ def vendor_report(*, vendor: Vendor, user) -> dict:
         "defect_rates": _defect_rates(evaluated),
         "breaches": breaches_of(vendor=vendor),
         "outliers": _outliers(evaluated),
+    }
+    data["summary"] = _summary(data)
+    return data
+
+
+TREND_BATCHES = 3  # the latest batch is compared with the mean of up to this many before it
+
+
+def _summary(data: dict) -> dict:
+    """The first page a reader can stop at: verdicts, what is owed, each headline measure against its term.
+
+    Each measure's latest batch is judged against the lines of its terms as the charts colour
+    it (``charts.point_verdict``), and its trend is the latest value against the mean of the
+    ``TREND_BATCHES`` batches before it.
+    """
+    breaches = data["breaches"] or {"rows": [], "credits": 0.0}
+    unresolved = [r for r in breaches["rows"] if r["status"] in UNRESOLVED_BREACH_STATUSES]
+    verdicts = data["verdicts"]
+    checked = sum(verdicts.values())
+    measures = []
+    for section in data["compliance"]:
+        terms = section["terms"]
+        if section["accuracy"] and terms["accuracy_floor"] is not None:
+            lines = [("floor", terms["accuracy_floor"])]
+            measures.append(
+                _headline(section, section["accuracy_metric"], section["accuracy"], lines, section["accuracy_unit"])
+            )
+        lines = [(n, v) for n, v in (("target", section["iaa_min"]), ("fail line", section["iaa_fail_below"])) if v]
+        if section["iaa"] and lines:
+            measures.append(_headline(section, terms["iaa_coefficient"], section["iaa"], lines, formatting.COEFFICIENT))
+    for section in data["defect_rates"]:
+        lines = [(n, v) for n, v in (("ceiling", section["ceiling"]),) if v is not None]
+        if lines and section["aql"] is not None:
+            row = _headline(section, "Defect rate", section["points"], lines, formatting.SHARE, at_most=True)
+            row["term"] += f", decided by the AQL {formatting.number_text(section['aql'])}% sampling plan"
+            measures.append(row)
+        elif lines:
+            row = _headline(section, "Defect rate", section["points"], lines, formatting.SHARE, at_most=True)
+            measures.append(row)
+    scorecard = data["scorecard"]
+    currency = next((r["currency"] for r in breaches["rows"]), "")
+    sentence = [
+        f"{verdicts.get('accepted', 0)} of {checked} checked batch{'es' if checked != 1 else ''} accepted",
+        f"{len(unresolved)} breach{'es' if len(unresolved) != 1 else ''} unresolved",
+        f"service credits of {breaches['credits']:,.2f} {currency}".rstrip(),
+    ]
+    if scorecard:
+        sentence.append(f"scorecard {scorecard['total']} / 100, {scorecard['band'].lower()}")
+    return {
+        "headline": "; ".join(sentence) + ".",
+        "verdicts": [(v, verdicts.get(v, 0)) for v in ("accepted", "rejected", "inconclusive")],
+        "unresolved_breaches": len(unresolved),
+        "credits": breaches["credits"],
+        "currency": currency,
+        "measures": measures,
+        "scorecard": scorecard,
+    }
+
+
+def _headline(section: dict, name: str, points: list[dict], lines, unit: str, *, at_most: bool = False) -> dict:
+    latest, earlier = points[-1], [p["value"] for p in points[-1 - TREND_BATCHES : -1]]
+    verdict = latest.get("finding_verdict") or point_verdict(
+        latest, [v for _, v in lines], at_most=at_most, rule=section.get("decision_rule", "point")
+    )
+    trend = latest["value"] - sum(earlier) / len(earlier) if earlier else None
+    steady = 0.005 if unit == formatting.SHARE else 0.01
+    if trend is None:
+        trend_text = "first batch"
+    elif abs(trend) < steady:
+        trend_text = "steady"
+    else:
+        arrow = "↑" if trend > 0 else "↓"
+        trend_text = f"{arrow} {formatting.difference(abs(trend), unit)} on the {len(earlier)} before"
+    return {
+        "task_type": section["task_type"],
+        "measure": name,
+        "latest": formatting.value(latest["value"], unit, term="defect_rate" if at_most else "accuracy"),
+        "term": ", ".join(f"{n} {formatting.limit(v, unit)}" for n, v in lines),
+        "verdict": verdict,
+        "verdict_name": formatting.verdict_name(verdict),
+        "trend": trend_text,
+        "batches": len(points),
     }
 
 
@@ -389,6 +472,8 @@ def _defect_rates(batches: list[Batch]) -> list[dict]:
                 "low": finding.ci_low,
                 "high": finding.ci_high,
                 "verdict": batch.verdict,
+                # The sampling plan's accept number decides the term, not the line on the chart.
+                "finding_verdict": finding.verdict,
             }
         )
     return list(by_task.values())

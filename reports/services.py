@@ -179,11 +179,23 @@ def _breach_figure(rows: list[dict]):
 # Jobs: reports asked for in the browser ---------------------------------------------------
 
 
-def report_job_create(*, kind: str, obj, user, audience: str, paper: str) -> ReportJob:
-    """Queue a report for a worker; the caller has already checked that ``user`` may read ``obj``."""
+def report_job_create(
+    *, kind: str, obj, user, audience: str, paper: str, vendor_ids: list[int] | None = None
+) -> ReportJob:
+    """Queue a report for a worker; the caller has already checked that ``user`` may read ``obj``.
+
+    A comparison has no single object: ``obj`` is its first vendor and ``vendor_ids`` all of them.
+    """
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
-    job = ReportJob(kind=kind, object_id=obj.pk, audience=audience, paper=paper, requested_by=user)
+    job = ReportJob(
+        kind=kind,
+        object_id=obj.pk,
+        vendor_ids=sorted(set(vendor_ids or [])),
+        audience=audience,
+        paper=paper,
+        requested_by=user,
+    )
     job.full_clean()
     job.save()
     from reports import tasks  # the tasks module imports this one
@@ -225,6 +237,10 @@ def _render_job(job: ReportJob, on_progress) -> ReportFile:
     if job.kind == ReportJob.Kind.BATCH:
         batch = Batch.objects.select_related("contract__vendor", "task_type", "terms_version").get(pk=job.object_id)
         return batch_report_render(batch=batch, audience=job.audience, paper=job.paper, on_progress=on_progress)
+    if job.kind == ReportJob.Kind.COMPARISON:
+        return comparison_report_render(
+            vendor_ids=job.vendor_ids, user=job.requested_by, paper=job.paper, on_progress=on_progress
+        )
     vendor = Vendor.objects.get(pk=job.object_id)
     return vendor_report_render(vendor=vendor, user=job.requested_by, paper=job.paper, on_progress=on_progress)
 
@@ -286,8 +302,9 @@ def _delete_unused(paths, *, before: dt.datetime, keep: set[str]) -> int:
 
 
 @pdf.gc_paused()
-def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4") -> ReportFile:
+def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
     """Several vendors' scorecards and SLA records side by side, for a selection meeting."""
+    on_progress(5, "Reading the scorecards and SLA records")
     data = report_selectors.comparison_report(user=user, vendor_ids=sorted(set(vendor_ids)))
 
     def render() -> bytes:
@@ -300,7 +317,7 @@ def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4") 
             figures["bars"] = chart_set.add(bars)
             radar = charts.scorecard_radar(dimensions=names, series=scores)
             figures["radar"] = chart_set.add(radar, share=0.75, height=400)
-        return _render("reports/comparison_report.html", data, (chart_set, figures), paper, _no_progress)
+        return _render("reports/comparison_report.html", data, (chart_set, figures), paper, on_progress)
 
     return _cached(kind="comparison", data=data, paper=paper, filename="vendor-comparison-report.pdf", render=render)
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
+from rest_framework.exceptions import NotFound, ValidationError
 
 from reports import selectors as report_selectors
 from reports import services
@@ -54,6 +55,8 @@ class ReportJobCreateView(RoleRequiredMixin, View):
 
     def post(self, request):
         kind, paper, pk = request.POST.get("kind"), request.POST.get("paper", "a4").lower(), request.POST.get("id", "")
+        if kind == ReportJob.Kind.COMPARISON and paper in PAPERS:
+            return self._comparison(request, paper)
         if kind not in ReportJob.Kind.values or paper not in PAPERS or not pk.isdigit():
             return HttpResponseBadRequest("Give kind (batch or vendor), id and paper (a4 or letter).")
         if kind == ReportJob.Kind.BATCH:
@@ -64,6 +67,26 @@ class ReportJobCreateView(RoleRequiredMixin, View):
             raise Http404("No such report.")
         job = services.report_job_create(
             kind=kind, obj=obj, user=request.user, audience=audience_of(request.user), paper=paper
+        )
+        return redirect("report_job", pk=job.pk)
+
+    def _comparison(self, request, paper):
+        """Form field ``vendors``: 2 to 8 ids separated by commas, checked as the API checks them."""
+        if not has_role(request.user, BUYER_ROLES):
+            raise Http404("No such report.")
+        try:
+            ids = vendor_ids_of(request, request.POST)
+        except ValidationError as error:
+            return HttpResponseBadRequest(f"vendors: {error.detail['vendors'][0]}")
+        except NotFound as error:
+            raise Http404("No such vendor.") from error
+        job = services.report_job_create(
+            kind=ReportJob.Kind.COMPARISON,
+            obj=Vendor.objects.get(pk=ids[0]),
+            vendor_ids=ids,
+            user=request.user,
+            audience=audience_of(request.user),
+            paper=paper,
         )
         return redirect("report_job", pk=job.pk)
 

@@ -240,3 +240,22 @@ def test_failed_batch_report_shows_its_breaches_and_deadlines_to_the_vendor(api_
     for breach in breaches:
         assert breach.term_label in text
         assert timezone.localtime(breach.remediation_due).strftime("%Y-%m-%d %H:%M") in text
+
+
+def test_vendor_report_first_page_is_a_summary_a_reader_can_stop_at(api_client_for, lead, batch_a):
+    from reports.selectors import breaches_of, vendor_report
+
+    vendor = batch_a.contract.vendor
+    pages = pdf_text(get_pdf(api_client_for(lead), f"/api/v1/vendors/{vendor.pk}/report.pdf"))[1]
+    first = flat(pages[:1])
+    data = vendor_report(vendor=vendor, user=lead)
+    breaches = breaches_of(vendor=vendor)
+    assert "Summary" in first
+    assert data["summary"]["headline"] in first
+    checked = sum(data["verdicts"].values())
+    assert f"{data['verdicts'].get('accepted', 0)} of {checked} checked batch" in first
+    assert f"{breaches['credits']:.2f}" in first
+    terms = batch_a.terms_version
+    accuracy = formatting.percent(batch_a.metrics["accuracy"]["value"])
+    assert f"sentiment Accuracy {accuracy} floor {formatting.percent(terms.accuracy_floor)}" in first
+    assert "first batch" in first  # no trend from one batch
