@@ -10,6 +10,17 @@ from vendorscore.constants import Role
 from vendorscore.permissions import role_of
 
 
+class ContractTaggedSelect(forms.Select):
+    """A select whose options carry their batch's contract, so the page offers only the chosen contract's."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-contract"] = str(instance.contract_id)
+        return option
+
+
 class BatchUploadForm(forms.Form):
     """A delivery: the contract and task type it is for, the file, and optional claims."""
 
@@ -29,16 +40,30 @@ class BatchUploadForm(forms.Form):
         help_text="When this delivery was due; a later delivery fails the timeliness term.",
     )
     remediates = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="—", help_text="The rejected batch this delivery corrects."
+        queryset=None,
+        required=False,
+        empty_label="—",
+        widget=ContractTaggedSelect,
+        help_text="The rejected batch this delivery corrects: batches of the chosen contract with a breach still open.",
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contract"].queryset = selectors.contract_list(user=user)
-        self.fields["remediates"].queryset = selectors.batch_list(user=user).filter(verdict="rejected")
+        contracts = selectors.contract_list(user=user)
+        self.fields["contract"].queryset = contracts
+        if len(contracts) == 1:
+            self.fields["contract"].initial = contracts[0].pk
+        self.fields["remediates"].queryset = selectors.remediable_batches(user=user)
         self.fields["remediates"].label_from_instance = _batch_label
         if role_of(user) == Role.VENDOR:
             self.fields["contract"].label_from_instance = lambda contract: contract.title
+
+    def clean(self):
+        data = super().clean()
+        contract, remediates = data.get("contract"), data.get("remediates")
+        if contract is not None and remediates is not None and remediates.contract_id != contract.pk:
+            self.add_error("remediates", f"Batch #{remediates.pk} is not under the contract chosen above.")
+        return data
 
 
 def _batch_label(batch: Batch) -> str:

@@ -6,11 +6,12 @@ Thin: forms validate input, services write, selectors scope what the user may se
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -40,6 +41,7 @@ from sla.forms import (
     TaskTypeForm,
     TermsForm,
 )
+from sla.ingest.template import delivery_columns, delivery_template_csv
 from sla.models import Notification
 from sla.sampling import REDUCED_SCORE
 from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, NotificationTable
@@ -258,6 +260,14 @@ class BatchUploadView(RoleRequiredMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["column_guides"] = [
+            {"task_type": task_type, "columns": delivery_columns(task_type.labels)}
+            for task_type in selectors.task_type_list()
+        ]
+        return context
+
     def get_initial(self):
         initial = super().get_initial()
         for field in ("contract", "task_type", "remediates"):
@@ -290,6 +300,20 @@ class BatchUploadView(RoleRequiredMixin, FormView):
         else:
             messages.success(self.request, f"Batch #{batch.pk} received.")
         return redirect(batch)
+
+
+class DeliveryTemplateView(RoleRequiredMixin, View):
+    """A CSV template of a delivery for one task type: every column, valid example rows."""
+
+    allowed_roles = UPLOADERS
+
+    def get(self, request, pk):
+        task_type = get_object_or_404(selectors.task_type_list(), pk=pk)
+        safety = selectors.task_type_safety_labels(user=request.user, task_type=task_type)
+        body = delivery_template_csv(task_type.labels, task_type.name, safety)
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{slugify(task_type.name)}-delivery-template.csv"'
+        return response
 
 
 class BatchDetailView(RoleRequiredMixin, TemplateView):
