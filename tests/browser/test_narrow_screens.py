@@ -14,6 +14,7 @@ from vendorscore.scorecards.models import Evaluation
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+CHARTS_DRAWN = "() => [...document.querySelectorAll('[data-plotly]')].every(e => e.querySelector('.main-svg'))"
 
 
 @pytest.fixture
@@ -88,6 +89,7 @@ def test_main_pages_never_scroll_sideways(browser, live_server, demo, width):
             response = page.goto(f"{live_server.url}{path}")
             assert response.status == 200, (username, path)
             page.wait_for_load_state("load")
+            page.wait_for_function(CHARTS_DRAWN)  # the plotly bundle carries every chart the page draws
             scroll_width, inner_width = page.evaluate(OVERFLOW)
             if scroll_width > inner_width:
                 wide.append((username, path, scroll_width))

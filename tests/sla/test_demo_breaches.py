@@ -1,9 +1,14 @@
 """The demo shows the whole breach loop: open, escalated, waived, remediated, a capped credit, a decided sample."""
 
+import re
+
 from django.core.management import call_command
 from django.db.models import F
 
-from sla.models import Breach, Notification, QASample
+from sla.models import Batch, Breach, Notification, QASample
+from vendorscore.settings import BASE_DIR
+
+README = BASE_DIR / "README.md"
 
 
 def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_path):
@@ -22,6 +27,8 @@ def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_pa
     capped = Breach.objects.filter(status="escalated", service_credit__lt=F("credit_full"))
     assert capped.exists(), "the monthly cap cuts a September credit"
     assert QASample.objects.exclude(decision="").count() == 1
+    deliveries = re.search(r"\(`/batches/`\): (\d+) simulated deliveries", README.read_text())
+    assert int(deliveries.group(1)) == Batch.objects.count(), "the README's figure matches the demo"
 
 
 def _subjects(mail_dir) -> list[str]:
