@@ -22,12 +22,13 @@ from sla import formatting, selectors, services
 from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
     BREACH_TRANSITIONS,
-    DEFECT_TYPES,
+    DEFECT_TYPE_LABELS,
     MEASURE_LABELS,
     TERM_TEMPLATES,
     BatchStatus,
     BreachStatus,
     UploadStatus,
+    defect_types_for,
 )
 from sla.filters import BatchFilterSet, BreachFilterSet
 from sla.forms import (
@@ -582,7 +583,10 @@ class ReviewSampleView(RoleRequiredMixin, TemplateView):
             sample=getattr(batch, "qa_sample", None),
             items=items,
             reviewed=sum(1 for item in items if item["review"]),
-            defect_types=DEFECT_TYPES,
+            defect_types=[
+                (key, DEFECT_TYPE_LABELS[key])
+                for key in defect_types_for(scale=batch.task_type.scale, complexity=batch.task_type.complexity)
+            ],
         )
         return context
 

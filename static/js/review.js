@@ -66,7 +66,7 @@
     } else if (event.key === "d") setVerdict(item, "defect");
     else if (typeIndex >= 0 && typeIndex < defectTypes.length) {
       setVerdict(item, "defect");
-      item.querySelector("input[name=defect_type]").value = defectTypes[typeIndex];
+      item.querySelector("[name=defect_type]").value = defectTypes[typeIndex];
     } else if (event.key === "n") item.querySelector("input[name=note]").focus();
     else if (event.key === "Enter") save(item);
     else return;
