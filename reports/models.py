@@ -40,6 +40,8 @@ class ReportJob(models.Model):
     download_name = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the broker took the task (empty: never).")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker started rendering.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -25,7 +25,7 @@ from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
 from sla import formatting
 from sla import selectors as sla_selectors
-from sla.constants import MEASURE_LABELS, TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus
+from sla.constants import MEASURE_LABELS, TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import Batch, Contract, ContractTerms, Finding
 from sla.visibility import is_outlier
 from vendorscore.constants import Role
@@ -62,6 +62,7 @@ def batch_report(*, batch: Batch, audience: str) -> dict:
             "vendor": batch.contract.vendor.name,
             "contract": batch.contract.title,
             "task_type": batch.task_type.name,
+            "time_zone": batch.contract.time_zone,
             "delivered_at": batch.delivered_at,
             "original_name": batch.original_name,
             "sha256": batch.sha256,
@@ -73,6 +74,9 @@ def batch_report(*, batch: Batch, audience: str) -> dict:
             "annotators": batch.annotators,
             "claimed_accuracy": batch.claimed_accuracy,
             "remediates": batch.remediates_id,
+            "redelivered_items": batch.redelivered_items,
+            "invoiced_items": batch.invoiced_items,
+            "remediation_coverage": batch.remediation_coverage,
         },
         "terms": _terms(terms),
         "findings": [_finding(f) for f in sla_selectors.batch_findings(batch=batch)],
@@ -434,6 +438,7 @@ def _batch_row(batch: Batch) -> dict:
         "reference": batch.reference,
         "task_type": batch.task_type.name,
         "delivered_at": batch.delivered_at,
+        "time_zone": batch.contract.time_zone,
         "rows": batch.rows,
         "status": batch.get_status_display(),
         "verdict": batch.verdict,
@@ -504,17 +509,32 @@ def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None) -> 
         Breach = apps.get_model("sla", "Breach")
     except LookupError:
         return None
-    fields = ("id", "batch_id", "term", "status", "opened_at", "remediation_due", "closed_at", "service_credit")
+    fields = (
+        "id",
+        "batch_id",
+        "term",
+        "status",
+        "opened_at",
+        "remediation_due",
+        "closed_at",
+        "service_credit",
+        "credit_month",
+    )
     try:
         breaches = (
             Breach.objects.filter(batch=batch) if batch else Breach.objects.filter(batch__contract__vendor=vendor)
         )
-        rows = list(breaches.order_by("opened_at", "pk").values(*fields, currency=F("batch__contract__currency")))
+        rows = list(
+            breaches.order_by("opened_at", "pk").values(
+                *fields, currency=F("batch__contract__currency"), time_zone=F("batch__contract__time_zone")
+            )
+        )
     except FieldError:
         return None
     for row in rows:
         row["term_label"] = TERM_LABELS.get(row["term"], row["term"])
-        closed = row["closed_at"]
+        closed = row["closed_at"] if row["status"] == BreachStatus.REMEDIATED else None
+        # Only a remediated breach took days to remediate; a waived or withdrawn one was never fixed.
         row["remediation_days"] = round((closed - row["opened_at"]).total_seconds() / 86400, 1) if closed else None
     return {"rows": rows, "credits": sum(float(r["service_credit"] or 0) for r in rows)}
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from reports import charts, pdf
@@ -26,6 +27,7 @@ from reports.constants import AUDIENCE_BUYER, PAPERS, REPORT_LAYOUT_VERSION
 from reports.models import ReportJob
 from sla.models import Batch
 from sla.visibility import OUTLIER_MIN_GOLD
+from vendorscore.broker import delay_on_commit
 from vendorscore.models import Vendor
 
 logger = logging.getLogger(__name__)
@@ -169,9 +171,10 @@ def _vendor_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
 
 
 def _breach_figure(rows: list[dict]):
-    months = sorted({r["opened_at"].strftime("%Y-%m") for r in rows})
+    """Breaches per month and term, by the one month rule of ``sla.credits``: the month the batch was delivered."""
+    months = sorted({f"{r['credit_month']:%Y-%m}" for r in rows})
     terms = sorted({r["term_label"] for r in rows})
-    tally = Counter((r["opened_at"].strftime("%Y-%m"), r["term_label"]) for r in rows)
+    tally = Counter((f"{r['credit_month']:%Y-%m}", r["term_label"]) for r in rows)
     series = [(term, [tally.get((month, term), 0) for month in months]) for term in terms]
     return charts.breaches_over_time(months=months, series=series)
 
@@ -198,16 +201,49 @@ def report_job_create(
     )
     job.full_clean()
     job.save()
+    _job_enqueue(job)
+    return job
+
+
+def _job_enqueue(job: ReportJob) -> None:
+    """Queue the job once committed; with the broker down it stays queued for ``report_jobs_sweep``."""
     from reports import tasks  # the tasks module imports this one
 
-    transaction.on_commit(lambda: tasks.report_job_run.delay(str(job.pk)))
-    return job
+    def queued() -> None:
+        ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
+
+    delay_on_commit(tasks.report_job_run, str(job.pk), on_queued=queued)
+
+
+def report_jobs_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
+    """Queue again the jobs the broker never took; fail the ones a worker started and never finished.
+
+    Uses the uploads' deadlines (``SWEEP_REQUEUE_AFTER``, ``SWEEP_STUCK_AFTER``: README,
+    "Lost and stuck work"). Returns (queued again, failed).
+    """
+    now = now or timezone.now()
+    requeue_before = now - dt.timedelta(seconds=settings.SWEEP_REQUEUE_AFTER)
+    stuck_before = now - dt.timedelta(seconds=settings.SWEEP_STUCK_AFTER)
+    lost = ReportJob.objects.filter(status=ReportJob.Status.QUEUED).filter(
+        Q(queued_at__isnull=True, created_at__lt=requeue_before) | Q(queued_at__lt=stuck_before)
+    )
+    requeued = 0
+    for job in lost:
+        with transaction.atomic():
+            _job_enqueue(job)
+        requeued += 1
+    failed = ReportJob.objects.filter(status=ReportJob.Status.RENDERING, started_at__lt=stuck_before).update(
+        status=ReportJob.Status.FAILED,
+        error="The worker rendering this report was lost; ask for the report again.",
+        finished_at=now,
+    )
+    return requeued, failed
 
 
 def report_job_run(*, job_id) -> None:
     """Render a queued job, telling its page how far it got. Safe to run twice: only a queued job runs."""
     claimed = ReportJob.objects.filter(pk=job_id, status=ReportJob.Status.QUEUED).update(
-        status=ReportJob.Status.RENDERING, stage="Starting"
+        status=ReportJob.Status.RENDERING, stage="Starting", started_at=timezone.now()
     )
     if not claimed:
         return

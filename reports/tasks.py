@@ -14,3 +14,9 @@ def report_job_run(job_id: str) -> None:
 def report_cache_clean() -> None:
     """Scheduled daily by the reports app's migration 0002 (django-celery-beat, editable in the admin)."""
     services.report_cache_clean()
+
+
+@shared_task(ignore_result=True)
+def report_jobs_sweep() -> None:
+    """Scheduled every 5 minutes by the reports app's migration 0004: no report job lost or stuck."""
+    services.report_jobs_sweep()

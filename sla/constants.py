@@ -47,10 +47,22 @@ class DecisionRule(models.TextChoices):
 
 
 class BatchStatus(models.TextChoices):
+    """``failed``: processing stopped for a reason that is not the file's (a lost worker, a
+    bug, a time limit); a procurement lead can retry it. ``invalid`` is the file's fault."""
+
     RECEIVED = "received", "Received"
     PROCESSING = "processing", "Processing"
     INVALID = "invalid", "Invalid"
     EVALUATED = "evaluated", "Evaluated"
+    FAILED = "failed", "Failed"
+
+
+class DuplicatePolicy(models.TextChoices):
+    """What an annotator's second answer to the same item in one delivery is (sla/README.md)."""
+
+    REJECT = "reject", "Refuse the file (the default)"
+    FIRST = "first", "Keep the first answer in the file"
+    LATEST = "latest", "Keep the latest answer (by its time, then its place in the file)"
 
 
 class UploadStatus(models.TextChoices):
@@ -60,6 +72,7 @@ class UploadStatus(models.TextChoices):
     PROCESSING = "processing", "Processing"
     INVALID = "invalid", "Invalid"
     STORED = "stored", "Stored"
+    FAILED = "failed", "Failed"
 
 
 class BatchVerdict(models.TextChoices):
@@ -170,8 +183,18 @@ class BreachStatus(models.TextChoices):
     OPEN = "open", "Open"
     REMEDIATION_SUBMITTED = "remediation_submitted", "Remediation submitted"
     REMEDIATED = "remediated", "Remediated"
+    PARTIALLY_REMEDIATED = "partially_remediated", "Partially remediated"
     ESCALATED = "escalated", "Escalated"
     WAIVED = "waived", "Waived"
+    DISPUTED = "disputed", "Disputed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class DisputeDecision(models.TextChoices):
+    """A lead's answer to a dispute: the breach stands (its clock resumes) or it is withdrawn (no credit)."""
+
+    UPHELD = "upheld", "Upheld"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class Severity(models.TextChoices):
@@ -181,25 +204,47 @@ class Severity(models.TextChoices):
 
 
 # Which moves a breach may make. Escalation does not end the vendor's duty to fix the batch,
-# so an escalated breach can still be remediated; remediated and waived are final.
+# so an escalated breach can still be remediated; remediated, waived and withdrawn are final.
+# A remediation that passes on too few of the failed batch's items leaves the breach partially
+# remediated, its clock running, until a further delivery covers the rest. A disputed breach
+# waits for a lead, who upholds it (back to where it was) or withdraws it.
+_CONTESTABLE = {BreachStatus.DISPUTED, BreachStatus.WAIVED}
 BREACH_TRANSITIONS = {
-    BreachStatus.OPEN: {BreachStatus.REMEDIATION_SUBMITTED, BreachStatus.ESCALATED, BreachStatus.WAIVED},
+    BreachStatus.OPEN: {BreachStatus.REMEDIATION_SUBMITTED, BreachStatus.ESCALATED, *_CONTESTABLE},
     BreachStatus.REMEDIATION_SUBMITTED: {
         BreachStatus.REMEDIATED,
+        BreachStatus.PARTIALLY_REMEDIATED,
         BreachStatus.OPEN,
         BreachStatus.ESCALATED,
+        *_CONTESTABLE,
+    },
+    BreachStatus.PARTIALLY_REMEDIATED: {BreachStatus.REMEDIATION_SUBMITTED, BreachStatus.ESCALATED, *_CONTESTABLE},
+    BreachStatus.ESCALATED: {BreachStatus.REMEDIATION_SUBMITTED, *_CONTESTABLE},
+    BreachStatus.DISPUTED: {
+        BreachStatus.OPEN,
+        BreachStatus.REMEDIATION_SUBMITTED,
+        BreachStatus.PARTIALLY_REMEDIATED,
+        BreachStatus.ESCALATED,
+        BreachStatus.WITHDRAWN,
         BreachStatus.WAIVED,
     },
-    BreachStatus.ESCALATED: {BreachStatus.REMEDIATION_SUBMITTED, BreachStatus.WAIVED},
     BreachStatus.REMEDIATED: set(),
     BreachStatus.WAIVED: set(),
+    BreachStatus.WITHDRAWN: set(),
 }
 # The moves people make through the API (PATCH); the clock and the batch checks make the others.
 BREACH_MOVES = [
     (BreachStatus.REMEDIATION_SUBMITTED.value, BreachStatus.REMEDIATION_SUBMITTED.label),
     (BreachStatus.WAIVED.value, BreachStatus.WAIVED.label),
 ]
-UNRESOLVED_BREACH_STATUSES = (BreachStatus.OPEN, BreachStatus.REMEDIATION_SUBMITTED, BreachStatus.ESCALATED)
+UNRESOLVED_BREACH_STATUSES = (
+    BreachStatus.OPEN,
+    BreachStatus.REMEDIATION_SUBMITTED,
+    BreachStatus.PARTIALLY_REMEDIATED,
+    BreachStatus.ESCALATED,
+    BreachStatus.DISPUTED,
+)
+CLOSED_BREACH_STATUSES = (BreachStatus.REMEDIATED, BreachStatus.WAIVED, BreachStatus.WITHDRAWN)
 
 # A failed term's severity: safety routing can hurt people; quality terms decide whether the
 # data is usable; the rest are process terms the buyer can live with for a while.

@@ -6,14 +6,21 @@ vendor's own quality cost, so counting rows would make overlap (which the contra
 for) raise the credits owed.
 
 Each breach owes ``service_credit_percent`` of its batch's value. Per contract and
-calendar month (of delivery, in the contract's zone) the credits together may not exceed
-``service_credit_cap_percent`` of the month's invoiced value: the value of the month's
-checked batches, remediation batches excepted because a redelivery is not invoiced
-again. Credits are allocated to the month's breaches in the order they were opened, so
-the earliest breaches keep their full credit and the last ones absorb the cap.
+calendar month the credits together may not exceed ``service_credit_cap_percent`` of the
+month's invoiced value: the value of the month's checked batches, counting only their new
+items, because a redelivered item is not invoiced again (``sla.lineage``). Credits are
+allocated to the month's breaches in the order they were opened, so the earliest breaches
+keep their full credit and the last ones absorb the cap.
+
+The month rule, one for everything (credits, the cap, the dashboard, the reports' charts):
+a breach and its credit belong to the calendar month, in the contract's time zone, in
+which its batch was delivered, because that is the invoice the credit is deducted from.
+``credit_month`` is that rule; nothing else computes a month of a breach.
 """
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 CENT = Decimal("0.01")
 
@@ -50,3 +57,16 @@ def allocate(credits: list[Decimal], cap: Decimal | None) -> list[Decimal]:
         owed.append(share)
         left -= share
     return owed
+
+
+def credit_month(delivered_at: dt.datetime, time_zone: str) -> dt.date:
+    """The month a delivery is invoiced in, and its breaches counted in: first day, in the contract's zone."""
+    return delivered_at.astimezone(ZoneInfo(time_zone)).date().replace(day=1)
+
+
+def month_bounds(month: dt.date, time_zone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The instants the month starts and ends at, in the contract's zone (the end excluded)."""
+    zone = ZoneInfo(time_zone)
+    start = dt.datetime.combine(month.replace(day=1), dt.time(), tzinfo=zone)
+    end = dt.datetime.combine((month.replace(day=1) + dt.timedelta(days=32)).replace(day=1), dt.time(), tzinfo=zone)
+    return start, end

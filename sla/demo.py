@@ -6,11 +6,17 @@ received, parsed, validated, stored and evaluated. One delivery is deliberately 
 the demo shows a rejected file with its errors. Idempotent: contracts are looked up by
 title and files by their sha256, so running the demo twice stores nothing twice.
 
-The failed batches open breaches through the real check. ``_breach_story`` then shows the
-rest of the loop: September's breaches are dated to when those batches were checked, so
-their deadlines are long past and the escalation sweep escalates them; one is waived by a
-lead; CrowdLabel redelivers its last rejected batch, corrected, and that breach closes as
-remediated. The October breaches stay open with deadlines ahead. One batch has its QA
+The failed batches open breaches through the real check. Every simulated delivery is
+replayed on its own date (``sla.clock.replay``): received when it was delivered and checked
+two hours later, so a batch delivered on 1 October has its breach opened on 1 October and
+its deadline counted from there. ``_breach_story`` then plays the rest of the loop in the
+same calendar: CrowdLabel redelivers its last rejected batch, corrected, on 21 October and
+that breach closes as remediated, while its corrected half of the batch before leaves those
+breaches partially remediated, their clock running until the sweep escalates them; a lead
+waives one September breach three days after it opened; Meridian disputes an October breach
+the day after it opened and a lead upholds it after the weekend, which pushes its deadline
+back by the paused business time; and the escalation sweep runs at each deadline,
+escalating what was not fixed in time. One batch has its QA
 review sample reviewed, so its defect rate is decided by the sampling plan. Northwind's
 newest self-harm delivery arrived this morning with escalated items still open, some of
 them a few hours from the 24 hours the terms allow, so the hourly reminder has work.
@@ -22,14 +28,15 @@ import io
 import json
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from sla import calendar, services
-from sla.constants import BreachStatus
-from sla.models import Batch, Breach, BreachEvent, Contract, GoldSet, Notification, TaskType
+from sla import clock, services
+from sla.constants import BreachStatus, DisputeDecision
+from sla.models import AWAITING_FIX, Batch, Breach, Contract, GoldSet, Notification, TaskType
 from sla.simulate import DeliverySpec, simulate_delivery
 from vendorscore.models import User, Vendor
 
@@ -132,11 +139,20 @@ FORMATS = ("csv", "jsonl", "parquet", "csv.gz")
 HOLIDAYS = ["2026-10-05", "2026-12-01", "2026-12-08", "2026-12-25"]
 CREDIT_CAP_PERCENT = 8  # binding for CrowdLabel in September: the demo shows a capped credit
 REMEDIATED = "crowdlabel-sentiment-04"
+PARTLY_REMEDIATED = "crowdlabel-sentiment-03"
 WAIVED = ("meridian-sentiment-01", "iaa")
 REVIEWED = "northwind-sentiment-01"
 WAIVER_REASON = (
     "The label guide for mixed sentiment changed during this batch; agreed with Meridian on the weekly call."
 )
+# A delivery is checked this long after it arrives (the worker's queue, in the replayed calendar).
+CHECK_DELAY = dt.timedelta(hours=2)
+SWEEP_DELAY = dt.timedelta(minutes=15)  # the escalation sweep runs every 15 minutes
+DISPUTED = "meridian-toxicity-severity-04"
+DISPUTE_REASON = (
+    "The gold labels for 'moderate' follow the old severity guide; our annotators applied the one issued on 9 October."
+)
+DISPUTE_DECISION_NOTE = "Checked with the guideline owner: the new guide was not yet in force for this batch."
 
 
 def demo_sla_ensure(*, today: dt.date | None = None) -> dict:
@@ -246,13 +262,58 @@ def _gold_sets(task_types: dict, plans: list[ContractPlan]) -> None:
 def _deliver(plan: ContractPlan, lead, today: dt.date) -> int:
     delivered = 0
     for position, (task_type, spec, name) in enumerate(plan.deliveries):
-        annotations = simulate_delivery(spec).annotations
+        simulated = simulate_delivery(spec)
+        annotations = simulated.annotations
         if plan.profile.vendor == "Meridian Data Services" and position == 1:
             annotations = _broken(annotations)
             name = name.rsplit(".", 1)[0] + "-broken.csv"
-        content = _encode(annotations, name.split(".", 1)[1])
+        if name.split(".")[0] == REVIEWED:
+            name, content = f"{REVIEWED}.json", _label_studio_export(simulated, spec.seed)
+        else:
+            content = _encode(annotations, name.split(".", 1)[1])
         delivered += _deliver_one(plan.contract, task_type, name, content, spec, lead)
     return delivered
+
+
+# Review texts for the Label Studio delivery, by true sentiment: what a QA reviewer reads.
+REVIEW_PHRASES = {
+    "negative": ("The {thing} broke within a week and support never replied.", "Would not buy this {thing} again."),
+    "neutral": ("The {thing} arrived on the stated day.", "It is a {thing}; it does what the listing says."),
+    "positive": ("Love this {thing}, it works better than described.", "Great {thing}, fast delivery, no fuss."),
+    "mixed": ("The {thing} works well but the app keeps crashing.", "Nice {thing}, shame about the noisy fan."),
+}
+THINGS = ("kettle", "headset", "blender", "lamp", "router", "backpack", "monitor", "toaster")
+
+
+def _label_studio_export(simulated, seed: int) -> bytes:
+    """The delivery as Label Studio writes it: one task per item with its review text, every
+    annotator's choice an annotation, the model's pre-label a prediction."""
+    rng = np.random.default_rng(seed)
+    rows = simulated.annotations
+    users = {name: index + 1 for index, name in enumerate(sorted(rows["annotator_id"].unique()))}
+    tasks = []
+    for task_id, (item, ratings) in enumerate(rows.groupby("item_id", sort=False), 1):
+        phrases = REVIEW_PHRASES.get(simulated.truth[item], REVIEW_PHRASES["neutral"])
+        text = phrases[int(rng.integers(len(phrases)))].format(thing=THINGS[int(rng.integers(len(THINGS)))])
+        first = ratings.iloc[0]
+        task = {"id": task_id, "data": {"item_id": item, "text": text, "queue": first["queue"]}, "annotations": []}
+        if first["prelabel"]:
+            task["predictions"] = [{"model_version": "triage-2026.09", "result": [_choice(first["prelabel"])]}]
+        for rating in ratings.itertuples():
+            task["annotations"].append(
+                {
+                    "completed_by": {"id": users[rating.annotator_id], "email": rating.annotator_id},
+                    "result": [_choice(rating.label)],
+                    "was_cancelled": False,
+                    "created_at": rating.annotated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+            )
+        tasks.append(task)
+    return json.dumps(tasks).encode()
+
+
+def _choice(label: str) -> dict:
+    return {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}
 
 
 def _broken(annotations: pd.DataFrame) -> pd.DataFrame:
@@ -264,7 +325,9 @@ def _broken(annotations: pd.DataFrame) -> pd.DataFrame:
 
 
 def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, lead, remediates=None) -> int:
-    with transaction.atomic():
+    """Receive a simulated delivery on its own date and check it two hours later, in the replayed calendar."""
+    delivered_at = min(pd.Timestamp(spec.start).to_pydatetime() + dt.timedelta(hours=9), timezone.now())
+    with clock.replay(delivered_at), transaction.atomic():
         receipt = services.batch_receive(
             contract=contract,
             task_type=task_type,
@@ -277,9 +340,9 @@ def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, 
         )
     if receipt.duplicate:
         return 0
-    delivered_at = pd.Timestamp(spec.start).to_pydatetime() + dt.timedelta(hours=9)
     Batch.objects.filter(pk=receipt.upload.pk).update(delivered_at=delivered_at)
-    services.batch_ingest(batch_id=receipt.upload.pk)
+    with clock.replay(delivered_at + CHECK_DELAY):
+        services.batch_ingest(batch_id=receipt.upload.pk)
     return 1
 
 
@@ -313,43 +376,72 @@ def _in_flight_delivery(plans: list[ContractPlan], lead, now: dt.datetime) -> in
 
 
 def _breach_story(plans: list[ContractPlan], lead) -> int:
-    """Escalated, waived and remediated breaches next to the open ones (see the module docstring)."""
-    for breach in Breach.objects.filter(
-        status=BreachStatus.OPEN, batch__delivered_at__lt=dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
-    ).select_related("batch__contract", "batch__terms_version"):
-        _date_to_delivery(breach)
-    services.breaches_escalate_overdue()
+    """Remediated, waived, disputed and escalated breaches, each on its own date (see the module docstring)."""
+    delivered = _redeliver_corrected(plans, lead)
     reference, term = WAIVED
-    waived = Breach.objects.filter(batch__reference=reference, term=term).exclude(status=BreachStatus.WAIVED).first()
+    waived = Breach.objects.filter(batch__reference=reference, term=term, status=BreachStatus.OPEN).first()
     if waived is not None and lead is not None:
-        services.breach_waive(breach=waived, user=lead, reason=WAIVER_REASON)
-    return _redeliver_corrected(plans, lead)
+        with clock.replay(waived.opened_at + dt.timedelta(days=3)):
+            services.breach_waive(breach=waived, user=lead, reason=WAIVER_REASON)
+    _dispute(lead)
+    _escalate_on_time()
+    return delivered
 
 
-def _date_to_delivery(breach: Breach) -> None:
-    """As if the batch had been checked two hours after it arrived (the demo delivers everything today)."""
-    opened_at = breach.batch.delivered_at + dt.timedelta(hours=2)
-    contract, terms = breach.batch.contract, breach.batch.terms_version
-    due = calendar.business_deadline(
-        opened_at, terms.remediation_business_days, contract.time_zone, calendar.parse_holidays(contract.holidays)
+def _dispute(lead) -> None:
+    """Meridian contests an October breach the next day; a lead upholds it after the weekend."""
+    breach = (
+        Breach.objects.filter(batch__reference=DISPUTED, status=BreachStatus.OPEN, dispute_reason="")
+        .order_by("pk")
+        .first()
     )
-    Breach.objects.filter(pk=breach.pk).update(opened_at=opened_at, remediation_due=due)
-    BreachEvent.objects.filter(breach=breach, from_status="").update(at=opened_at)
+    vendor_user = User.objects.filter(role="vendor", vendor__name="Meridian Data Services").order_by("pk").first()
+    if breach is None or vendor_user is None or lead is None:
+        return
+    with clock.replay(breach.opened_at + dt.timedelta(days=1)):
+        services.breach_dispute(breach=breach, user=vendor_user, reason=DISPUTE_REASON)
+    with clock.replay(breach.opened_at + dt.timedelta(days=5)):
+        services.breach_decide(breach=breach, user=lead, decision=DisputeDecision.UPHELD, note=DISPUTE_DECISION_NOTE)
+
+
+def _escalate_on_time() -> None:
+    """Run the escalation sweep just after each deadline that passed unremediated, oldest first, up to now."""
+    now = timezone.now()
+    while True:
+        due = (
+            Breach.objects.filter(AWAITING_FIX, remediation_due__lt=now)
+            .order_by("remediation_due")
+            .values_list("remediation_due", flat=True)
+            .first()
+        )
+        if due is None:
+            return
+        with clock.replay(min(due + SWEEP_DELAY, now)):
+            services.breaches_escalate_overdue()
 
 
 def _redeliver_corrected(plans: list[ContractPlan], lead) -> int:
-    """CrowdLabel's corrected redelivery of its last rejected sentiment batch: same items, careful annotators."""
+    """CrowdLabel's corrected redeliveries: all items of its last rejected sentiment batch (remediated), and
+    half of the one before (partially remediated: its clock keeps running, and it is escalated at its deadline)."""
+    delivered = _redeliver(plans, lead, REMEDIATED, "2026-10-21T08:00:00Z", share=1.0)
+    return delivered + _redeliver(plans, lead, PARTLY_REMEDIATED, "2026-10-07T08:00:00Z", share=0.5)
+
+
+def _redeliver(plans: list[ContractPlan], lead, reference: str, start: str, *, share: float) -> int:
+    """The failed batch's first ``share`` of items again, labeled by careful annotators, naming it as remediated."""
     for plan in plans:
         for task_type, spec, name in plan.deliveries:
-            if not name.startswith(REMEDIATED + "."):
+            if not name.startswith(reference + "."):
                 continue
-            rejected = Batch.objects.filter(contract=plan.contract, reference=REMEDIATED, verdict="rejected").first()
+            rejected = Batch.objects.filter(contract=plan.contract, reference=reference, verdict="rejected").first()
             if rejected is None:
                 return 0
-            corrected = replace(spec, accuracy=0.975, accuracy_spread=0.01, annotators=14, start="2026-10-21T08:00:00Z")
-            content = _encode(simulate_delivery(corrected).annotations, "csv")
+            corrected = replace(spec, accuracy=0.975, accuracy_spread=0.01, annotators=14, start=start)
+            rows = simulate_delivery(corrected).annotations
+            kept = sorted(rows["item_id"].unique())[: round(share * spec.items)]
+            content = _encode(rows[rows["item_id"].isin(kept)], "csv")
             return _deliver_one(
-                plan.contract, task_type, f"{REMEDIATED}-fix.csv", content, corrected, lead, remediates=rejected
+                plan.contract, task_type, f"{reference}-fix.csv", content, corrected, lead, remediates=rejected
             )
     return 0
 

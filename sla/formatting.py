@@ -39,6 +39,7 @@ TERM_NAMES = {
     "safety_routing": "Safety routing",
     "drift": "Drift from baseline",
     "terms": "Terms in force",
+    "redelivery": "Redelivered items",
 }
 
 VERDICT_NAMES = {"below_target": "below target"}
@@ -57,9 +58,10 @@ TERM_UNITS = {
     "escalation": COUNT,
     "safety_routing": COUNT,
     "drift": COEFFICIENT,
+    "redelivery": SHARE,
 }
 # Digits after the decimal point of a percentage, by term: defect rates live near 1%.
-PERCENT_DIGITS = {"defect_rate": 2, "overlap": 1, "accuracy": 2}
+PERCENT_DIGITS = {"defect_rate": 2, "overlap": 1, "accuracy": 2, "redelivery": 1}
 
 
 def measure_name(key: str | None) -> str:

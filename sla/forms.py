@@ -1,13 +1,23 @@
 """Forms of the SLA app: uploads of batches, gold sets and QA reviews."""
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from sla import selectors
 from sla.calendar import parse_holidays
+from sla.constants import DisputeDecision, DuplicatePolicy
+from sla.ingest import upload_too_large
 from sla.models import Batch, Contract, ContractTerms, TaskType
 from sla.services.contracts import TERMS_FIELDS
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
+
+
+def within_upload_limit(upload) -> None:
+    """The size limit on the form, for a file just under the web server's 413 allowance."""
+    if problem := upload_too_large(upload.size, settings.MAX_UPLOAD_BYTES):
+        raise ValidationError(problem)
 
 
 class ContractTaggedSelect(forms.Select):
@@ -28,7 +38,8 @@ class BatchUploadForm(forms.Form):
     task_type = forms.ModelChoiceField(queryset=TaskType.objects.all(), empty_label="Choose a task type")
     file = forms.FileField(
         help_text="CSV, TSV, JSON Lines, Parquet (or any of them gzipped), "
-        "or a Label Studio, Prodigy or doccano export."
+        "or a Label Studio, Prodigy or doccano export.",
+        validators=[within_upload_limit],
     )
     reference = forms.CharField(max_length=200, required=False, help_text="Your name for this delivery.")
     claimed_accuracy = forms.FloatField(
@@ -46,6 +57,19 @@ class BatchUploadForm(forms.Form):
         widget=ContractTaggedSelect,
         help_text="The rejected batch this delivery corrects: batches of the chosen contract with a breach still open.",
     )
+    annotator = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="For an export that names no annotator: doccano's per-user export (default: the file name "
+        "without extension), Prodigy without _annotator_id/_session_id, Label Studio without completed_by.",
+    )
+    duplicates = forms.ChoiceField(
+        choices=DuplicatePolicy.choices,
+        initial=DuplicatePolicy.REJECT,
+        label="If an annotator answered an item twice",
+        help_text="Latest keeps the answer with the latest time (Prodigy's _timestamp, Label Studio's created_at), "
+        "the last in the file among equals.",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,6 +77,7 @@ class BatchUploadForm(forms.Form):
         self.fields["contract"].queryset = contracts
         if len(contracts) == 1:
             self.fields["contract"].initial = contracts[0].pk
+        self.fields["file"].widget.attrs["data-max-bytes"] = settings.MAX_UPLOAD_BYTES  # checked by upload.js
         self.fields["remediates"].queryset = selectors.remediable_batches(user=user)
         self.fields["remediates"].label_from_instance = _batch_label
         if role_of(user) == Role.VENDOR:
@@ -72,11 +97,17 @@ def _batch_label(batch: Batch) -> str:
 
 class GoldSetUploadForm(forms.Form):
     task_type = forms.ModelChoiceField(queryset=TaskType.objects.all(), empty_label="Choose a task type")
-    file = forms.FileField(help_text="Columns item_id and label; CSV, JSON Lines or Parquet, optionally gzipped.")
+    file = forms.FileField(
+        help_text="Columns item_id and label; CSV, JSON Lines or Parquet, optionally gzipped.",
+        validators=[within_upload_limit],
+    )
 
 
 class ReviewUploadForm(forms.Form):
-    file = forms.FileField(help_text="Columns item_id, reviewer, verdict (ok or defect), defect_type, note.")
+    file = forms.FileField(
+        help_text="Columns item_id, reviewer, verdict (ok or defect), defect_type, note.",
+        validators=[within_upload_limit],
+    )
 
 
 class TaskTypeForm(forms.ModelForm):
@@ -115,6 +146,7 @@ class ContractForm(forms.ModelForm):
             "holidays",
             "service_credit_cap_percent",
             "reprice_remediated",
+            "remediation_coverage_required",
             "owner",
         ]
         widgets = {
@@ -275,6 +307,22 @@ class BreachWaiveForm(forms.Form):
 class BreachSubmitForm(forms.Form):
     note = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="What is being fixed, for the buyer."
+    )
+
+
+class BreachDisputeForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the breach is wrong",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Read by the buyer's procurement lead, who upholds or withdraws the breach.",
+    )
+    file = forms.FileField(required=False, label="Evidence (optional)")
+
+
+class BreachDecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=DisputeDecision.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Sent to the vendor with the decision."
     )
 
 

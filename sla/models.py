@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from sla import clock
 from sla.calendar import parse_holidays
 from sla.constants import (
     TERM_LABELS,
@@ -24,6 +25,7 @@ from sla.constants import (
     BreachStatus,
     Complexity,
     DecisionRule,
+    DuplicatePolicy,
     IAACoefficient,
     Inspection,
     InspectionLevel,
@@ -102,6 +104,11 @@ class Contract(models.Model):
     reprice_remediated = models.BooleanField(
         default=False,
         help_text="Whether a remediated batch keeps its service credits (it is repriced) or is paid in full.",
+    )
+    remediation_coverage_required = models.FloatField(
+        default=1.0,
+        validators=UNIT_INTERVAL,
+        help_text="Share of a failed batch's items a remediation must deliver again (and pass) to close the breach.",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -250,7 +257,25 @@ class Upload(models.Model):
         abstract = True
 
 
-class Batch(Upload):
+class QueuedUpload(Upload):
+    """An upload processed by a worker, with what it takes to notice work lost on the way.
+
+    ``queued_at`` is set once the broker took the task (empty: it never did, and the sweep
+    queues it again); ``attempts`` counts the starts since the last one that finished, so a
+    file that kills its worker is not run a third time; ``failure`` says why processing
+    stopped (``failed``) or what a pending retry waits for.
+    """
+
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When the broker accepted the task.")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the last attempt started.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Starts since the last finished attempt.")
+    failure = models.TextField(blank=True, help_text="Why processing stopped, or what its retry waits for.")
+
+    class Meta:
+        abstract = True
+
+
+class Batch(QueuedUpload):
     """One delivery of labeled data by a vendor under a contract, and its verdict."""
 
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.RECEIVED)
@@ -274,6 +299,29 @@ class Batch(Upload):
     verdict = models.CharField(max_length=16, choices=BatchVerdict.choices, blank=True)
     terms_version = models.ForeignKey(
         ContractTerms, null=True, blank=True, on_delete=models.PROTECT, related_name="batches"
+    )
+    annotator = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The annotator of an export that names none (doccano's per-user export: default the file name).",
+    )
+    duplicates = models.CharField(
+        max_length=8,
+        choices=DuplicatePolicy.choices,
+        default=DuplicatePolicy.REJECT,
+        help_text="What an annotator's second answer to an item is.",
+    )
+    skipped = models.PositiveIntegerField(default=0, help_text="Answers the file marks skipped, or dropped repeats.")
+    intake_notes = models.JSONField(
+        default=list, blank=True, help_text="What the intake skipped or read specially, counted, one sentence each."
+    )
+    # Item lineage (sla.services.lineage), set by the check: what of the batch is new work.
+    redelivered_items = models.PositiveIntegerField(
+        default=0, help_text="Items already delivered under the contract in an earlier evaluated batch."
+    )
+    invoiced_items = models.PositiveIntegerField(default=0, help_text="Items invoiced: new items only.")
+    remediation_coverage = models.FloatField(
+        null=True, blank=True, help_text="Share of the remediated batch's items this batch delivers again."
     )
 
     class Meta:
@@ -299,7 +347,8 @@ class Batch(Upload):
 
     @property
     def is_final(self) -> bool:
-        return self.status in (BatchStatus.INVALID, BatchStatus.EVALUATED)
+        """Nothing more happens without someone acting (a failed batch waits for a lead's retry)."""
+        return self.status in (BatchStatus.INVALID, BatchStatus.EVALUATED, BatchStatus.FAILED)
 
 
 class Annotation(models.Model):
@@ -318,7 +367,10 @@ class Annotation(models.Model):
     batch = models.ForeignKey(
         Batch, on_delete=models.CASCADE, related_name="annotations", db_index=False, db_constraint=False
     )
-    row = models.PositiveIntegerField(help_text="1-based data row in the delivered file.")
+    row = models.PositiveIntegerField(
+        help_text="1-based position among the delivery's rows, in file order (a task with several annotations "
+        "gives several rows)."
+    )
     item_id = models.CharField(max_length=1000)
     annotator_id = models.CharField(max_length=1000)
     label = models.CharField(max_length=1000)
@@ -335,6 +387,26 @@ class Annotation(models.Model):
         return f"{self.item_id} by {self.annotator_id}: {self.label}"
 
 
+class ItemContent(models.Model):
+    """The text of a delivered item, stored once per item of a batch, for reviewers to judge labels by.
+
+    Deliveries may carry it (a ``text`` column, Label Studio's ``data.text``, Prodigy's and
+    doccano's ``text``) on every annotation row; it is kept once, cut at
+    ``ingest.MAX_CONTENT_CHARS``, and shown on the QA review page. It is the vendor's own
+    delivery, so the vendor may see it too.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="item_contents")
+    item_id = models.CharField(max_length=1000)
+    text = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "item_id"], name="one_content_per_batch_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} of batch {self.batch_id}"
+
+
 class CheckRun(models.Model):
     """One run of the SLA check on a batch, with the terms version it used.
 
@@ -345,7 +417,7 @@ class CheckRun(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="check_runs")
     terms = models.ForeignKey(ContractTerms, null=True, on_delete=models.PROTECT, related_name="check_runs")
     verdict = models.CharField(max_length=16, choices=BatchVerdict.choices)
-    ran_at = models.DateTimeField(auto_now_add=True)
+    ran_at = models.DateTimeField(default=clock.now)
     reason = models.CharField(max_length=200, default="automatic check after intake")
     ran_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -392,7 +464,7 @@ class Finding(models.Model):
         return TERM_LABELS.get(self.term, self.term)
 
 
-class GoldSet(Upload):
+class GoldSet(QueuedUpload):
     """The buyer's reference labels for a task type, versioned; never readable by vendor users."""
 
     task_type = models.ForeignKey(TaskType, on_delete=models.PROTECT, related_name="gold_sets")
@@ -527,6 +599,14 @@ class Breach(models.Model):
     waiver_reason = models.TextField(blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    remediation_result = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="How the remediation batches answered the failed work: coverage, the term re-measured, items.",
+    )
+    dispute_reason = models.TextField(blank=True)
+    dispute_file = models.FileField(upload_to="disputes/%Y/%m/", blank=True)
+    disputed_at = models.DateTimeField(null=True, blank=True, help_text="Start of the running dispute, if any.")
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -558,8 +638,11 @@ class Breach(models.Model):
 
 # Breaches whose deadline still runs: open ones, and ones the vendor marked submitted without
 # delivering a batch yet (a promise alone does not stop the clock; a delivered fix does).
-AWAITING_FIX = Q(status=BreachStatus.OPEN) | Q(
-    status=BreachStatus.REMEDIATION_SUBMITTED, remediation_batch__isnull=True
+AWAITING_FIX = (
+    Q(status=BreachStatus.OPEN)
+    | Q(status=BreachStatus.REMEDIATION_SUBMITTED, remediation_batch__isnull=True)
+    # A remediation that covered too little of the failed work does not stop the clock.
+    | Q(status=BreachStatus.PARTIALLY_REMEDIATED)
 )
 
 
@@ -604,6 +687,9 @@ class Notification(models.Model):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField()
+    attachment = models.FileField(
+        upload_to="notifications/%Y/%m/", blank=True, help_text="A file sent with the message, e.g. a report PDF."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -12,6 +12,11 @@ from sla.calendar import is_business_day
 
 BREACH_OPENED = "breach_opened"
 BREACH_ESCALATED = "breach_escalated"
+BREACH_WAIVED = "breach_waived"
+BREACH_REMEDIATED = "breach_remediated"
+BREACH_PARTIALLY_REMEDIATED = "breach_partially_remediated"
+BREACH_DISPUTED = "breach_disputed"
+BREACH_DECIDED = "breach_decided"
 REMEDIATION_DUE_SOON = "remediation_due_soon"
 REMEDIATION_OVERDUE = "remediation_overdue"
 CERTIFICATION_EXPIRING = "certification_expiring"
@@ -35,8 +40,13 @@ ESCALATION_WARNING_MIN = dt.timedelta(hours=1)
 ESCALATION_LISTING = dt.timedelta(hours=24)
 
 
-def breach_key(breach_id: int, kind: str, *, on: dt.date | dt.datetime | None = None) -> str:
-    """Opened and due-soon happen once per breach (and deadline); overdue once per day, hence the date."""
+def breach_key(breach_id: int, kind: str, *, on: dt.date | dt.datetime | int | None = None) -> str:
+    """Opened and due-soon happen once per breach (and deadline); overdue once per day, hence the date.
+
+    Moves that may happen more than once (a dispute, its decision) are keyed by their event's id.
+    """
+    if isinstance(on, int):
+        return f"breach:{breach_id}:{kind}:event-{on}"
     return f"breach:{breach_id}:{kind}" + (f":{on.isoformat()}" if on is not None else "")
 
 

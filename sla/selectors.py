@@ -14,6 +14,7 @@ from sla.constants import (
     BREACH_DUE_SOON_DAYS,
     CREDIT_MONTHS_SHOWN,
     UNRESOLVED_BREACH_STATUSES,
+    BatchStatus,
     BreachStatus,
     UploadStatus,
 )
@@ -28,6 +29,7 @@ from sla.models import (
     Finding,
     GoldSet,
     InspectionState,
+    ItemContent,
     Notification,
     NotificationPreference,
     QAReview,
@@ -152,6 +154,49 @@ def breach_get(*, user, pk) -> Breach:
     return get_object_or_404(breach_list(user=user).prefetch_related("events__actor"), pk=pk)
 
 
+def batch_breaches(*, batch: Batch) -> QuerySet[Breach]:
+    """The breaches a batch's failed terms opened, for its page (the batch was already scoped to the user)."""
+    return Breach.objects.filter(batch=batch).select_related("batch__contract", "remediation_batch").order_by("id")
+
+
+def redelivered_items(*, batch: Batch) -> QuerySet:
+    """The batch's redelivered items, each with the first earlier batch that delivered it, sorted by item id.
+
+    One grouped query over the earlier batches' rows: ``[{"item_id", "first_batch"}]``.
+    """
+    from sla.services.lineage import earlier_batches, redelivered_rows
+
+    return (
+        Annotation.objects.filter(
+            batch_id__in=earlier_batches(batch=batch).values("pk"),
+            item_id__in=redelivered_rows(batch=batch).values("item_id"),
+        )
+        .values("item_id")
+        .annotate(first_batch=Min("batch_id"))
+        .order_by("item_id")
+    )
+
+
+def item_lineage(*, batch: Batch, item_id: str) -> list[dict]:
+    """One item's history under the batch's contract and task type: first delivered, redelivered, remediated by."""
+    same_work = Batch.objects.filter(
+        contract_id=batch.contract_id, task_type_id=batch.task_type_id, status=BatchStatus.EVALUATED
+    )
+    holding = Annotation.objects.filter(batch_id__in=same_work.values("pk"), item_id=item_id).values("batch_id")
+    batches = same_work.filter(pk__in=holding).select_related("remediates").order_by("delivered_at", "pk")
+    history, seen = [], set()
+    for delivered in batches:
+        if not seen:
+            role = "first delivered"
+        elif delivered.remediates_id in seen:
+            role = f"remediated (corrects batch #{delivered.remediates_id})"
+        else:
+            role = "redelivered"
+        seen.add(delivered.pk)
+        history.append({"batch": delivered, "role": role})
+    return history
+
+
 def breach_overview(*, user, now: dt.datetime | None = None) -> dict:
     """The dashboard's breach section: escalated first, then overdue, due soon, age by vendor, credits owed.
 
@@ -226,8 +271,15 @@ def qa_sample_items(*, batch: Batch) -> list[dict]:
             review_set__batch=batch, review_set__status=UploadStatus.STORED, item_id__in=sample.items
         ).order_by("id")
     }
+    texts = dict(ItemContent.objects.filter(batch=batch, item_id__in=sample.items).values_list("item_id", "text"))
     return [
-        {"index": index, "item_id": item, "labels": labels.get(item, []), "review": verdicts.get(item)}
+        {
+            "index": index,
+            "item_id": item,
+            "text": texts.get(item, ""),
+            "labels": labels.get(item, []),
+            "review": verdicts.get(item),
+        }
         for index, item in enumerate(sample.items)
     ]
 

@@ -1,7 +1,9 @@
 """Sortable tables (django-tables2) of the SLA app."""
 
 import django_tables2 as tables
+from django.conf import settings
 
+from sla import timefmt
 from sla.models import Batch, Breach, Contract, GoldSet, Notification
 
 # The class is the stored value (``accepted``), never ``{{ value }}``: for a field with choices
@@ -18,7 +20,7 @@ class BatchTable(tables.Table):
     vendor = tables.Column(accessor="contract__vendor__name", verbose_name="Vendor")
     task_type = tables.Column(accessor="task_type__name", verbose_name="Task type")
     reference = tables.Column(verbose_name="Reference", default="—")
-    delivered_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Delivered")
+    delivered_at = tables.Column(verbose_name="Delivered")
     status = tables.TemplateColumn(STATUS_BADGE)
     verdict = tables.TemplateColumn(VERDICT_BADGE)
     rows = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
@@ -33,6 +35,9 @@ class BatchTable(tables.Table):
     def render_id(self, value):
         return f"#{value}"
 
+    def render_delivered_at(self, value, record):
+        return timefmt.local_datetime(value, record.contract.time_zone)
+
 
 class GoldSetTable(tables.Table):
     task_type = tables.Column(accessor="task_type__name", verbose_name="Task type")
@@ -40,7 +45,7 @@ class GoldSetTable(tables.Table):
     items = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     status = tables.TemplateColumn(STATUS_BADGE)
     original_name = tables.Column(verbose_name="File")
-    uploaded_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Uploaded")
+    uploaded_at = tables.Column(verbose_name="Uploaded")
     uploaded_by = tables.Column(verbose_name="By", default="—")
     error_count = tables.Column(verbose_name="Errors", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
 
@@ -58,6 +63,9 @@ class GoldSetTable(tables.Table):
         )
         attrs = {"class": "table"}
         empty_text = "No gold sets yet."
+
+    def render_uploaded_at(self, value):
+        return _server_time(value)
 
 
 class ContractTable(tables.Table):
@@ -90,8 +98,8 @@ class BreachTable(tables.Table):
     status = tables.TemplateColumn(
         '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
     )
-    opened_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Opened")
-    remediation_due = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Remediation due", default="—")
+    opened_at = tables.Column(verbose_name="Opened")
+    remediation_due = tables.Column(verbose_name="Remediation due", default="—")
     service_credit = tables.TemplateColumn(
         "{{ value }} {{ record.batch.contract.currency }}",
         verbose_name="Credit",
@@ -120,16 +128,33 @@ class BreachTable(tables.Table):
     def render_batch(self, value):
         return f"#{value.pk} {value.reference}".strip()
 
+    def render_opened_at(self, value, record):
+        return timefmt.local_datetime(value, record.batch.contract.time_zone)
+
+    def render_remediation_due(self, value, record):
+        return timefmt.local_datetime(value, record.batch.contract.time_zone)
+
 
 class NotificationTable(tables.Table):
-    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Queued")
+    created_at = tables.Column(verbose_name="Queued")
     status = tables.TemplateColumn(
         '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
     )
-    sent_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Sent", default="—")
+    sent_at = tables.Column(verbose_name="Sent", default="—")
     last_error = tables.Column(verbose_name="Last error", default="")
 
     class Meta:
         model = Notification
         fields = ("created_at", "recipient", "subject", "status", "attempts", "sent_at", "last_error")
         empty_text = "No notifications yet."
+
+    def render_created_at(self, value):
+        return _server_time(value)
+
+    def render_sent_at(self, value):
+        return _server_time(value)
+
+
+def _server_time(value) -> str:
+    """Times that belong to no contract (uploads of gold sets, the e-mail ledger): the server's zone, named."""
+    return timefmt.local_datetime(value, settings.TIME_ZONE)

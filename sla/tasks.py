@@ -10,14 +10,21 @@ from sla import services
 from sla.services.notifications import NotificationNotSent
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def batch_process(batch_id: int) -> None:
-    services.batch_ingest(batch_id=batch_id)
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def batch_process(self, batch_id: int) -> None:
+    """Storage errors are retried with backoff; on the last try the batch is failed instead (for a lead)."""
+    services.batch_ingest(batch_id=batch_id, retry_storage_errors=self.request.retries < self.max_retries)
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def gold_set_process(gold_set_id: int) -> None:
-    services.gold_set_ingest(gold_set_id=gold_set_id)
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def gold_set_process(self, gold_set_id: int) -> None:
+    services.gold_set_ingest(gold_set_id=gold_set_id, retry_storage_errors=self.request.retries < self.max_retries)
+
+
+@shared_task(ignore_result=True)
+def uploads_sweep() -> None:
+    """Scheduled every 5 minutes by Celery beat (migration 0013): no upload lost on the way to a worker or stuck."""
+    services.uploads_sweep()
 
 
 @shared_task(acks_late=True)
@@ -41,6 +48,31 @@ def breach_opened_notify(breach_id: int) -> None:
 @shared_task(acks_late=True)
 def breach_escalated_notify(breach_id: int) -> None:
     services.breach_escalated_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_waived_notify(breach_id: int) -> None:
+    services.breach_waived_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_remediated_notify(breach_id: int) -> None:
+    services.breach_remediated_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_partially_remediated_notify(breach_id: int) -> None:
+    services.breach_partially_remediated_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_disputed_notify(breach_id: int) -> None:
+    services.breach_disputed_notify(breach_id=breach_id)
+
+
+@shared_task(acks_late=True)
+def breach_decided_notify(breach_id: int) -> None:
+    services.breach_decided_notify(breach_id=breach_id)
 
 
 @shared_task(

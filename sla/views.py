@@ -3,10 +3,12 @@
 Thin: forms validate input, services write, selectors scope what the user may see.
 """
 
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +35,8 @@ from sla.constants import (
 from sla.filters import BatchFilterSet, BreachFilterSet
 from sla.forms import (
     BatchUploadForm,
+    BreachDecideForm,
+    BreachDisputeForm,
     BreachSubmitForm,
     BreachWaiveForm,
     ContractForm,
@@ -43,12 +47,16 @@ from sla.forms import (
     TermsForm,
 )
 from sla.ingest.template import delivery_columns, delivery_template_csv
+from sla.lineage import LISTED_ITEMS
 from sla.models import Notification
 from sla.sampling import REDUCED_SCORE
+from sla.services import lineage
+from sla.services.breaches import REMEDIABLE
 from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, NotificationTable
 from sla.visibility import annotator_outliers, metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
+from vendorscore.performance.services import standing_guarded
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
 
 STAGES = [
@@ -171,7 +179,17 @@ class ContractCreateView(RoleRequiredMixin, FormView):
         return {**super().get_initial(), "owner": self.request.user, "vendor": self.request.GET.get("vendor")}
 
     def form_valid(self, form):
-        contract = services.contract_create(**form.cleaned_data)
+        try:
+            contract = standing_guarded(
+                vendor=form.cleaned_data["vendor"],
+                user=self.request.user,
+                reason=self.request.POST.get("standing_override_reason", ""),
+                subject="contract",
+                create=lambda: services.contract_create(**form.cleaned_data),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
         messages.success(self.request, f"Contract “{contract.title}” created. Add its SLA terms next.")
         return redirect("terms_create", pk=contract.pk)
 
@@ -204,7 +222,16 @@ class TermsCreateView(RoleRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            terms = services.terms_create(contract=self.contract, **form.cleaned_data)
+            terms = standing_guarded(
+                vendor=self.contract.vendor,
+                user=self.request.user,
+                reason=self.request.POST.get("standing_override_reason", ""),
+                subject="terms",
+                create=lambda: services.terms_create(contract=self.contract, **form.cleaned_data),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+            return self.form_invalid(form)
         except ValidationError as error:
             _form_error_from(form, error)
             return self.form_invalid(form)
@@ -289,6 +316,8 @@ class BatchUploadView(RoleRequiredMixin, FormView):
                     claimed_accuracy=data["claimed_accuracy"],
                     remediates=data["remediates"],
                     due_at=data["due_at"],
+                    annotator=data["annotator"],
+                    duplicates=data["duplicates"],
                 )
         except (DomainError, ValidationError) as error:
             _form_error_from(form, error)
@@ -332,8 +361,18 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
         context["confusion_rows"] = _confusion_rows(batch.metrics)
         context["outliers"] = annotator_outliers(batch.metrics)
         context["findings"] = selectors.batch_findings(batch=batch)
+        context["breaches"] = selectors.batch_breaches(batch=batch)
+        context["now"] = timezone.now()
+        context["can_upload_fix"] = has_role(self.request.user, UPLOADERS)
+        context["remediable"] = REMEDIABLE
+        if batch.redelivered_items:
+            context["redelivered"] = selectors.redelivered_items(batch=batch)[:LISTED_ITEMS]
+        if batch.remediates_id is not None and batch.remediation_coverage is not None:
+            context["extra_items"] = batch.items - round(batch.remediation_coverage * batch.remediates.items)
         context["history"] = selectors.batch_check_history(batch=batch)
         context["can_recheck"] = has_role(self.request.user, LEADS)
+        context["can_retry"] = batch.status == BatchStatus.FAILED and has_role(self.request.user, LEADS)
+        context["wait_note"] = services.upload_wait_note(batch)
         context["can_review"] = has_role(self.request.user, BUYER_UPLOADERS)
         context["review_form"] = ReviewUploadForm()
         context["review_sets"] = batch.review_sets.all() if has_role(self.request.user, BUYER_ROLES) else []
@@ -411,6 +450,22 @@ class BatchRecheckView(RoleRequiredMixin, View):
             messages.info(request, f"Checked again: the verdict is still {batch.get_verdict_display().lower()}.")
         else:
             messages.success(request, f"Checked again: the verdict is now {batch.get_verdict_display().lower()}.")
+        return redirect(batch)
+
+
+class BatchRetryView(RoleRequiredMixin, View):
+    """A lead sends a failed batch back to the workers."""
+
+    allowed_roles = LEADS
+
+    def post(self, request, pk):
+        batch = selectors.batch_get(user=request.user, pk=pk)
+        try:
+            services.upload_retry(upload=batch, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Batch #{batch.pk} is queued again.")
         return redirect(batch)
 
 
@@ -521,8 +576,19 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
             and BreachStatus.REMEDIATION_SUBMITTED in may_move
         )
         context["can_upload_fix"] = context["can_submit"] and has_role(self.request.user, UPLOADERS)
+        context["can_dispute"] = (
+            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD})
+            and BreachStatus.DISPUTED in may_move
+            and not any(event.to_status == BreachStatus.DISPUTED for event in breach.events.all())
+        )
+        context["can_decide"] = has_role(self.request.user, LEADS) and breach.status == BreachStatus.DISPUTED
         context["waive_form"] = kwargs.get("waive_form") or BreachWaiveForm()
         context["submit_form"] = BreachSubmitForm()
+        context["dispute_form"] = kwargs.get("dispute_form") or BreachDisputeForm()
+        context["decide_form"] = kwargs.get("decide_form") or BreachDecideForm()
+        result = breach.remediation_result or {}
+        context["result"] = result
+        context["missing_count"] = result.get("failed_items", 0) - result.get("covered", 0)
         return context
 
 
@@ -562,6 +628,136 @@ class BreachSubmitView(RoleRequiredMixin, View):
         else:
             messages.success(request, f"Breach #{breach.pk}: remediation submitted.")
         return redirect(breach)
+
+
+class BreachDisputeView(RoleRequiredMixin, View):
+    """The vendor (or a lead) contests a breach with a reason and optional evidence; the clock stops."""
+
+    allowed_roles = frozenset({Role.VENDOR, Role.PROCUREMENT_LEAD})
+
+    def post(self, request, pk):
+        breach = selectors.breach_get(user=request.user, pk=pk)
+        form = BreachDisputeForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.breach_dispute(
+                    breach=breach, user=request.user, reason=form.cleaned_data["reason"], file=form.cleaned_data["file"]
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Breach #{breach.pk} disputed: its clock is stopped until a lead decides.")
+                return redirect(breach)
+        view = BreachDetailView(request=request, kwargs={"pk": pk})
+        return view.render_to_response(view.get_context_data(dispute_form=form), status=400)
+
+
+class BreachDecideView(RoleRequiredMixin, View):
+    """A lead upholds a dispute (the clock resumes, the paused business time added) or withdraws the breach."""
+
+    allowed_roles = LEADS
+
+    def post(self, request, pk):
+        breach = selectors.breach_get(user=request.user, pk=pk)
+        form = BreachDecideForm(request.POST)
+        if form.is_valid():
+            try:
+                services.breach_decide(breach=breach, user=request.user, **form.cleaned_data)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Breach #{breach.pk}: dispute {form.cleaned_data['decision']}.")
+                return redirect(breach)
+        view = BreachDetailView(request=request, kwargs={"pk": pk})
+        return view.render_to_response(view.get_context_data(decide_form=form), status=400)
+
+
+class BreachDisputeFileView(RoleRequiredMixin, View):
+    """The evidence attached to a dispute, for whoever may read the breach."""
+
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        breach = selectors.breach_get(user=request.user, pk=pk)
+        if not breach.dispute_file:
+            raise Http404("No file is attached to this dispute.")
+        name = breach.dispute_file.name.rsplit("/", 1)[-1]
+        return FileResponse(breach.dispute_file.open("rb"), as_attachment=True, filename=name)
+
+
+def _item_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    """Item ids as a CSV download, streamed; a cell a spreadsheet would run as a formula is quoted with '."""
+    buffer = _Echo()
+    writer = csv.writer(buffer)
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([_cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _cell(value):
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class BatchItemsCsvView(RoleRequiredMixin, View):
+    """A batch's item lists as CSV: its redelivered items (with where each was first delivered), and for a
+    remediation batch the failed batch's items it left out and the items that were not in the failed batch."""
+
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk, kind):
+        if kind not in ("redelivered", "missing", "extra"):
+            raise Http404("No such item list.")
+        batch = selectors.batch_get(user=request.user, pk=pk)
+        if kind == "redelivered":
+            rows = selectors.redelivered_items(batch=batch).values_list("item_id", "first_batch").iterator(5000)
+            return _item_csv(f"batch-{batch.pk}-redelivered-items.csv", ["item_id", "first_delivered_in_batch"], rows)
+        if batch.remediates_id is None:
+            raise Http404("This batch remediates no batch.")
+        if kind == "missing":
+            items = lineage.missing_items(failed_batch_id=batch.remediates_id, remediation_batches=[batch.pk])
+        else:
+            items = lineage.extra_items(batch=batch)
+        rows = ((item,) for item in items.iterator(5000))
+        return _item_csv(f"batch-{batch.pk}-{kind}-items.csv", ["item_id"], rows)
+
+
+class ItemLineageView(RoleRequiredMixin, TemplateView):
+    """One item's history under the batch's contract: first delivered, redelivered, remediated by."""
+
+    allowed_roles = ALL_ROLES
+    template_name = "sla/item_lineage.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
+        item_id = self.request.GET.get("item", "")
+        context.update(batch=batch, item_id=item_id, history=selectors.item_lineage(batch=batch, item_id=item_id))
+        return context
+
+
+class BreachMissingItemsCsvView(RoleRequiredMixin, View):
+    """The failed batch's items that no remediation batch passing on its items has delivered again yet."""
+
+    allowed_roles = ALL_ROLES
+
+    def get(self, request, pk):
+        breach = selectors.breach_get(user=request.user, pk=pk)
+        counted = (breach.remediation_result or {}).get("passed_batches") or []
+        items = lineage.missing_items(failed_batch_id=breach.batch_id, remediation_batches=counted)
+        rows = ((item,) for item in items.iterator(5000))
+        return _item_csv(f"breach-{breach.pk}-missing-items.csv", ["item_id"], rows)
 
 
 class ReviewSampleView(RoleRequiredMixin, TemplateView):

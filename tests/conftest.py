@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import TEST_PASSWORD, UserFactory, VendorFactory
+from vendorscore.celery import app as celery_app
 from vendorscore.constants import Role
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -91,3 +92,23 @@ def api_client_for():
 @pytest.fixture
 def password():
     return TEST_PASSWORD
+
+
+def closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Celery publishing for real, to a Redis port nothing listens on."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setitem(celery_app.conf, "broker_url", f"redis://127.0.0.1:{closed_port()}/0")
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    yield
+    if celery_app._pool is not None:
+        celery_app._pool.force_close_all()

@@ -22,5 +22,6 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return Response(_validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
-        return Response({exc.field or "non_field_errors": [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+        code = getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST)  # e.g. 413 for an upload too large
+        return Response({exc.field or "non_field_errors": [exc.message]}, status=code)
     return drf_exception_handler(exc, context)

@@ -13,6 +13,7 @@ NAVIGATION = [
     ("Breaches", "breach_list", ALL_ROLES),
     ("Gold sets", "gold_set_list", BUYER_ROLES),
     ("Scorecards", "evaluation_list", BUYER_ROLES),
+    ("Performance", "performance_overview", BUYER_ROLES),
     ("Notifications", "notification_list", LEADS),
     ("API docs", "api_docs", ALL_ROLES),
 ]

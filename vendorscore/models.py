@@ -89,6 +89,15 @@ class WorkerHeartbeat(models.Model):
 
 
 # The scorecard models live in vendorscore/scorecards/; importing them here registers them with the app.
+# Likewise the performance scorecards of vendorscore/performance/.
+from vendorscore.performance.models import (  # noqa: E402, F401
+    PerformanceKPI,
+    PerformanceTemplate,
+    PeriodScorecard,
+    ScorecardResponse,
+    StandingOverride,
+    VendorPerformance,
+)
 from vendorscore.scorecards.models import (  # noqa: E402, F401
     Certification,
     Evaluation,

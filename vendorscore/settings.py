@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "vendorscore.middleware.UploadSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "vendorscore.urls"
@@ -152,11 +153,19 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBa
     EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_URL.removeprefix("filemail://").lstrip("/")
     Path(EMAIL_CONFIG["EMAIL_FILE_PATH"]).mkdir(parents=True, exist_ok=True)
 vars().update(EMAIL_CONFIG)
-# Uploads: files larger than this are refused as invalid; only the first errors are listed.
+# Uploads: a request bigger than this is answered 413 before its body is read (and a file
+# that decompresses to more is invalid); only the first errors are listed.
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 1024**3)
 MAX_LISTED_ERRORS = 100
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
+# What no upload may drive a parser past (sla/ingest/limits.py says why each exists).
+INGEST_MAX_JSON_DEPTH = env.int("INGEST_MAX_JSON_DEPTH", default=64)
+INGEST_MAX_LINE_BYTES = env.int("INGEST_MAX_LINE_BYTES", default=16 * 1024**2)
+INGEST_MAX_COMPRESSION_RATIO = env.int("INGEST_MAX_COMPRESSION_RATIO", default=200)
+# A file whose processing was interrupted this many times (the worker killed or crashed) is
+# not tried again automatically: it is marked failed for a lead to retry.
+INGEST_MAX_ATTEMPTS = 2
 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vendorscore <noreply@vendorscore.local>")
 
@@ -173,13 +182,31 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Time limits and the Redis visibility timeout are chosen together (README, "Lost and stuck
+# work"): a task is stopped (soft limit: the batch is marked failed) before the broker would
+# hand its message to a second worker, a killed worker's task is redelivered after the
+# visibility timeout, and the sweep fails whatever is still processing after both.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, "socket_connect_timeout": 2}
+# With the broker down a publish gives up within about two seconds; the upload is kept and the
+# sweep queues it (uploads answer 202 all the same).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# The sweep (sla.tasks.uploads_sweep, every 5 minutes) queues again an upload whose task never
+# reached the broker after SWEEP_REQUEUE_AFTER seconds, and fails one still processing
+# SWEEP_STUCK_AFTER seconds after its last start (a redelivery had its chance by then).
+SWEEP_REQUEUE_AFTER = env.int("SWEEP_REQUEUE_AFTER", default=300)
+# The stored file of an upload refused as invalid is deleted this long after (its row keeps
+# name, size, sha256 and every error, for audits).
+REFUSED_FILE_RETENTION_DAYS = env.int("REFUSED_FILE_RETENTION_DAYS", default=90)
+SWEEP_STUCK_AFTER = env.int("SWEEP_STUCK_AFTER", default=CELERY_VISIBILITY_TIMEOUT + CELERY_TASK_TIME_LIMIT + 300)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=660)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE

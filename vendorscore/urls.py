@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from reports.urls import api_urlpatterns as report_api_urls
 from sla import api as sla_api
 from vendorscore import api, views
+from vendorscore.performance import api as performance_api
 from vendorscore.scorecards import api as scorecard_api
 
 router = DefaultRouter()
@@ -20,6 +21,7 @@ router.register("breaches", sla_api.BreachViewSet, basename="breach")
 router.register("scorecard-templates", scorecard_api.ScorecardTemplateViewSet, basename="scorecard-template")
 router.register("evaluations", scorecard_api.EvaluationViewSet, basename="evaluation")
 router.register("certifications", scorecard_api.CertificationViewSet, basename="certification")
+router.register("performance", performance_api.PerformanceViewSet, basename="performance")
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -30,6 +32,7 @@ urlpatterns = [
     path("", include("sla.urls")),
     path("", include("vendorscore.scorecards.urls")),
     path("", include("reports.urls")),
+    path("", include("vendorscore.performance.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", api.TokenView.as_view(), name="api_token"),

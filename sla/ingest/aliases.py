@@ -49,10 +49,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "class",
         "annotation",
         "choice",
-        "gold_label",
-        "gold",
-        "ground_truth",
-        "true_label",
+        "response",
     ),
     "task_type": ("task_type", "task_kind", "annotation_type"),
     "queue": ("queue", "queue_type", "workflow"),
@@ -81,7 +78,27 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "verdict": ("verdict", "qa_verdict", "result", "outcome", "decision"),
     "defect_type": ("defect_type", "defect", "defect_category", "error_type", "issue_type"),
     "note": ("note", "notes", "comment", "comments", "remark"),
+    "text": ("text", "item_text", "content", "input_text", "sentence", "utterance"),
 }
+
+# Spellings of a gold (reference) label. A gold set's label may be written this way; a
+# delivery may not carry such a column at all: a delivery is scored on its annotators'
+# labels, and a vendor's own "gold" column would either be scored as if it were theirs or
+# leak the reference into the delivery. Gold belongs in a gold set upload.
+GOLD_LABEL_ALIASES = (
+    "gold",
+    "gold_label",
+    "gold_standard",
+    "ground_truth",
+    "true_label",
+    "correct_label",
+    "reference_label",
+    "expected_label",
+)
+GOLD_IN_DELIVERY = (
+    "column {name!r} holds gold (reference) labels; a delivery is scored on its annotators' labels only. "
+    "Remove the column and upload the gold labels as a gold set (item_id, label)"
+)
 
 QUEUE_VALUES: dict[str, tuple[str, ...]] = {
     "prelabeled": ("prelabeled", "pre-labeled", "prelabelled", "pre-labelled", "prelabel"),
@@ -108,6 +125,13 @@ def normalize(name: str) -> str:
     return _NOT_ALNUM.sub("", name.lower())
 
 
-def canonical_names(columns: tuple[str, ...]) -> dict[str, str]:
-    """Normalised spelling -> canonical name, for the given canonical columns."""
-    return {normalize(alias): column for column in columns for alias in COLUMN_ALIASES[column]}
+def canonical_names(columns: tuple[str, ...], extra: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
+    """Normalised spelling -> canonical name, for the given canonical columns.
+
+    ``extra`` adds spellings a particular upload accepts besides the shared ones (a gold
+    set's label may be called "gold").
+    """
+    extra = extra or {}
+    return {
+        normalize(alias): column for column in columns for alias in (*COLUMN_ALIASES[column], *extra.get(column, ()))
+    }

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from sla.ingest.aliases import COLUMN_ALIASES, canonical_names, normalize
+from sla.ingest.aliases import COLUMN_ALIASES, normalize
 from sla.ingest.errors import ErrorLog
+from sla.ingest.limits import DEFAULT, Limits
 from sla.ingest.schema import Kind, Schema
 
 
@@ -37,6 +38,15 @@ class ReadContext:
     chunk_rows: int
     format: str | None = None
     skipped: int = 0  # answers deliberately not turned into rows (ignored, cancelled)
+    annotator: str | None = None  # the annotator given on upload, for exports that do not name one
+    notes: dict[str, int] = field(default_factory=dict)  # what was skipped or read specially, counted
+    limits: Limits = DEFAULT
+    max_bytes: int | None = None  # the file's size limit, which also bounds what it may declare
+
+    def note(self, what: str, *, skipped: bool = True) -> None:
+        """Count one answer of kind ``what`` (a sentence for the batch's notes), skipped or not."""
+        self.notes[what] = self.notes.get(what, 0) + 1
+        self.skipped += skipped
 
 
 @dataclass(frozen=True)
@@ -52,10 +62,13 @@ def map_columns(names: Iterable[str], schema: Schema) -> tuple[dict[int, str], l
     A name spelled like the canonical column itself wins over aliases ("item_id" beats
     "id"); two aliases of one column are ambiguous: the first is mapped and it is reported.
     """
-    known = canonical_names(schema.names)
+    known = schema.known_names
     candidates: dict[str, list[tuple[int, str]]] = {}
+    refused: list[tuple[str, str]] = []
     for position, name in enumerate(map(str, names)):
-        if canonical := known.get(normalize(name)):
+        if reason := schema.refusal(name):
+            refused.append((name, reason))
+        elif canonical := known.get(normalize(name)):
             candidates.setdefault(canonical, []).append((position, name))
     mapping, problems = {}, []
     for canonical, found in candidates.items():
@@ -64,7 +77,7 @@ def map_columns(names: Iterable[str], schema: Schema) -> tuple[dict[int, str], l
         mapping[chosen[0][0]] = canonical
         if len(chosen) > 1:
             problems.append((canonical, f"{chosen[0][1]!r} and {chosen[1][1]!r} both mean {canonical}; keep one"))
-    return mapping, problems
+    return mapping, problems + refused
 
 
 def missing_required(mapping: dict[int, str], schema: Schema) -> list[tuple[str, str]]:
@@ -157,6 +170,17 @@ def type_of(value) -> str:
     return "text"
 
 
+def _encodable(text: str) -> bool:
+    """False for text JSON can carry but UTF-8 cannot: a lone surrogate from an escape like ``\\ud800``."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def format_number(value: int | float) -> str:
     """A JSON number as text, as Arrow writes it: 3 and 3.0 both become "3"."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
@@ -166,6 +190,11 @@ def format_number(value: int | float) -> str:
 
 def cell_text(value, kind: Kind) -> tuple[str | None, str | None]:
     """A JSON value as cell text, or the problem that stops it being one."""
+    if isinstance(value, str) and not _encodable(value):
+        return None, (
+            "holds half of a UTF-16 surrogate pair (an escape such as \\ud800 with no partner), "
+            "which is not a character; export the file again as UTF-8"
+        )
     if value is None or isinstance(value, str):
         return value, None
     if isinstance(value, Invalid):
@@ -184,7 +213,9 @@ def aliased(record: dict, schema: Schema) -> dict:
     keys = list(record)
     mapping, problems = map_columns(keys, schema)
     cells = {canonical: record[keys[position]] for position, canonical in mapping.items()}
-    cells.update({column: Invalid(message) for column, message in problems})
+    # A refused key (a gold label in a delivery) is named by itself, not by a canonical
+    # column; it is reported on the label cell, which is what it used to be read as.
+    cells.update({column if column in schema.names else "label": Invalid(message) for column, message in problems})
     return cells
 
 

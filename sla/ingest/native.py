@@ -1,43 +1,64 @@
-"""Readers for the native exports of Label Studio, Prodigy and doccano.
+"""Readers for the native exports of Label Studio, Prodigy and doccano, and JSON arrays.
 
 Vendors run these tools and should not have to convert their exports. The exports nest
 annotations inside tasks, so they are read one task or line at a time in Python (the
 flat formats are read column-wise by Arrow) and handed to the same validator. Only
 classification (one choice per annotation) maps to the canonical columns; anything else
-is reported, never guessed.
+is refused with a message that names the tool, what was recognised and the tool's own
+field that is missing or unsupported, never guessed.
 
-Row numbers: for Label Studio, the 1-based position of the task in the exported list
-(every annotation of a task has its task's row); for Prodigy and doccano, the 1-based
-number of the line among the non-blank lines.
+Row numbers (for errors): for a JSON document, the 1-based position of the task or
+record in the exported list (every annotation of a task has its task's row); for
+Prodigy and doccano JSON Lines, the 1-based number of the line among the non-blank lines.
 
-Label Studio (JSON export, one list of tasks): ``item_id`` is the task's ``data`` field
-named like an item id (``item_id``, ``id``, ...) if there is one, else the task ``id``;
-``annotator_id`` is ``completed_by`` (a user id, or the e-mail of a user object);
-``label`` is the single choice of the annotation's ``choices`` result; ``annotated_at``
-is its ``created_at``; ``prelabel`` is the single choice of the task's first prediction.
-Other canonical columns are taken from the task's ``data``. Cancelled (skipped)
-annotations are not rows; they are counted as skipped.
+Label Studio (JSON export: a list of tasks, or one task object; 1.x ``annotations`` or
+0.x ``completions``): ``item_id`` is the task's ``data`` field named like an item id
+(``item_id``, ``id``, ...) if there is one, else the task ``id``; ``annotator_id`` is
+``completed_by`` (a user id, or the e-mail of a user object), else the annotator given on
+upload; ``label`` is the single choice of the annotation's one ``choices`` result;
+``annotated_at`` is its ``created_at``; ``prelabel`` is the single choice of the task's
+first prediction; ``text`` (the item's content, for reviewers) is ``data.text`` or
+another content field. Cancelled (skipped) annotations are not rows; they are counted.
+An annotation marked ``ground_truth`` is still its annotator's label (counted in the
+notes): gold for scoring only ever comes from a gold set upload.
 
-Prodigy (JSONL): ``annotator_id`` is ``_annotator_id``, else ``_session_id``; ``item_id``
-is a top-level or ``meta`` field named like an item id, else ``_input_hash``; ``label`` is
-the one accepted option (``accept``) of a choice task, or the ``label`` of a binary task;
-``annotated_at`` is ``_timestamp``; other canonical columns come from ``meta``. Only
-accepted answers are rows: ``ignore`` skips the example and ``reject`` says which label
-does not apply, not which does, so both are counted as skipped.
+A JSON list of flat records (Label Studio's JSON-MIN, doccano's JSON export, any list of
+rows) is read like JSON Lines records.
 
-doccano (JSONL): each line is one annotation with its fields under any accepted name
-(``id``, ``user``, ``label`` ...); ``label`` may be a string or a list of exactly one.
+Prodigy (JSONL): ``annotator_id`` is ``_annotator_id``, else ``_session_id``, else the
+annotator given on upload; ``item_id`` is a top-level or ``meta`` field named like an item
+id, else ``_input_hash``; ``annotated_at`` is ``_timestamp``; ``text`` is ``text``. A
+choice task (``options``) gives the one option in ``accept``; a rejected choice answer says
+which options are wrong, not which is right, so it is skipped and counted. A binary task
+(one ``label``) gives ``<label>`` when accepted and ``not <label>`` when rejected, so the
+agreement of a binary dataset can be computed. ``ignore`` answers are skipped and counted.
+
+doccano (JSONL): the nested exports (doccano 1.0 to 1.5: ``{"id", "text", "annotations":
+[{"label", "user"}]}``, with ``label_name``/``user_name`` in some versions) give one row
+per annotation, the label by its name where the export has one; the per-user export of
+doccano 1.6 and later (``{"id", "text", "label": [...]}``, one file per user, named after
+the user) gives one row per line, the annotator being the one given on upload, else the
+file name's stem (``alice.jsonl`` -> ``alice``); an empty ``label`` list (an example that
+user did not label) is skipped and counted.
 
 Which JSON Lines flavour a file is comes from its first record: Prodigy if it has
 Prodigy's ``_annotator_id``, ``_session_id``, ``_input_hash`` or ``_task_hash`` and an
-``answer``; doccano if its ``label`` is a list or it has doccano's ``Comments``; else
-canonical JSON Lines (where a doccano line with a string label reads the same anyway).
+``answer``; doccano if its ``label`` is a list, or it has doccano's ``Comments`` or a list
+of ``annotations``; else canonical JSON Lines. A file whose first line is not a whole
+JSON value (a pretty-printed object) is one JSON document.
+
+JSON documents are parsed as a stream (ijson): memory holds one task, not the file. Their
+nesting depth is checked on the bytes before the parser sees them (``limits.JsonScan``,
+applied by ``sources.open_source``), because a few bytes of ``[`` can nest a million levels.
 """
 
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import ijson
+
+from sla.ingest.aliases import COLUMN_ALIASES
 from sla.ingest.common import (
     Invalid,
     RawChunk,
@@ -53,22 +74,32 @@ from sla.ingest.sources import Opened
 
 PRODIGY_KEYS = frozenset({"_annotator_id", "_session_id", "_input_hash", "_task_hash"})
 PRODIGY_ANSWERS = ("accept", "reject", "ignore")
+# The fields Label Studio's JSON-MIN writes besides the task data and the control's own column.
+LABEL_STUDIO_MIN_KEYS = frozenset(
+    {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "text", "image", "audio"}
+)
+GIVE_ANNOTATOR = "give the annotator on upload (the annotator field, API annotator or import_batch --annotator)"
 
 
 def jsonl_flavour(head: bytes) -> str:
-    """ "prodigy", "doccano" or "jsonl" (canonical), judged from the first record."""
+    """ "prodigy", "doccano", "json" (one document) or "jsonl" (canonical), from the first record."""
     line = next((line for line in head.split(b"\n") if line.strip()), b"")
     try:
         first = json.loads(line)
-    except ValueError:
-        return "jsonl"
+    except (ValueError, RecursionError):
+        return "jsonl" if line.rstrip().endswith(b"}") else "json"
     if not isinstance(first, dict):
         return "jsonl"
     if PRODIGY_KEYS & first.keys() and "answer" in first:
         return "prodigy"
-    if isinstance(first.get("label"), list) or "Comments" in first:
+    if isinstance(first.get("label"), list) or "Comments" in first or isinstance(first.get("annotations"), list):
         return "doccano"
     return "jsonl"
+
+
+def file_stem(filename: str) -> str:
+    """The name a per-user export gives its user: "alice.jsonl.gz" -> "alice" (doccano's own rule)."""
+    return filename.rsplit("/", 1)[-1].split(".")[0]
 
 
 def _single(options, what: str):
@@ -81,11 +112,10 @@ def _single(options, what: str):
 
 
 def _lines(opened: Opened, context: ReadContext, cells_of) -> Iterator[RawChunk]:
-    """Chunks from a JSON Lines export, ``cells_of(record)`` giving a row's cells or None."""
+    """Chunks from a JSON Lines export, ``cells_of(record)`` giving the rows' cells (a list)."""
     builder = RowBuilder(context.schema)
     for row, record in json_lines(opened.stream, 1, context.log):
-        cells = None if record is None else cells_of(record, context)
-        if cells is not None:
+        for cells in [] if record is None else cells_of(record, context):
             builder.add(row, cells)
         if len(builder) >= context.chunk_rows:
             yield builder.take()
@@ -93,105 +123,239 @@ def _lines(opened: Opened, context: ReadContext, cells_of) -> Iterator[RawChunk]
         yield builder.take()
 
 
-# Label Studio --------------------------------------------------------------------------
+def _timestamp(value):
+    """A tool's time as cell text: ISO text as it is, epoch seconds converted."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC).isoformat()
+    return value
 
 
-def _load_json(opened: Opened):
-    data = opened.stream.read()
+# JSON documents, streamed ----------------------------------------------------------------
+
+
+def _json_values(opened: Opened) -> Iterator[tuple[int, object]]:
+    """(position, value) of each element of a top-level list, or (1, object) for one object."""
+    prefix = "item" if opened.head.lstrip()[:1] == b"[" else ""
     try:
-        return json.loads(data.decode("utf-8"))
+        yield from enumerate(ijson.items(opened.stream, prefix, use_float=True), 1)
+    except ijson.JSONError as error:
+        raise FileProblem(f"the file is not valid JSON: {_first_line(error)}") from error
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise FileProblem(f"line {line} {not_utf8(error, 'file')}") from error
-    except ValueError as error:
-        raise FileProblem(f"the file is not valid JSON: {error}") from error
+        raise FileProblem(f"the file {not_utf8(error, 'text')}") from error
 
 
-def _label_studio_choice(annotation: dict):
-    results = annotation.get("result")
+def _first_line(error: Exception) -> str:
+    text = error.args[0] if error.args else str(error)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return str(text).strip().splitlines()[0] if str(text).strip() else type(error).__name__
+
+
+def read_json(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
+    """A JSON document: Label Studio tasks (a list, or one task), or a list of flat records.
+
+    The first element decides: a task has ``annotations`` (Label Studio 1.x) or
+    ``completions`` (0.x); anything else is a flat record (Label Studio's JSON-MIN,
+    doccano's JSON export, a list of rows).
+    """
+    builder = RowBuilder(context.schema)
+    cells_of = None
+    for row, value in _json_values(opened):
+        if cells_of is None:
+            cells_of = _recognise(value, context)
+        for cells in cells_of(row, value, context):
+            builder.add(row, cells)
+        if len(builder) >= context.chunk_rows:
+            yield builder.take()
+    if cells_of is None:
+        context.format = context.format or "json"
+        raise FileProblem("the JSON document holds no tasks or records")
+    if len(builder):
+        yield builder.take()
+
+
+def _recognise(first, context: ReadContext):
+    if isinstance(first, dict) and ("annotations" in first or "completions" in first):
+        context.format = "label_studio" if "annotations" in first else "label_studio_0x"
+        return _label_studio_task
+    if isinstance(first, dict) and isinstance(first.get("data"), dict):
+        context.format = "label_studio"  # a task file without annotations (one to import, not an export)
+        return _label_studio_task
+    if isinstance(first, dict) and ("annotation_id" in first or "annotator" in first):
+        context.format = "label_studio_min"
+    elif isinstance(first, dict) and isinstance(first.get("label"), list):
+        context.format = "doccano"
+    else:
+        context.format = "json"
+    return _flat_record
+
+
+def _flat_record(row: int, record, context: ReadContext) -> list[dict]:
+    if not isinstance(record, dict):
+        context.log.add(
+            row, None, f"is neither a Label Studio task nor a record: a JSON object was expected, got {type_of(record)}"
+        )
+        return []
+    if context.format == "label_studio_min":
+        return [_label_studio_min_cells(record, context)]
+    return _doccano_cells(record, context)
+
+
+def _label_studio_min_cells(record: dict, context: ReadContext) -> dict:
+    cells = aliased(record, context.schema)
+    if "label" not in cells:
+        own = [key for key in record if key not in LABEL_STUDIO_MIN_KEYS]
+        cells["label"] = Invalid(
+            "Label Studio JSON-MIN names the choice after the Choices control "
+            f'(one of {", ".join(map(repr, own)) or "no other field"}); name the control "label" '
+            "or export as Label Studio JSON"
+        )
+    return cells
+
+
+# Label Studio ----------------------------------------------------------------------------
+
+
+def _result_types(results: list) -> str:
+    types = sorted({str(r.get("type") or "?") for r in results if isinstance(r, dict)})
+    return ", ".join(types) or "none"
+
+
+def _label_studio_choice(item: dict, what: str):
+    """The single choice of an annotation's or prediction's ``result``, or why there is none."""
+    results = item.get("result")
     if not isinstance(results, list):
-        return Invalid(f"the annotation's result should be a list, got {type_of(results)}")
-    choices = [r["value"]["choices"] for r in results if isinstance(r, dict) and "choices" in (r.get("value") or {})]
-    if len(choices) != 1:
-        return Invalid(f"the annotation has {len(choices)} choices results; exactly one classification is supported")
-    return _single(choices[0], "the choices result")
+        return Invalid(f"the result of {what} should be a list, got {type_of(results)}")
+    choices = [r for r in results if isinstance(r, dict) and "choices" in (r.get("value") or {})]
+    if not choices:
+        return Invalid(
+            f"{what} has no choices in its result (result types: {_result_types(results)}); "
+            "only a single-choice classification (a Choices control) can be scored"
+        )
+    if len(choices) > 1:
+        names = ", ".join(sorted({str(r.get("from_name")) for r in choices}))
+        return Invalid(
+            f"{what} has {len(choices)} choices results (from_name {names}); "
+            "only one classification per annotation can be scored"
+        )
+    chosen = choices[0]["value"]["choices"]
+    if isinstance(chosen, list) and len(chosen) != 1:
+        return Invalid(
+            f"{what} chose {len(chosen)} options ({', '.join(map(str, chosen))}); "
+            "only single-choice classification can be scored"
+        )
+    return _single(chosen, f"the choices of {what}")
 
 
-def _completed_by(annotation: dict):
+def _completed_by(annotation: dict, context: ReadContext):
     user = annotation.get("completed_by")
     if isinstance(user, dict):
-        return user.get("email") or user.get("id")
+        user = user.get("email") or user.get("id")
+    if user is None or user == "":
+        user = context.annotator or Invalid(
+            f"the Label Studio annotation has no completed_by (the annotator); {GIVE_ANNOTATOR}"
+        )
     return user
 
 
+def _label_studio_prelabel(predictions):
+    if not isinstance(predictions, list) or not predictions or not isinstance(predictions[0], dict):
+        return None
+    version = predictions[0].get("model_version")
+    what = "the task's first prediction" + (f" (model_version {version!r})" if version else "")
+    return _label_studio_choice(predictions[0], what)
+
+
 def _label_studio_task(row: int, task, context: ReadContext) -> list[dict]:
-    if not isinstance(task, dict) or not isinstance(task.get("annotations"), list):
-        context.log.add(row, None, "is not a Label Studio task (an object with an annotations list)")
+    key = "annotations" if context.format == "label_studio" else "completions"
+    if not isinstance(task, dict) or not isinstance(task.get(key), list):
+        version = "1.x" if key == "annotations" else "0.x"
+        if isinstance(task, dict) and isinstance(task.get("data"), dict):
+            only = " (only predictions)" if task.get("predictions") else ""
+            message = f'is a Label Studio task with no "{key}"{only}: export the annotated tasks, not the task file'
+            context.log.add(row, None, message)
+        else:
+            context.log.add(row, None, f'is not a Label Studio {version} task (an object with an "{key}" list)')
         return []
     data = task.get("data") if isinstance(task.get("data"), dict) else {}
     shared = aliased(data, context.schema)
-    shared.setdefault("item_id", task.get("id"))
-    predictions = task.get("predictions") or []
-    if "prelabel" not in shared and predictions and isinstance(predictions[0], dict):
-        shared["prelabel"] = _label_studio_choice(predictions[0])
+    shared.pop("label", None)  # a task's data never gives the annotators' label
+    if "item_id" not in shared:
+        shared["item_id"] = task.get("id")
+        if shared["item_id"] is None:
+            names = ", ".join(COLUMN_ALIASES["item_id"][:4])
+            shared["item_id"] = Invalid(f'the Label Studio task has no "id" and its data no item id ({names}, ...)')
+    if "prelabel" not in shared and (prelabel := _label_studio_prelabel(task.get("predictions"))) is not None:
+        shared["prelabel"] = prelabel
     rows = []
-    for annotation in task.get("annotations", []):
-        if isinstance(annotation, dict) and annotation.get("was_cancelled"):
-            context.skipped += 1
-            continue
+    for annotation in task[key]:
         if not isinstance(annotation, dict):
             context.log.add(row, None, f"has an annotation that is {type_of(annotation)}, not an object")
             continue
+        if annotation.get("was_cancelled"):
+            context.note("Label Studio annotations cancelled (skipped) in the tool")
+            continue
+        if annotation.get("ground_truth"):
+            context.note(
+                "Label Studio annotations marked ground_truth, read as their annotators' labels "
+                "(gold comes only from gold set uploads)",
+                skipped=False,
+            )
         rows.append(
             shared
             | {
-                "annotator_id": _completed_by(annotation),
-                "label": _label_studio_choice(annotation),
-                "annotated_at": annotation.get("created_at"),
+                "annotator_id": _completed_by(annotation, context),
+                "label": _label_studio_choice(annotation, "the annotation"),
+                "annotated_at": _timestamp(annotation.get("created_at")),
             }
         )
     return rows
 
 
-def read_label_studio(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
-    """Label Studio's JSON export. It is one JSON document, so it is parsed whole."""
-    context.format = "label_studio"
-    tasks = _load_json(opened)
-    if not isinstance(tasks, list):
-        raise FileProblem("a JSON file must be a Label Studio export: a list of tasks")
-    builder = RowBuilder(context.schema)
-    for row, task in enumerate(tasks, 1):
-        for cells in _label_studio_task(row, task, context):
-            builder.add(row, cells)
-        if len(builder) >= context.chunk_rows:
-            yield builder.take()
-    if len(builder):
-        yield builder.take()
-
-
 # Prodigy -------------------------------------------------------------------------------
 
 
-def _prodigy_cells(record: dict, context: ReadContext) -> dict | None:
-    answer = record.get("answer")
-    if answer in ("reject", "ignore"):
-        context.skipped += 1
+def _prodigy_label(record: dict, answer, context: ReadContext):
+    """The label of one answer, None when it is skipped (and counted)."""
+    if answer == "ignore":
+        context.note("Prodigy answers marked ignore (skipped)")
         return None
+    if answer not in ("accept", "reject"):
+        return Invalid(f"answer {answer!r} is not one of {', '.join(PRODIGY_ANSWERS)}")
+    if isinstance(record.get("options"), list) or "accept" in record:
+        if answer == "reject":
+            context.note("Prodigy choice answers rejected, which say no option is right (skipped)")
+            return None
+        return _single(record.get("accept"), "accept")
+    label = record.get("label")
+    if not isinstance(label, str) or not label:
+        view = record.get("_view_id")
+        return Invalid(
+            "the Prodigy answer has no label and no options/accept"
+            + (f" (its _view_id is {view!r})" if view else "")
+            + "; only classification (textcat binary or choice) can be scored"
+        )
+    return label if answer == "accept" else f"not {label}"
+
+
+def _prodigy_cells(record: dict, context: ReadContext) -> list[dict]:
+    answer = record.get("answer")
+    label = _prodigy_label(record, answer, context)
+    if label is None:
+        return []
     meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
-    cells = aliased(meta, context.schema) | {
-        key: value for key, value in aliased(record, context.schema).items() if key == "item_id"
-    }
+    top = aliased(record, context.schema)
+    cells = aliased(meta, context.schema) | {key: top[key] for key in ("item_id", "text") if key in top}
     cells.setdefault("item_id", record.get("_input_hash"))
-    cells["annotator_id"] = record.get("_annotator_id") or record.get("_session_id")
-    if answer != "accept":
-        cells["label"] = Invalid(f"answer {answer!r} is not one of {', '.join(PRODIGY_ANSWERS)}")
-    elif "accept" in record:
-        cells["label"] = _single(record["accept"], "accept")
-    else:
-        cells["label"] = record.get("label")
+    annotator = record.get("_annotator_id") or record.get("_session_id") or context.annotator
+    cells["annotator_id"] = annotator or Invalid(
+        f"the Prodigy answer has neither _annotator_id nor _session_id; export with Prodigy 1.8 or later, "
+        f"or {GIVE_ANNOTATOR}"
+    )
+    cells["label"] = label
     if "annotated_at" not in cells and isinstance(record.get("_timestamp"), int | float):
-        cells["annotated_at"] = datetime.fromtimestamp(record["_timestamp"], UTC).isoformat()
-    return cells
+        cells["annotated_at"] = _timestamp(record["_timestamp"])
+    return [cells]
 
 
 def read_prodigy(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
@@ -202,11 +366,49 @@ def read_prodigy(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
 # doccano -------------------------------------------------------------------------------
 
 
-def _doccano_cells(record: dict, context: ReadContext) -> dict:
+def _doccano_nested(record: dict, context: ReadContext) -> list[dict]:
+    """doccano 1.0-1.5: one line per example, its annotations nested, one row each."""
+    shared = aliased({key: value for key, value in record.items() if key != "annotations"}, context.schema)
+    shared.pop("label", None)
+    shared.pop("annotator_id", None)
+    if not record["annotations"]:
+        context.note("doccano examples without annotations (skipped)")
+    rows = []
+    for annotation in record["annotations"]:
+        if not isinstance(annotation, dict):
+            rows.append(shared | {"label": Invalid(f"a doccano annotation is {type_of(annotation)}, not an object")})
+            continue
+        label = annotation.get("label_name", annotation.get("label"))
+        user = annotation.get("user_name", annotation.get("user"))
+        rows.append(
+            shared
+            | {
+                "label": Invalid("the doccano annotation has no label") if label is None else label,
+                "annotator_id": Invalid("the doccano annotation has no user") if user is None else user,
+            }
+        )
+    return rows
+
+
+def _doccano_cells(record: dict, context: ReadContext) -> list[dict]:
+    if isinstance(record.get("annotations"), list):
+        return _doccano_nested(record, context)
     cells = aliased(record, context.schema)
-    if isinstance(cells.get("label"), list):
-        cells["label"] = _single(cells["label"], "label") if cells["label"] else None
-    return cells
+    label = cells.get("label")
+    if isinstance(label, list):
+        if not label:
+            context.note("doccano examples this user did not label (empty label list, skipped)")
+            return []
+        cells["label"] = _single(label, "label")
+    if context.format != "doccano":
+        return [cells]
+    if "annotator_id" not in cells:
+        cells["annotator_id"] = context.annotator or file_stem(context.log.file)
+    if "item_id" not in cells:
+        cells["item_id"] = Invalid(
+            'the doccano example has no "id" (doccano writes the example\'s id as "id"; keep it in the export)'
+        )
+    return [cells]
 
 
 def read_doccano(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:

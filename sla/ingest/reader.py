@@ -16,17 +16,18 @@ import pyarrow as pa
 
 from sla.ingest.common import ReadContext
 from sla.ingest.errors import ErrorLog, FileProblem, RowError
-from sla.ingest.native import jsonl_flavour, read_doccano, read_label_studio, read_prodigy
+from sla.ingest.limits import DEFAULT, Limits
+from sla.ingest.native import jsonl_flavour, read_doccano, read_json, read_prodigy
 from sla.ingest.schema import DELIVERY, GOLD, QA_REVIEWS, Kind, Schema
 from sla.ingest.sources import open_source
 from sla.ingest.tabular import read_delimited, read_json_lines, read_parquet
-from sla.ingest.validate import TIMESTAMP_TYPE, ChunkValidator
+from sla.ingest.validate import DUPLICATE_POLICIES, TIMESTAMP_TYPE, ChunkValidator
 
 READERS = {
     "delimited": read_delimited,
     "jsonl": read_json_lines,
     "parquet": read_parquet,
-    "json": read_label_studio,
+    "json": read_json,
     "prodigy": read_prodigy,
     "doccano": read_doccano,
 }
@@ -99,16 +100,27 @@ class DeliveryReader:
         max_bytes: int | None = None,
         chunk_rows: int = CHUNK_ROWS,
         max_errors: int = 100,
+        annotator: str | None = None,
+        duplicates: str = "reject",
+        numeric_labels: bool = False,
+        limits: Limits = DEFAULT,
     ):
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
+        if duplicates not in DUPLICATE_POLICIES:
+            raise ValueError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}")
+        self._annotator = annotator or None
+        self._duplicates = duplicates
+        self._numeric_labels = numeric_labels
+        self._dropped = 0
         self._source = source
         self._schema = schema
         self._labels = None if labels is None else list(labels)
         self._max_bytes = max_bytes
         self._chunk_rows = chunk_rows
+        self._limits = limits
         self._log = ErrorLog(filename, max_errors)
-        self._context = ReadContext(schema, self._log, chunk_rows)
+        self._context = self._new_context()
         self._gzipped = False
         self._opened = None
         self.filename = filename
@@ -126,7 +138,8 @@ class DeliveryReader:
     @property
     def format(self) -> str | None:
         """What the file turned out to be: "csv", "tsv", "jsonl", "parquet", "label_studio",
-        "prodigy" or "doccano", with "+gzip" when compressed; None if not recognised."""
+        "label_studio_0x", "label_studio_min", "json" (a list of records), "prodigy" or
+        "doccano", with "+gzip" when compressed; None if not recognised."""
         if self._context.format is None:
             return None
         return self._context.format + ("+gzip" if self._gzipped else "")
@@ -138,24 +151,77 @@ class DeliveryReader:
 
     @property
     def skipped(self) -> int:
-        """Answers a native export marks as ignored, rejected or cancelled: not rows."""
-        return self._context.skipped
+        """Answers a native export marks as ignored, rejected or cancelled, and answers
+        dropped by the duplicates policy: not rows."""
+        return self._context.skipped + self._dropped
+
+    @property
+    def notes(self) -> list[str]:
+        """What was skipped or read specially, one counted sentence each, for the batch's page."""
+        notes = [f"{count:,} {what}" for what, count in self._context.notes.items()]
+        if self._dropped:
+            kept = "the latest" if self._duplicates == "latest" else "the first"
+            notes.append(
+                f"{self._dropped:,} repeated answers of an annotator to an item dropped "
+                f"(duplicates={self._duplicates}: {kept} answer kept)"
+            )
+        return notes
+
+    def _new_context(self) -> ReadContext:
+        return ReadContext(
+            self._schema,
+            self._log,
+            self._chunk_rows,
+            annotator=self._annotator,
+            limits=self._limits,
+            max_bytes=self._max_bytes,
+        )
+
+    def _chunks(self, validator: ChunkValidator) -> Iterator[tuple[pa.Table, np.ndarray]]:
+        with open_source(self._source, max_bytes=self._max_bytes, limits=self._limits) as opened:
+            self._opened, self._gzipped = opened, opened.gzipped
+            kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
+            for raw in READERS[kind](opened, self._context):
+                yield validator.validate(raw)
+
+    def _latest_rows(self) -> np.ndarray | None:
+        """A first, silent pass for ``duplicates="latest"``: which rows hold each key's latest answer."""
+        log, self._log = self._log, ErrorLog(self.filename, 0)
+        self._context = self._new_context()
+        collector = ChunkValidator(
+            self._schema, labels=self._labels, log=self._log, duplicates="collect", numeric=self._numeric_labels
+        )
+        try:
+            total = sum(len(rows) for _, rows in self._chunks(collector))
+        except FileProblem:
+            return None
+        finally:
+            self._log = log
+        return collector.latest_rows(total)
 
     def __iter__(self) -> Iterator[DeliveryChunk]:
         self._log = ErrorLog(self.filename, self._log.limit)
-        self._context = ReadContext(self._schema, self._log, self._chunk_rows)
+        keep = self._latest_rows() if self._duplicates == "latest" else None
+        self._context = self._new_context()
         self._opened, self._gzipped, self.rows = None, False, 0
-        validator = ChunkValidator(self._schema, labels=self._labels, log=self._log)
+        policy = "reject" if self._duplicates == "latest" else self._duplicates
+        validator = ChunkValidator(
+            self._schema,
+            labels=self._labels,
+            log=self._log,
+            duplicates=policy,
+            keep=keep,
+            numeric=self._numeric_labels,
+        )
         try:
-            with open_source(self._source, max_bytes=self._max_bytes) as opened:
-                self._opened, self._gzipped = opened, opened.gzipped
-                kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
-                for raw in READERS[kind](opened, self._context):
-                    table = validator.validate(raw)
-                    self.rows += table.num_rows
-                    yield DeliveryChunk(table, raw.rows, int(raw.rows[0]))
+            for table, rows in self._chunks(validator):
+                self.rows += table.num_rows
+                self._dropped = validator.dropped
+                if table.num_rows:
+                    yield DeliveryChunk(table, rows, int(rows[0]))
         except FileProblem as problem:
             self._log.add(None, problem.column, problem.message)
+        self._dropped = validator.dropped
         if not self.rows and not self._log.count:
             self._log.add(None, None, "the file has no data rows")
 
@@ -170,6 +236,7 @@ class Delivery:
     format: str | None
     rows: int
     skipped: int = 0
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -184,6 +251,10 @@ def iter_delivery(
     max_bytes: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
     max_errors: int = 100,
+    annotator: str | None = None,
+    duplicates: str = "reject",
+    numeric_labels: bool = False,
+    limits: Limits = DEFAULT,
 ) -> DeliveryReader:
     """Stream a delivery file as validated canonical chunks (see ``DeliveryReader``).
 
@@ -193,6 +264,16 @@ def iter_delivery(
     ``max_bytes``: the largest file accepted, and the largest decompressed content of a
     gzip (None: no limit). ``chunk_rows``: rows validated and yielded at a time.
     ``max_errors``: how many errors are listed, first by row; all are counted.
+    ``annotator``: the annotator of an export that names none (doccano's per-user export,
+    which otherwise takes the file name's stem; Prodigy without ``_annotator_id`` and
+    ``_session_id``; Label Studio without ``completed_by``). ``duplicates``: what an
+    annotator's second answer to an item is: ``reject`` (an error, the default), ``first``
+    (the first in the file is kept) or ``latest`` (the one with the latest
+    ``annotated_at`` is kept, the last in the file among equals; this reads the file twice).
+    ``numeric_labels``: the task type's level is ordered (ordinal, interval, ratio), so a
+    label that spells one of the label set's numbers differently ("00", "2.0") is that label,
+    stored as the set spells it.
+    ``limits``: JSON depth, line length and compression ratio (see ``limits``).
 
     Data rows are numbered from 1: for delimited text, the records after the header
     (blank lines are not rows); for JSON Lines, Prodigy and doccano, the non-blank lines;
@@ -210,6 +291,10 @@ def iter_delivery(
         max_bytes=max_bytes,
         chunk_rows=chunk_rows,
         max_errors=max_errors,
+        annotator=annotator,
+        duplicates=duplicates,
+        numeric_labels=numeric_labels,
+        limits=limits,
     )
 
 
@@ -223,6 +308,7 @@ def _read_whole(reader: DeliveryReader, schema: Schema) -> Delivery:
         format=reader.format,
         rows=reader.rows,
         skipped=reader.skipped,
+        notes=tuple(reader.notes),
     )
 
 
@@ -234,10 +320,23 @@ def read_delivery(
     max_bytes: int | None = None,
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
+    annotator: str | None = None,
+    duplicates: str = "reject",
+    numeric_labels: bool = False,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
-    """A whole delivery file, validated: columns as in ``DeliveryChunk``."""
+    """A whole delivery file, validated: columns as in ``DeliveryChunk``; options as ``iter_delivery``."""
     reader = iter_delivery(
-        source, filename=filename, labels=labels, max_bytes=max_bytes, chunk_rows=chunk_rows, max_errors=max_errors
+        source,
+        filename=filename,
+        labels=labels,
+        max_bytes=max_bytes,
+        chunk_rows=chunk_rows,
+        max_errors=max_errors,
+        annotator=annotator,
+        duplicates=duplicates,
+        numeric_labels=numeric_labels,
+        limits=limits,
     )
     return _read_whole(reader, DELIVERY)
 
@@ -250,6 +349,8 @@ def read_gold(
     max_bytes: int | None = None,
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
+    numeric_labels: bool = False,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
     """A gold set: columns ``item_id, label``; an item may appear only once."""
     reader = DeliveryReader(
@@ -260,6 +361,8 @@ def read_gold(
         max_bytes=max_bytes,
         chunk_rows=chunk_rows,
         max_errors=max_errors,
+        numeric_labels=numeric_labels,
+        limits=limits,
     )
     return _read_whole(reader, GOLD)
 
@@ -271,6 +374,7 @@ def read_qa_reviews(
     max_bytes: int | None = None,
     max_errors: int = 100,
     chunk_rows: int = CHUNK_ROWS,
+    limits: Limits = DEFAULT,
 ) -> Delivery:
     """QA review verdicts: ``item_id, reviewer, verdict`` (ok or defect), ``defect_type, note``."""
     reader = DeliveryReader(
@@ -280,5 +384,6 @@ def read_qa_reviews(
         max_bytes=max_bytes,
         chunk_rows=chunk_rows,
         max_errors=max_errors,
+        limits=limits,
     )
     return _read_whole(reader, QA_REVIEWS)

@@ -9,8 +9,12 @@ delimited text. A ZIP archive (an Excel workbook) and UTF-16 text are recognised
 reject them with a message that says what to do instead.
 
 The size limit applies to the file and, for gzip, to its decompressed content too, so a
-small compressed file cannot expand into an unbounded amount of work. Both are enforced
-while streaming, so they hold for sources whose size is not known in advance.
+small compressed file cannot expand into an unbounded amount of work; the decompressed
+content is also held to a compression ratio (``limits.check_ratio``), so a bomb is
+refused after a few megabytes instead of after gigabytes. All are enforced while
+streaming, so they hold for sources whose size is not known in advance. JSON and JSON
+Lines pass through ``limits.JsonScan`` on their way to any parser, the first bytes
+(which format detection parses) included.
 """
 
 import gzip
@@ -25,9 +29,13 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sla.ingest.errors import FileProblem
+from sla.ingest.limits import DEFAULT, JsonGuard, JsonScan, Limits, check_ratio
 
 HEAD_BYTES = 64 * 1024
 BUFFER_BYTES = 1024 * 1024
+# Reads of the file itself: small, so the compression ratio is judged on what was really
+# decompressed rather than on a megabyte read ahead (large reads still go straight through).
+RAW_BUFFER_BYTES = 64 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
@@ -38,10 +46,17 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 class _Limited(io.RawIOBase):
     """A readable stream that fails with a FileProblem once it has given ``limit`` bytes."""
 
-    def __init__(self, read: Callable[[int], bytes], limit: int | None, too_big: str):
+    def __init__(
+        self,
+        read: Callable[[int], bytes],
+        limit: int | None,
+        too_big: str,
+        watch: Callable[[int], None] | None = None,
+    ):
         self._read = read
         self._limit = limit
         self._too_big = too_big
+        self._watch = watch  # called with the bytes given so far, after each read
         self.consumed = 0
 
     def readable(self) -> bool:
@@ -52,6 +67,8 @@ class _Limited(io.RawIOBase):
         self.consumed += len(data)
         if self._limit is not None and self.consumed > self._limit:
             raise FileProblem(self._too_big.format(limit=self._limit))
+        if self._watch is not None:
+            self._watch(self.consumed)
         buffer[: len(data)] = data
         return len(data)
 
@@ -118,10 +135,6 @@ def _check_size(raw: BinaryIO, max_bytes: int | None) -> None:
         raise FileProblem(f"the file is {size:,} bytes; the limit is {max_bytes:,} bytes")
 
 
-def _buffered(read: Callable[[int], bytes], limit: int | None, too_big: str) -> io.BufferedReader:
-    return io.BufferedReader(_Limited(read, limit, too_big), BUFFER_BYTES)
-
-
 def detect(head: bytes) -> str:
     """The kind of content that starts with ``head`` (BOM already removed)."""
     if head.startswith(PARQUET_MAGIC):
@@ -137,20 +150,27 @@ def detect(head: bytes) -> str:
 
 
 @contextmanager
-def open_source(source, *, max_bytes: int | None) -> Iterator[Opened]:
+def open_source(source, *, max_bytes: int | None, limits: Limits = DEFAULT) -> Iterator[Opened]:
     """Open ``source`` (a path or a binary file object, read from its start)."""
     with ExitStack() as stack:
         raw = stack.enter_context(_raw(source))
         _check_size(raw, max_bytes)
         counter = _Limited(raw.read, max_bytes, "the file is over the limit of {limit:,} bytes")
-        stream = io.BufferedReader(counter, BUFFER_BYTES)
+        stream = io.BufferedReader(counter, RAW_BUFFER_BYTES)
         gzipped = stream.peek(2)[:2] == GZIP_MAGIC
         if gzipped:
-            stream = _buffered(
-                _gunzip_read(stream), max_bytes, "the decompressed content is over the limit of {limit:,} bytes"
-            )
+
+            def ratio(decompressed: int) -> None:
+                check_ratio(decompressed=decompressed, compressed=counter.consumed, limits=limits)
+
+            too_big = "the decompressed content is over the limit of {limit:,} bytes"
+            stream = io.BufferedReader(_Limited(_gunzip_read(stream), max_bytes, too_big, ratio), BUFFER_BYTES)
         head = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
         if head.startswith(UTF8_BOM):
             stream.read(len(UTF8_BOM))
             head = head[len(UTF8_BOM) :]
-        yield Opened(stream=stream, head=head, kind=detect(head), gzipped=gzipped, raw=raw, counter=counter)
+        kind = detect(head)
+        if kind in ("json", "jsonl"):
+            JsonScan(limits, lines=kind == "jsonl").feed(head)  # format detection parses the first record
+            stream = io.BufferedReader(JsonGuard(stream.read, JsonScan(limits, lines=kind == "jsonl")), BUFFER_BYTES)
+        yield Opened(stream=stream, head=head, kind=kind, gzipped=gzipped, raw=raw, counter=counter)

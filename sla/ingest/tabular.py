@@ -12,9 +12,15 @@ spans lines is one row. A line with the wrong number of cells is reported and sk
 JSON Lines is cut into blocks of whole lines, and each block is parsed by Arrow, which
 infers the types. A block Arrow cannot parse (a field that is text on one line and an
 object on the next, invalid JSON, invalid UTF-8) is parsed again line by line in Python,
-so each bad line is reported at its row; rows are non-blank lines.
+so each bad line is reported at its row; rows are non-blank lines. Arrow's parser
+recurses in C, so no line reaches it before its depth and length are checked
+(``limits.JsonScan``, applied by ``sources.open_source``).
 
-Parquet is read in row batches, only the columns that map to canonical ones.
+Parquet is read in row batches, only the columns that map to canonical ones, after what
+the file declares (rows, uncompressed sizes) is checked against the limits. Text columns
+are read dictionary-encoded and each distinct value's length is checked before the
+column is expanded: a value repeated on every row is stored once in the file but would
+be materialised on every row.
 """
 
 import csv
@@ -23,11 +29,11 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.json as pjson
 import pyarrow.parquet as pq
 
-from sla.ingest.aliases import canonical_names
 from sla.ingest.common import (
     RawChunk,
     ReadContext,
@@ -39,12 +45,14 @@ from sla.ingest.common import (
     rechunk,
 )
 from sla.ingest.errors import FileProblem
+from sla.ingest.limits import check_parquet
+from sla.ingest.schema import MAX_CELL_CHARS
 from sla.ingest.sniff import sniff_delimiter
 from sla.ingest.sources import HEAD_BYTES, Opened
 
 CSV_BLOCK_BYTES = 4 * 1024 * 1024  # a line longer than about two blocks cannot be read
 JSON_BLOCK_BYTES = 16 * 1024 * 1024
-MAX_LINE_BYTES = 64 * 1024 * 1024
+MAX_CELL_BYTES = 4 * MAX_CELL_CHARS  # a UTF-8 character takes at most four bytes
 
 
 def _stop_on_problems(problems: list[tuple[str, str]], context: ReadContext) -> bool:
@@ -69,7 +77,7 @@ def _header(head: bytes, context: ReadContext) -> tuple[str, list[str]]:
     lines = head.decode("utf-8", errors="replace").splitlines()
     if len(head) == HEAD_BYTES and len(lines) > 1:
         lines.pop()  # possibly cut short
-    delimiter = sniff_delimiter(lines, canonical_names(context.schema.names))
+    delimiter = sniff_delimiter(lines, context.schema.known_names)
     return delimiter, next(csv.reader([header], delimiter=delimiter), [])
 
 
@@ -135,13 +143,11 @@ def _parse_failure(error: pa.ArrowInvalid) -> str:
 
 
 def _line_blocks(stream: io.BufferedReader) -> Iterator[bytes]:
-    """The content in blocks of whole lines."""
+    """The content in blocks of whole lines (the stream refuses a line over the length limit)."""
     carry = b""
     while chunk := stream.read(JSON_BLOCK_BYTES):
         data = carry + chunk
         cut = data.rfind(b"\n") + 1
-        if len(data) - cut > MAX_LINE_BYTES:
-            raise FileProblem(f"a line is longer than {MAX_LINE_BYTES // 2**20} MiB")
         if cut:
             yield data[:cut]
         carry = data[cut:]
@@ -196,12 +202,47 @@ def read_parquet(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
         mapping, problems = map_columns(names, context.schema)
         if _stop_on_problems(problems + missing_required(mapping, context.schema), context):
             return
+        _check_declared(parquet, handle, [names[p] for p in mapping], context)
+        text = [names[p] for p in mapping if _is_text(parquet.schema_arrow.field(p).type)]
         next_row = 1
-        batches = parquet.iter_batches(batch_size=context.chunk_rows, columns=[names[p] for p in mapping])
         try:
+            parquet = pq.ParquetFile(handle, read_dictionary=text)
+            batches = parquet.iter_batches(batch_size=context.chunk_rows, columns=[names[p] for p in mapping])
             for batch in batches:
-                table = pa.Table.from_batches([batch]).rename_columns(list(mapping.values()))
+                table = _expanded(pa.RecordBatch.from_arrays(batch.columns, names=list(mapping.values())), next_row)
                 yield RawChunk(table, np.arange(next_row, next_row + batch.num_rows))
                 next_row += batch.num_rows
         except (pa.ArrowException, OSError) as error:
             raise FileProblem(f"the Parquet file is damaged near row {next_row} ({error})") from error
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+
+
+def _check_declared(parquet: pq.ParquetFile, handle, columns: list[str], context: ReadContext) -> None:
+    """What the file says it holds, within the limits, before any of it is read."""
+    metadata = parquet.metadata
+    positions = [parquet.schema.names.index(name) for name in columns if name in parquet.schema.names]
+    size = handle.seek(0, io.SEEK_END)
+    handle.seek(0)
+    check_parquet(metadata, positions, file_bytes=size, max_bytes=context.max_bytes, limits=context.limits)
+
+
+def _expanded(batch: pa.RecordBatch, first_row: int) -> pa.Table:
+    """The batch with its dictionary-encoded text columns expanded, once no value is too long to expand."""
+    columns = []
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if pa.types.is_dictionary(column.type):
+            lengths = pc.binary_length(column.dictionary)
+            if len(lengths) and pc.max(lengths).as_py() > MAX_CELL_BYTES:
+                too_long = pc.take(pc.greater(lengths, MAX_CELL_BYTES), column.indices)
+                row = first_row + int(np.flatnonzero(too_long.fill_null(False).to_numpy(zero_copy_only=False))[0])
+                raise FileProblem(
+                    f"row {row} has a value of {pc.max(lengths).as_py():,} bytes; a cell holds at most "
+                    f"{MAX_CELL_CHARS:,} characters, so the file is not read further",
+                    column=name,
+                )
+            column = column.dictionary_decode()
+        columns.append(column)
+    return pa.Table.from_arrays(columns, names=batch.schema.names)

@@ -22,6 +22,7 @@ one; a cell starting with ``+``, ``-`` or ``@`` is one when it also holds a func
 or ``@SUM(A1)``. Plain ``-1``, ``+1`` or ``@alice`` are legitimate labels and pass.
 """
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -33,7 +34,7 @@ from sla.ingest.aliases import COLUMN_ALIASES, FLAG_VALUES, NOT_ALNUM_PATTERN, n
 from sla.ingest.common import RawChunk, not_utf8
 from sla.ingest.errors import ErrorLog, RowError
 from sla.ingest.keys import SeenKeys, hash_keys
-from sla.ingest.schema import MAX_CELL_CHARS, Column, Kind, Schema
+from sla.ingest.schema import MAX_CELL_CHARS, MAX_CONTENT_CHARS, Column, Kind, Schema
 
 FORMULA_PATTERN = r"^(?:=\S|[+\-@].*(?:[A-Za-z_][\w.]*\s*\(|\||!))"
 CONTROL_PATTERN = r"[\x00-\x1f\x7f-\x9f]"
@@ -109,6 +110,14 @@ def _cells(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return data[offsets[0] : offsets[-1]], np.diff(offsets), first, last
 
 
+def _decodes(cell: bytes) -> bool:
+    try:
+        cell.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _is_text(arrow_type: pa.DataType) -> bool:
     return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type)
 
@@ -126,24 +135,94 @@ def _is_number(arrow_type: pa.DataType) -> bool:
     return pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)
 
 
-class ChunkValidator:
-    """Validates the chunks of one file in order, remembering keys to find duplicates."""
+DUPLICATE_POLICIES = ("reject", "first", "latest")
 
-    def __init__(self, schema: Schema, *, labels, log: ErrorLog):
+
+class ChunkValidator:
+    """Validates the chunks of one file in order, remembering keys to find duplicates.
+
+    ``duplicates`` says what a repeated key (an annotator answering an item twice) is:
+    ``reject`` reports it as an error; ``first`` keeps the first answer in file order and
+    drops the others; ``latest`` keeps the rows of ``keep`` (a mask over all rows of the
+    file, in order, found by a first pass with ``collect``: see ``latest_rows``), which
+    holds each key's latest answer. Dropped answers are counted in ``dropped``.
+    """
+
+    def __init__(
+        self, schema: Schema, *, labels, log: ErrorLog, duplicates: str = "reject", keep=None, numeric: bool = False
+    ):
+        if duplicates not in (*DUPLICATE_POLICIES, "collect"):
+            raise ValueError(f"duplicates must be one of {', '.join(DUPLICATE_POLICIES)}")
         self._schema = schema
         self._labels = None if labels is None else pa.array(sorted({str(label) for label in labels}), pa.string())
+        # At an ordered level numeric labels are numbers: "00" or "2.0" is the label set's "0" or "2".
+        self._by_value = {}
+        if numeric and labels is not None:
+            for label in map(str, labels):
+                if re.match(NUMBER_PATTERN, label):
+                    self._by_value.setdefault(float(label), label)
         self._log = log
         self._seen = SeenKeys()
+        self._duplicates = duplicates
+        self._keep = keep
+        self._position = 0  # rows of the file validated so far
+        self._collected: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.dropped = 0
 
-    def validate(self, chunk: RawChunk) -> pa.Table:
-        """The canonical table of a chunk, every column present and typed."""
+    def validate(self, chunk: RawChunk) -> tuple[pa.Table, np.ndarray]:
+        """The canonical table of a chunk, every column present and typed, and its rows' data rows."""
         self._rows = chunk.rows
         columns = {
             column.name: self._column(column, chunk.table, chunk.problems.get(column.name, {}))
             for column in self._schema.columns
         }
-        self._check_duplicates(columns)
-        return pa.table(columns)
+        positions = np.arange(self._position, self._position + len(chunk.rows))
+        self._position += len(chunk.rows)
+        if self._duplicates == "collect":
+            self._collect(columns, positions)
+        elif self._keep is not None:
+            columns = self._only(columns, self._keep[positions])
+        repeated = self._check_duplicates(columns, report=self._duplicates != "first")
+        if self._duplicates == "first" and repeated.any():
+            columns = self._only(columns, ~repeated)
+        return pa.table(columns), self._rows
+
+    def _only(self, columns: dict[str, pa.Array], mask: np.ndarray) -> dict[str, pa.Array]:
+        if mask.all():
+            return columns
+        self.dropped += int((~mask).sum())
+        self._rows = self._rows[mask]
+        selection = pa.array(mask)
+        return {name: column.filter(selection) for name, column in columns.items()}
+
+    def _collect(self, columns: dict[str, pa.Array], positions: np.ndarray) -> None:
+        """Remember each complete key's hash, time and position, for ``latest_rows``."""
+        complete = np.ones(len(positions), bool)
+        for name in self._schema.unique:
+            complete &= _mask(columns[name].is_valid())
+        where = np.flatnonzero(complete)
+        keys = [columns[name].take(pa.array(where)) for name in self._schema.unique]
+        times = columns.get("annotated_at")
+        if times is None:
+            moments = np.full(len(where), np.iinfo(np.int64).min)
+        else:
+            micros = times.take(pa.array(where)).cast(pa.int64())
+            moments = pc.fill_null(micros, np.iinfo(np.int64).min).to_numpy(zero_copy_only=False)
+        self._collected.append((hash_keys(keys) if len(where) else np.zeros(0, np.uint64), moments, positions[where]))
+
+    def latest_rows(self, total: int) -> np.ndarray:
+        """After a ``collect`` pass over ``total`` rows: which rows to keep so that each key
+        keeps only its latest answer (by ``annotated_at``, then by position in the file)."""
+        keep = np.ones(total, bool)
+        if not self._collected:
+            return keep
+        hashes, moments, positions = (np.concatenate(parts) for parts in zip(*self._collected, strict=True))
+        order = np.lexsort((positions, moments, hashes))
+        ordered = hashes[order]
+        last = np.ones(len(order), bool)
+        last[:-1] = ordered[:-1] != ordered[1:]
+        keep[positions[order[~last]]] = False
+        return keep
 
     def _report(self, column: str, positions: np.ndarray, describe: Describe) -> None:
         if positions.size:
@@ -214,12 +293,14 @@ class ChunkValidator:
                 lambda i: f"{show(value(i))} would run as a spreadsheet formula; remove the leading {value(i)[0]!r}",
             )
 
-    def _as_text(self, column: Column, raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        """The cells as strings, and which ones could not be (reported here)."""
+    def _as_text(self, column: Column, raw: pa.Array, *, report: bool = True) -> tuple[pa.Array, np.ndarray]:
+        """The cells as strings, and which ones could not be (reported here when ``report``)."""
         no_problem = np.zeros(len(raw), bool)
         if _is_text(raw.type):
             return raw.cast(pa.string()), no_problem
         if _is_bytes(raw.type):
+            if not report:
+                return self._valid_utf8(raw)
             return self._decode_utf8(column, raw)
         if pa.types.is_null(raw.type):
             return pa.nulls(len(raw), pa.string()), no_problem
@@ -227,8 +308,22 @@ class ChunkValidator:
             return raw.cast(pa.string()), no_problem
         wrong = _mask(raw.is_valid())
         expected = "a number" if column.kind == Kind.PROBABILITY else "text"
-        self._report(column.name, np.flatnonzero(wrong), lambda _: f"expected {expected}, got {type_name(raw.type)}")
+        if report:
+            self._report(
+                column.name, np.flatnonzero(wrong), lambda _: f"expected {expected}, got {type_name(raw.type)}"
+            )
         return pa.nulls(len(raw), pa.string()), wrong
+
+    @staticmethod
+    def _valid_utf8(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
+        """Bytes as strings, cells that are not UTF-8 nulled and marked, without a report."""
+        try:
+            return raw.cast(pa.string()), np.zeros(len(raw), bool)
+        except pa.ArrowInvalid:
+            pass
+        cells = [cell if cell is None or _decodes(cell) else None for cell in raw.to_pylist()]
+        bad = np.array([cell is None for cell in cells], bool) & _mask(raw.is_valid())
+        return pa.array(cells, pa.binary()).cast(pa.string()), bad
 
     def _decode_utf8(self, column: Column, raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
         try:
@@ -253,11 +348,31 @@ class ChunkValidator:
     def _parse_text(self, column: Column, raw: pa.Array, known: np.ndarray) -> pa.Array:
         return self._text(column, raw, known, multiline=True)
 
+    def _parse_content(self, column: Column, raw: pa.Array, known: np.ndarray) -> pa.Array:
+        """The item's text as a reviewer reads it: never an error, since it is not scored.
+
+        Control characters other than tab and line breaks are removed, and text longer
+        than ``MAX_CONTENT_CHARS`` is cut with an ellipsis. A cell of another type (a JSON
+        object) or not UTF-8 is left out.
+        """
+        text, bad = self._as_text(column, raw, report=False)
+        text = _null_where(text, bad | known)
+        if _may_hold_controls(_cells(text)[0]):
+            text = pc.replace_substring_regex(text, CONTROL_IN_TEXT_PATTERN, "")
+        long = _mask(pc.greater(pc.utf8_length(text), MAX_CONTENT_CHARS))
+        if long.any():
+            cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, MAX_CONTENT_CHARS - 1), "…", "")
+            text = pc.if_else(pa.array(long), cut, text)
+        empty = _mask(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0))
+        return _null_where(text, empty)
+
     def _parse_label(self, column: Column, raw: pa.Array, known: np.ndarray) -> pa.Array:
         text = self._text(column, raw, known)
         if self._labels is None:
             return text
         outside = _mask(pc.invert(pc.is_in(text, value_set=self._labels))) & _mask(text.is_valid())
+        if self._by_value and outside.any():
+            text, outside = self._numbers_as_labels(text, outside)
         allowed = ", ".join(self._labels.to_pylist())
         self._report(
             column.name,
@@ -265,6 +380,17 @@ class ChunkValidator:
             lambda i: f"{show(text[i].as_py())} is not in the task type's label set ({allowed})",
         )
         return _null_where(text, outside)
+
+    def _numbers_as_labels(self, text: pa.Array, outside: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+        """Cells outside the label set that spell one of its numbers, written as the set spells it."""
+        cells = text.to_pylist()
+        for position in np.flatnonzero(outside):
+            cell = cells[position]
+            label = self._by_value.get(float(cell)) if re.match(NUMBER_PATTERN, cell) else None
+            if label is not None:
+                cells[position] = label
+                outside[position] = False
+        return pa.array(cells, pa.string()), outside
 
     def _coded(self, text: pa.Array, spellings: dict) -> tuple[pa.Array, np.ndarray]:
         """Look coded values up by normalised spelling: (canonical values, unknown cells)."""
@@ -349,17 +475,22 @@ class ChunkValidator:
 
     # Keys ----------------------------------------------------------------------------
 
-    def _check_duplicates(self, columns: dict[str, pa.Array]) -> None:
+    def _check_duplicates(self, columns: dict[str, pa.Array], *, report: bool = True) -> np.ndarray:
+        """Which rows repeat an earlier row's key; reported as errors when ``report``."""
         names = self._schema.unique
         complete = np.ones(len(self._rows), bool)
         for name in names:
             complete &= _mask(columns[name].is_valid())
         positions = np.flatnonzero(complete)
+        found = np.zeros(len(self._rows), bool)
         if not positions.size:
-            return
+            return found
         keys = [columns[name] if complete.all() else columns[name].take(positions) for name in names]
         first = self._seen.first_rows(hash_keys(keys), self._rows[positions])
         repeated = np.flatnonzero(first > 0)
+        found[positions[repeated]] = True
+        if not report:
+            return found
 
         def describe(i: int) -> str:
             at = int(np.searchsorted(positions, i))
@@ -367,3 +498,4 @@ class ChunkValidator:
             return self._schema.duplicate_message.format(first=int(first[at]), **values)
 
         self._report(names[-1], positions[repeated], describe)
+        return found

@@ -13,6 +13,10 @@ Scores used by the ordered levels (API.md, "Conventions the numbers follow"):
 - ``ordinal``: the position of each label in the set (0, 1, 2, ...);
 - ``interval`` and ``ratio``: the numeric value of each label.
 
+At those three levels numeric labels are numbers before anything is counted
+(``canonical_labels``): ``0``, ``00``, ``-0`` and ``0.0`` are one category for every
+coefficient, percent agreement and the Fleiss family included.
+
 Weighted kappa (Cohen 1968) uses agreement weights ``w = 1 - |s_a - s_b| / range`` (linear,
 Cicchetti-Allison) or ``w = 1 - (s_a - s_b)^2 / range^2`` (quadratic, Fleiss-Cohen) on
 those scores; kappa is invariant to rescaling the disagreement weights, so this equals
@@ -38,6 +42,35 @@ def parse_number(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def number_text(value: float) -> str:
+    """The one spelling of a number: 3 for 3, 3.0, 03 and 3e0; 0 for -0; 0.5 for .50."""
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def canonical_labels(names, label_set=None) -> list[str]:
+    """Each label as the level's ordered measures must see it: numbers by their value.
+
+    At the ordinal, interval and ratio levels a numeric label is a number, so ``0``, ``00``,
+    ``-0`` and ``0.0`` are one value (API.md): each is given the spelling of that value in
+    the label set when the set has it, else its canonical spelling (``number_text``).
+    Labels that are not numbers are left as they are.
+    """
+    spelled = {}
+    for name in label_set or ():
+        value = parse_number(name)
+        if value is not None:
+            spelled.setdefault(value, name)
+    canonical = []
+    for name in map(str, names):
+        value = parse_number(name)
+        canonical.append(name if value is None else spelled.get(value, number_text(value)))
+    return canonical
 
 
 def order_labels(names) -> list[str]:

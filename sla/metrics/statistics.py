@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .document import build_document
-from .labels import LEVELS
+from .labels import LEVELS, canonical_labels
 
 QUEUES = ("prelabeled", "full")
 REQUIRED = ("item_id", "annotator_id", "label")
@@ -79,6 +79,10 @@ class BatchStatistics:
         gold_label, gold_names = (
             _factorize(gold["label"]) if gold is not None else (np.zeros(0, dtype=np.int64), pd.Index([]))
         )
+        if level != "nominal":
+            label_names, prelabel_names, gold_names = (
+                pd.Index(canonical_labels(names, label_set)) for names in (label_names, prelabel_names, gold_names)
+            )
         vocab = pd.Index(list(dict.fromkeys(map(str, [*label_names, *prelabel_names, *gold_names]))))
         label, prelabel, gold_label = (
             _into(vocab, codes, names)

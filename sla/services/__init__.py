@@ -1,6 +1,8 @@
 """Use cases of the SLA app: the only code that writes contracts, batches and their rows."""
 
 from sla.services.breaches import (
+    breach_decide,
+    breach_dispute,
     breach_remediation_submit,
     breach_waive,
     breaches_escalate_overdue,
@@ -20,14 +22,20 @@ from sla.services.intake import (
 )
 from sla.services.notifications import (
     NotificationNotSent,
+    breach_decided_notify,
+    breach_disputed_notify,
     breach_escalated_notify,
     breach_opened_notify,
+    breach_partially_remediated_notify,
+    breach_remediated_notify,
+    breach_waived_notify,
     escalation_reminders_enqueue,
     notification_preferences_update,
     notification_send,
     notifications_remind,
     weekly_digest_enqueue,
 )
+from sla.services.recovery import upload_retry, upload_wait_note, uploads_sweep
 from sla.services.reviews import qa_review_record
 from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_verdicts
 
@@ -39,10 +47,17 @@ __all__ = [
     "batch_ingest",
     "batch_receive",
     "batch_statistics",
+    "breach_decide",
+    "breach_decided_notify",
+    "breach_dispute",
+    "breach_disputed_notify",
     "breach_remediation_submit",
     "breach_escalated_notify",
     "breach_opened_notify",
+    "breach_partially_remediated_notify",
+    "breach_remediated_notify",
     "breach_waive",
+    "breach_waived_notify",
     "breaches_escalate_overdue",
     "credits_rebalance",
     "escalation_reminders_enqueue",
@@ -63,5 +78,8 @@ __all__ = [
     "terms_correct",
     "terms_create",
     "terms_recheck",
+    "upload_retry",
+    "upload_wait_note",
+    "uploads_sweep",
     "weekly_digest_enqueue",
 ]

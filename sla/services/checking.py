@@ -12,9 +12,11 @@ from django.db import transaction
 from django.db.models import Max, Min, Q
 
 from sla import checks
+from sla import lineage as lineage_rules
 from sla.constants import BatchStatus, BatchVerdict, ReviewVerdict, UploadStatus
 from sla.models import Annotation, Batch, CheckRun, ContractTerms, Finding, QAReview, QASample
 from sla.services.breaches import breaches_after_check
+from sla.services.lineage import batch_lineage_record
 from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_record
 
 DRIFT_BASELINE_BATCHES = 3
@@ -127,6 +129,8 @@ def batch_check(*, batch: Batch, user=None, reason: str = "automatic check after
     sample = qa_sample_draw(batch=batch, terms=terms_row)
     decision = qa_sample_decision(sample=sample)
     findings = _findings(batch, terms_row, decision, sample)
+    redelivery = lineage_rules.redelivery_finding(batch_lineage_record(batch=batch))
+    findings.extend([redelivery] if redelivery else [])
     verdict = checks.batch_verdict(findings)
     if sample is not None:
         qa_sample_record(sample=sample, decision=decision)

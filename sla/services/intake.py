@@ -7,14 +7,23 @@ streamed into the database; the rows of an invalid file are rolled back with the
 transaction, so nothing is half-stored. The task may run twice (a worker killed
 mid-way is retried): a batch already finished is left alone, and one left in
 ``processing`` is ingested again from scratch in a new transaction.
+
+No work is lost or stuck. Each start is counted in the database before the file is
+opened, so a file that killed its worker ``INGEST_MAX_ATTEMPTS`` times is marked
+``failed`` instead of killing a third (a poison message). Any exception that is not the
+file's fault ends the upload ``failed`` with the reason, for a lead to retry
+(``sla.services.recovery``); a storage error is first retried by the task. A task the
+broker never accepted (it was down) leaves ``queued_at`` empty, and the sweep queues it.
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
@@ -22,21 +31,38 @@ from django.db.models import Max
 from django.utils import timezone
 
 from sla import ingest
-from sla.constants import BatchStatus, BatchVerdict, UploadStatus
-from sla.exceptions import InvalidDelivery
+from sla.constants import BatchStatus, BatchVerdict, DuplicatePolicy, Scale, UploadStatus
+from sla.exceptions import InvalidDelivery, UploadTooLarge
 from sla.metrics import merge_statistics
-from sla.models import Annotation, Batch, Contract, GoldLabel, GoldSet, QAReview, QAReviewSet, QASample, TaskType
+from sla.models import (
+    Annotation,
+    Batch,
+    Contract,
+    GoldLabel,
+    GoldSet,
+    ItemContent,
+    QAReview,
+    QAReviewSet,
+    QASample,
+    TaskType,
+)
 from sla.services.breaches import remediation_received, remediation_resolve
 from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
+from vendorscore.broker import delay_on_commit
 from vendorscore.exceptions import DomainError
 
-# The annotation table's columns: the canonical columns of a delivery, after its batch and row.
-ANNOTATION_COLUMNS = ["batch_id", "row", *(column.name for column in ingest.DELIVERY.columns)]
+# The annotation table's columns: the canonical columns of a delivery, after its batch and row. The
+# item's content (``text``) is not one: it is stored once per item (``ItemContent``).
+ANNOTATION_COLUMNS = ["batch_id", "row", *(column.name for column in ingest.DELIVERY.columns if column.name != "text")]
 TEXT_COLUMNS = ("task_type", "queue", "prelabel")
 REQUIRED_COLUMNS = frozenset(ingest.DELIVERY.required)
+# The upload statuses in which processing has not finished (BatchStatus uses the same values).
+UNFINISHED = (UploadStatus.RECEIVED, UploadStatus.PROCESSING)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,15 @@ class Receipt:
 
     upload: Batch | GoldSet | QAReviewSet
     duplicate: bool = False
+
+
+def ingest_limits() -> ingest.Limits:
+    """The parser limits of the settings (``sla.ingest.limits`` says why each exists)."""
+    return ingest.Limits(
+        json_depth=settings.INGEST_MAX_JSON_DEPTH,
+        line_bytes=settings.INGEST_MAX_LINE_BYTES,
+        compression_ratio=settings.INGEST_MAX_COMPRESSION_RATIO,
+    )
 
 
 def file_sha256(upload: File) -> str:
@@ -56,6 +91,9 @@ def file_sha256(upload: File) -> str:
 
 
 def _upload_fields(upload: File, user) -> dict:
+    """What every upload keeps about its file; a file over the size limit is refused before it is stored."""
+    if problem := ingest.upload_too_large(upload.size, settings.MAX_UPLOAD_BYTES):
+        raise UploadTooLarge(problem, field="file")
     return {
         "original_name": (getattr(upload, "name", "") or "delivery").rsplit("/", 1)[-1][:255],
         "sha256": file_sha256(upload),
@@ -85,12 +123,16 @@ def batch_receive(
     claimed_accuracy: float | None = None,
     remediates: Batch | None = None,
     due_at=None,
+    annotator: str = "",
+    duplicates: str = DuplicatePolicy.REJECT,
     queue_processing: bool = True,
 ) -> Receipt:
     """Keep a delivered file and queue its processing; the same file twice is recognised.
 
-    ``queue_processing=False`` leaves the processing to the caller (the import command
-    runs it in-process to show progress).
+    ``annotator`` names the annotator of an export that names none (doccano's per-user
+    export, else the file name's stem); ``duplicates`` is the policy for an annotator's
+    second answer to an item (``DuplicatePolicy``). ``queue_processing=False`` leaves the
+    processing to the caller (the import command runs it in-process to show progress).
     """
     if not contract.terms.filter(task_type=task_type).exists():
         raise DomainError(
@@ -109,6 +151,8 @@ def batch_receive(
         remediates=remediates,
         delivered_at=timezone.now(),
         due_at=due_at,
+        annotator=annotator.strip(),
+        duplicates=duplicates,
         **fields,
     )
     batch.file.save(fields["original_name"], upload, save=False)
@@ -116,24 +160,95 @@ def batch_receive(
     batch.save()
     remediation_received(batch=batch)
     if queue_processing:
-        _enqueue("batch_process", batch.pk)
+        upload_enqueue(batch)
     return Receipt(batch)
 
 
-def _enqueue(task_name: str, pk: int) -> None:
-    """Queue a task once the upload is committed, so the worker never sees a missing row."""
+def upload_enqueue(upload: Batch | GoldSet) -> None:
+    """Queue an upload's processing once it is committed; ``queued_at`` records that the broker took it.
+
+    A broker that is down does not lose the upload, nor fail the request: the upload stays
+    ``received`` with no ``queued_at``, and the sweep queues it once the broker is back.
+    """
     from sla import tasks
 
-    transaction.on_commit(lambda: getattr(tasks, task_name).delay(pk))
+    task = tasks.batch_process if isinstance(upload, Batch) else tasks.gold_set_process
+    model = type(upload)
+    delay_on_commit(
+        task, upload.pk, on_queued=lambda: model.objects.filter(pk=upload.pk).update(queued_at=timezone.now())
+    )
 
 
-def batch_ingest(*, batch_id: int, on_progress=None) -> Batch:
+def _ingest_start(model, pk: int):
+    """Count a start of processing, committed before the file is opened; None when nothing is to run.
+
+    A start that finds the upload still ``processing`` follows one that never finished: its
+    worker was killed or crashed. After ``INGEST_MAX_ATTEMPTS`` of those the upload is
+    failed instead, so a file that kills workers is not handed to a third.
+    """
+    with transaction.atomic():
+        upload = model.objects.select_for_update(of=("self",)).get(pk=pk)
+        if upload.status not in UNFINISHED:
+            return None
+        interrupted = upload.attempts if upload.status == UploadStatus.PROCESSING else 0
+        if interrupted >= settings.INGEST_MAX_ATTEMPTS:
+            upload_fail(
+                upload,
+                f"Processing was interrupted {interrupted} times without finishing (the worker was killed or "
+                "crashed while reading this file), so it is not tried again automatically.",
+            )
+            return None
+        upload.status = UploadStatus.PROCESSING
+        upload.attempts = interrupted + 1
+        upload.started_at = timezone.now()
+        upload.failure = ""
+        upload.save(update_fields=["status", "attempts", "started_at", "failure"])
+        return upload
+
+
+def upload_fail(upload, reason: str) -> None:
+    """End an upload's processing as ``failed`` with the reason; a lead may retry it."""
+    upload.status = UploadStatus.FAILED
+    upload.failure = reason
+    upload.processed_at = timezone.now()
+    upload.save(update_fields=["status", "failure", "processed_at"])
+
+
+def _stopped(model, pk: int, error: Exception, *, retry: bool) -> None:
+    """Record an exception that is not the file's fault: failed, or (storage errors) waiting for a retry."""
+    with transaction.atomic():
+        upload = model.objects.select_for_update(of=("self",)).get(pk=pk)
+        if upload.status != UploadStatus.PROCESSING:
+            return
+        detail = f"{type(error).__name__}: {error}"[:500]
+        if retry:
+            upload.status = UploadStatus.RECEIVED
+            upload.failure = f"Reading the stored file failed ({detail}); a retry is scheduled."
+            upload.save(update_fields=["status", "failure"])
+            return
+        if isinstance(error, SoftTimeLimitExceeded):
+            reason = f"Processing took longer than the limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds."
+        else:
+            reason = f"Processing stopped on an internal error ({detail})."
+        upload_fail(upload, reason)
+    if model is Batch:
+        remediation_resolve(batch=upload)
+
+
+def batch_ingest(*, batch_id: int, on_progress=None, retry_storage_errors: bool = False) -> Batch:
     """Parse, validate and store a received batch, then evaluate and check it. Safe to run twice.
 
     The metrics engine's statistics are built chunk by chunk while the rows stream into
-    the database, so a big delivery is read once, not stored and then read back.
+    the database, so a big delivery is read once, not stored and then read back. Every
+    way out leaves the batch final (evaluated, invalid or failed) or, for a storage error
+    the task will retry (``retry_storage_errors``), received again.
     """
-    Batch.objects.filter(pk=batch_id, status=BatchStatus.RECEIVED).update(status=BatchStatus.PROCESSING)
+    if _ingest_start(Batch, batch_id) is None:
+        return Batch.objects.get(pk=batch_id)
+    return _guarded(Batch, batch_id, lambda: _batch_store(batch_id, on_progress), retry=retry_storage_errors)
+
+
+def _batch_store(batch_id: int, on_progress) -> Batch:
     try:
         with transaction.atomic():
             batch = (
@@ -144,6 +259,8 @@ def batch_ingest(*, batch_id: int, on_progress=None) -> Batch:
             statistics = ChunkStatistics(batch)
             reader = annotations_store(batch, on_chunk=statistics.add, on_progress=on_progress)
             batch.rows, batch.format = reader.rows, reader.format
+            batch.skipped, batch.intake_notes = reader.skipped, reader.notes
+            batch.save(update_fields=["skipped", "intake_notes"])
             batch = batch_evaluate(batch=batch, statistics=statistics.merged())
             batch_check(batch=batch)
             batch.refresh_from_db()
@@ -152,6 +269,24 @@ def batch_ingest(*, batch_id: int, on_progress=None) -> Batch:
         batch = _mark_invalid(Batch.objects.get(pk=batch_id), invalid.reader)
         remediation_resolve(batch=batch)
         return batch
+
+
+def _guarded(model, pk: int, work, *, retry: bool):
+    """Run the processing of a started upload; no exception leaves it ``processing``.
+
+    A storage error (``OSError``) is re-raised for the task to retry when ``retry``;
+    anything else, and a storage error on the last try, ends the upload ``failed``.
+    """
+    try:
+        return work()
+    except OSError as error:
+        _stopped(model, pk, error, retry=retry)
+        if retry:
+            raise
+    except Exception as error:
+        logger.exception("Processing %s %s stopped", model.__name__, pk)
+        _stopped(model, pk, error, retry=False)
+    return model.objects.get(pk=pk)
 
 
 class ChunkStatistics:
@@ -185,24 +320,78 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
             max_bytes=settings.MAX_UPLOAD_BYTES,
             max_errors=settings.MAX_LISTED_ERRORS,
             chunk_rows=settings.INGEST_CHUNK_ROWS,
+            annotator=batch.annotator or None,
+            duplicates=batch.duplicates,
+            numeric_labels=batch.task_type.scale != Scale.NOMINAL,
+            limits=ingest_limits(),
         )
+        contents = _ItemContents()
+        stored = 0
         with rows_replace(
             table=Annotation._meta.db_table, key_column="batch_id", key=batch.pk, primary_key=("batch_id", "row")
         ) as stream:
             for chunk in reader:
                 if reader.error_count == 0:
-                    stream.write(_annotation_table(batch, chunk))
-                    if on_chunk is not None:
-                        on_chunk(chunk.frame)
+                    stream.write(_annotation_table(batch, chunk, first=stored + 1))
+                    stored += chunk.table.num_rows
+                    contents.add(chunk.table)
+                    if on_chunk is not None:  # the metrics never read the item texts: not converted to pandas
+                        on_chunk(replace(chunk, table=chunk.table.drop_columns(["text"])).frame)
                 if on_progress is not None:
                     on_progress(int(chunk.rows[-1]))
     if reader.error_count:
         raise InvalidDelivery(reader)
+    contents.store(batch)
     return reader
 
 
-def _annotation_table(batch: Batch, chunk) -> pa.Table:
+class _ItemContents:
+    """The item texts of a delivery, kept once per item (the first text given), stored after the rows.
+
+    They wait until the annotation rows are copied in, because the copy holds the
+    connection; they take at most what the file itself holds, which the upload limit bounds.
+    """
+
+    def __init__(self):
+        self.seen: set[str] = set()
+        self.tables: list[pa.Table] = []
+
+    def add(self, table: pa.Table) -> None:
+        given = table.filter(pc.is_valid(table.column("text"))).select(["item_id", "text"])
+        if not given.num_rows:
+            return
+        items = given.column("item_id").to_pylist()
+        first = {}
+        for position, item in enumerate(items):
+            if item not in self.seen and item not in first:
+                first[item] = position
+        self.seen.update(first)
+        if first:
+            self.tables.append(given.take(pa.array(list(first.values()), pa.int64())))
+
+    def store(self, batch: Batch) -> None:
+        ItemContent.objects.filter(batch=batch).delete()
+        if not self.tables:
+            return
+        data = pa.concat_tables(self.tables)
+        rows_store(
+            table=ItemContent._meta.db_table,
+            data=pa.table(
+                {
+                    "batch_id": pa.array(np.full(data.num_rows, batch.pk, dtype=np.int64)),
+                    "item_id": data.column("item_id"),
+                    "text": data.column("text"),
+                }
+            ),
+        )
+
+
+def _annotation_table(batch: Batch, chunk, *, first: int) -> pa.Table:
     """The chunk as rows of the annotation table: batch and row number added, text nulls as "".
+
+    Rows are numbered by their position among the stored rows, from ``first``, not by the
+    data row of the file: a Label Studio task or a nested doccano line gives one row per
+    annotation, all from one data row, and the key (batch, row) must hold each of them.
 
     An optional column that is empty throughout the chunk (no confidence, no escalations) is
     left out: the database fills in its default, and the server parses less text.
@@ -210,7 +399,7 @@ def _annotation_table(batch: Batch, chunk) -> pa.Table:
     data = chunk.table
     columns = {
         "batch_id": pa.array(np.full(data.num_rows, batch.pk, dtype=np.int64)),
-        "row": pa.array(np.asarray(chunk.rows, dtype=np.int64)),
+        "row": pa.array(np.arange(first, first + data.num_rows, dtype=np.int64)),
     }
     for name in ANNOTATION_COLUMNS[2:]:
         column = data.column(name)
@@ -257,14 +446,19 @@ def gold_set_receive(*, task_type: TaskType, upload: File, user) -> Receipt:
         gold_set.file.save(fields["original_name"], upload, save=False)
         gold_set.full_clean()
         gold_set.save()
-        _enqueue("gold_set_process", gold_set.pk)
+        upload_enqueue(gold_set)
     return Receipt(gold_set)
 
 
-def gold_set_ingest(*, gold_set_id: int) -> GoldSet:
+def gold_set_ingest(*, gold_set_id: int, retry_storage_errors: bool = False) -> GoldSet:
+    """Parse, validate and store a received gold set; like ``batch_ingest``, it never stays processing."""
+    if _ingest_start(GoldSet, gold_set_id) is None:
+        return GoldSet.objects.get(pk=gold_set_id)
+    return _guarded(GoldSet, gold_set_id, lambda: _gold_set_store(gold_set_id), retry=retry_storage_errors)
+
+
+def _gold_set_store(gold_set_id: int) -> GoldSet:
     gold_set = GoldSet.objects.select_related("task_type").get(pk=gold_set_id)
-    if gold_set.status in (UploadStatus.STORED, UploadStatus.INVALID):
-        return gold_set
     with gold_set.file.open("rb") as source:
         result = ingest.read_gold(
             source,
@@ -272,6 +466,8 @@ def gold_set_ingest(*, gold_set_id: int) -> GoldSet:
             labels=gold_set.task_type.labels,
             max_bytes=settings.MAX_UPLOAD_BYTES,
             max_errors=settings.MAX_LISTED_ERRORS,
+            numeric_labels=gold_set.task_type.scale != Scale.NOMINAL,
+            limits=ingest_limits(),
         )
     if not result.ok:
         return _mark_invalid(gold_set, result)
@@ -320,6 +516,7 @@ def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
             filename=review_set.original_name,
             max_bytes=settings.MAX_UPLOAD_BYTES,
             max_errors=settings.MAX_LISTED_ERRORS,
+            limits=ingest_limits(),
         )
     if result.ok:
         result = _reviews_of_batch_items(batch, result, review_set.original_name)

@@ -14,6 +14,7 @@ import datetime as dt
 import smtplib
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sla import calendar, formatting
+from sla import calendar, formatting, timefmt
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import (
@@ -99,8 +100,13 @@ def _wants(recipient: Recipient, kind: str) -> bool:
     return prefs.digest if kind in rules.DIGESTS else prefs.reminders
 
 
-def _enqueue(*, kind: str, event_key: str, recipients: list[Recipient], message: dict) -> list[Notification]:
-    """One ledger row per recipient for the event, created once; a send is queued for every row not yet sent."""
+def _enqueue(
+    *, kind: str, event_key: str, recipients: list[Recipient], message: dict, attachment: str = ""
+) -> list[Notification]:
+    """One ledger row per recipient for the event, created once; a send is queued for every row not yet sent.
+
+    ``attachment`` is the storage name of a file already saved (e.g. a report PDF) sent with each message.
+    """
     from sla import tasks
 
     subject = message["subject"]
@@ -121,6 +127,7 @@ def _enqueue(*, kind: str, event_key: str, recipients: list[Recipient], message:
                     "subject": subject[:300],
                     "body_text": text,
                     "body_html": html,
+                    "attachment": attachment,
                 },
             )
             if row.status != Notification.Status.SENT:
@@ -148,6 +155,9 @@ def notification_send(*, notification_id: int) -> bool:
         row.attempts += 1
         message = EmailMultiAlternatives(row.subject, row.body_text, settings.DEFAULT_FROM_EMAIL, [row.recipient])
         message.attach_alternative(row.body_html, "text/html")
+        if row.attachment:
+            with row.attachment.open("rb") as attached:
+                message.attach(PurePath(row.attachment.name).name, attached.read())
         try:
             message.send()
         except SEND_ERRORS as exc:
@@ -174,11 +184,10 @@ def notifications_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)
     return len(pks)
 
 
-def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
+def _breach_message(breach: Breach, kind: str, headline: str, extra: tuple = ()) -> dict:
     """What a breach notice says; only the breach's own vendor, batch and numbers, so vendors may read it."""
     batch, finding = breach.batch, breach.finding
     contract = batch.contract
-    zone = ZoneInfo(contract.time_zone)
     facts = [
         ("Vendor", contract.vendor.name),
         ("Contract", contract.title),
@@ -195,9 +204,11 @@ def _breach_message(breach: Breach, kind: str, headline: str) -> dict:
         if finding.ci_low is not None:
             interval = formatting.interval(finding.ci_low, finding.ci_high, unit, term=finding.term)
             facts.append(("95% interval", f"{interval} (n = {finding.n})"))
-    deadline = f"{breach.remediation_due.astimezone(zone):%Y-%m-%d %H:%M %Z}" if breach.remediation_due else "none"
+    deadline = timefmt.local_datetime(breach.remediation_due, contract.time_zone) if breach.remediation_due else "none"
+    facts.append(("Status", breach.get_status_display()))
     facts.append(("Remediation due", deadline))
     facts.append(("Service credit", f"{breach.credit_full} {contract.currency} before the monthly cap"))
+    facts.extend(extra)
     return {
         "subject": f"[vendorscore] {headline}: {contract.vendor.name}, batch {batch.pk}, {breach.term_label}",
         "headline": headline,
@@ -237,6 +248,69 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
         recipients=_leads(),
         message=message,
     )
+
+
+def _breach_event_notify(breach_id: int, kind: str, status: str, headline: str, *, leads_too: bool = False):
+    """A notice of the breach's latest move into ``status``, once per move (the event keys the ledger row).
+
+    Both sides hear it: the contract's owner and the vendor's contacts; a dispute also goes
+    to every procurement lead, since one of them must decide it.
+    """
+    breach = _breach_related().get(pk=breach_id)
+    event = breach.events.filter(to_status=status).select_related("actor").order_by("-at", "-id").first()
+    if event is None:
+        return []
+    zone = breach.batch.contract.time_zone
+    extra = [("When", timefmt.local_datetime(event.at, zone))]
+    if event.actor is not None:
+        extra.append(("By", event.actor.username))
+    if event.note:
+        extra.append(("Note", event.note))
+    recipients = _breach_recipients(breach) + (_leads() if leads_too else [])
+    return _enqueue(
+        kind=kind,
+        event_key=rules.breach_key(breach.pk, kind, on=event.pk),
+        recipients=_unique(recipients),
+        message=_breach_message(breach, kind, headline, tuple(extra)),
+    )
+
+
+def breach_waived_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides that a lead waived a breach and its credit, with the reason."""
+    return _breach_event_notify(breach_id, rules.BREACH_WAIVED, BreachStatus.WAIVED, "Breach waived")
+
+
+def breach_remediated_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides that a remediation batch answered the failed work and the breach is closed."""
+    return _breach_event_notify(breach_id, rules.BREACH_REMEDIATED, BreachStatus.REMEDIATED, "Breach remediated")
+
+
+def breach_partially_remediated_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides that a remediation covered too little of the failed work: the clock keeps running."""
+    return _breach_event_notify(
+        breach_id,
+        rules.BREACH_PARTIALLY_REMEDIATED,
+        BreachStatus.PARTIALLY_REMEDIATED,
+        "Breach partially remediated: items still missing",
+    )
+
+
+def breach_disputed_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides, and every lead, that a breach is disputed and its clock stopped."""
+    return _breach_event_notify(
+        breach_id, rules.BREACH_DISPUTED, BreachStatus.DISPUTED, "Breach disputed: clock stopped", leads_too=True
+    )
+
+
+def breach_decided_notify(*, breach_id: int) -> list[Notification]:
+    """Tell both sides how a lead decided a dispute: upheld (clock resumed, new deadline) or withdrawn."""
+    breach = _breach_related().get(pk=breach_id)
+    event = breach.events.filter(from_status=BreachStatus.DISPUTED).order_by("-at", "-id").first()
+    if event is None:
+        return []
+    withdrawn = event.to_status == BreachStatus.WITHDRAWN
+    headline = "Dispute decided: breach withdrawn" if withdrawn else "Dispute decided: breach upheld"
+    return _breach_event_notify(breach_id, rules.BREACH_DECIDED, event.to_status, headline)
 
 
 def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
@@ -352,9 +426,10 @@ def _pending_escalations(batch: Batch, raised_after: dt.datetime) -> dict[str, d
 def _escalations_message(batch: Batch, deadlines: dict[str, dt.datetime], hours: int) -> dict:
     """What an escalation reminder says: the batch's own pending items and when each is due, nothing else."""
     contract = batch.contract
-    zone = ZoneInfo(contract.time_zone)
     due = sorted(deadlines.items(), key=lambda pair: (pair[1], pair[0]))
-    shown = ", ".join(f"{item} (due {deadline.astimezone(zone):%Y-%m-%d %H:%M})" for item, deadline in due[:10])
+    shown = ", ".join(
+        f"{item} (due {timefmt.local_datetime(deadline, contract.time_zone)})" for item, deadline in due[:10]
+    )
     more = f", and {len(due) - 10} more" if len(due) > 10 else ""
     term = TERM_LABELS["escalation"]
     return {
@@ -366,7 +441,7 @@ def _escalations_message(batch: Batch, deadlines: dict[str, dt.datetime], hours:
             ("Batch", f"{batch.pk} ({batch.reference or batch.original_name}), {batch.task_type.name}"),
             ("Term", f"{term}: each escalated item resolved within {hours} hours"),
             ("Unresolved items due in the next 24 hours", len(due)),
-            ("First resolution time", f"{due[0][1].astimezone(zone):%Y-%m-%d %H:%M %Z}"),
+            ("First resolution time", timefmt.local_datetime(due[0][1], contract.time_zone)),
             ("Items", shown + more),
         ],
         "link": _link(batch.get_absolute_url()),
@@ -431,6 +506,7 @@ def weekly_digest_enqueue(*, now: dt.datetime | None = None) -> list[Notificatio
         ("Open breaches", unresolved.count()),
         ("Overdue breaches", overdue),
         *((f"Credits owed in {month:%B %Y} ({currency})", total) for currency, total in owed),
+        *_standing_drop_facts(since, now),
     ]
     message = {
         "subject": f"[vendorscore] Weekly digest, week of {since:%Y-%m-%d}",
@@ -440,6 +516,20 @@ def weekly_digest_enqueue(*, now: dt.datetime | None = None) -> list[Notificatio
     }
     key = rules.digest_key(timezone.localdate(now))
     return _enqueue(kind=rules.WEEKLY_DIGEST, event_key=key, recipients=_leads(), message=message)
+
+
+def _standing_drop_facts(since: dt.datetime, now: dt.datetime) -> list[tuple[str, str]]:
+    """Vendors whose performance standing dropped with a month that closed this week (their template says so)."""
+    from vendorscore.performance.selectors import standing_drops
+
+    return [
+        (
+            f"Standing dropped: {drop['vendor'].name}",
+            f"{drop['previous'].standing_score} to {drop['current'].standing_score} "
+            f"({drop['current'].standing_label}) after {drop['current'].period}",
+        )
+        for drop in standing_drops(since=timezone.localdate(since), until=timezone.localdate(now))
+    ]
 
 
 def notification_preferences_update(*, user, reminders: bool, digest: bool) -> NotificationPreference:

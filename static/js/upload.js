@@ -23,7 +23,7 @@
       if (input.files.length) {
         const file = input.files[0];
         fileName.textContent = file.name + " (" + (file.size / 1048576).toFixed(2) + " MB)";
-        zone.classList.add("has-file");
+        zone.classList.remove("has-error"); zone.classList.add("has-file");
       }
     }
     function showGuide() {
@@ -61,6 +61,14 @@
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      const limit = Number(input.dataset.maxBytes || 0);
+      if (limit && input.files.length && input.files[0].size > limit) {
+        /* The server would answer 413 without reading the file; say so before sending it. */
+        fileName.textContent = input.files[0].name + " is " + (input.files[0].size / 1048576).toFixed(1) +
+          " MB; uploads are limited to " + (limit / 1048576).toFixed(1) + " MB. Split the delivery into smaller files, or gzip it.";
+        zone.classList.remove("has-file"); zone.classList.add("has-error");
+        return;
+      }
       const request = new XMLHttpRequest();
       request.open("POST", form.action || window.location.href);
       request.upload.addEventListener("progress", function (e) {

@@ -1,9 +1,14 @@
 """Reports asked for in the browser: a worker renders them, the page polls, the download is checked again."""
 
-import pytest
+import datetime as dt
 
+import pytest
+from django.utils import timezone
+
+from reports import services
 from reports.models import ReportJob
 from tests.reports.test_reports import flat, get_pdf, pdf_text
+from vendorscore.celery import app as celery_app
 from vendorscore.constants import Role
 
 
@@ -36,8 +41,6 @@ def test_report_job_is_rendered_by_the_worker_with_progress_then_downloaded(clie
 
 
 def test_a_job_runs_once_even_if_the_task_is_delivered_twice(ask, lead, batch_a):
-    from reports import services
-
     ask(lead, "batch", batch_a.pk)
     job = ReportJob.objects.get()
     finished = job.finished_at
@@ -66,6 +69,35 @@ def test_report_form_rejects_bad_input(ask, lead):
     assert ask(lead, "invoice", 1).status_code == 400
     assert ask(lead, "batch", "x").status_code == 400
     assert ask(lead, "batch", 1, paper="a0").status_code == 400
+
+
+def test_a_report_asked_for_while_the_broker_is_down_is_kept_and_the_sweep_renders_it(
+    broker_down, client, lead, batch_a, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    client.force_login(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/reports/", {"kind": "batch", "id": batch_a.pk, "paper": "a4"})
+    assert response.status_code == 302
+    job = ReportJob.objects.get()
+    assert (job.status, job.queued_at) == ("queued", None)
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the broker is back
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.report_jobs_sweep() == (0, 0), "queued again before the grace period"
+        later = timezone.now() + dt.timedelta(seconds=settings.SWEEP_REQUEUE_AFTER + 1)
+        assert services.report_jobs_sweep(now=later) == (1, 0)
+    job.refresh_from_db()
+    assert job.status == "done" and job.queued_at is not None
+
+
+def test_the_sweep_fails_a_report_job_whose_worker_was_lost(lead, batch_a, settings):
+    started = timezone.now() - dt.timedelta(seconds=settings.SWEEP_STUCK_AFTER + 1)
+    job = ReportJob.objects.create(
+        kind="batch", object_id=batch_a.pk, audience="buyer", requested_by=lead, status="rendering", started_at=started
+    )
+    assert services.report_jobs_sweep() == (0, 1)
+    job.refresh_from_db()
+    assert job.status == "failed" and "The worker rendering this report was lost" in job.error
 
 
 def test_comparison_report_goes_through_the_same_job_and_progress_page(

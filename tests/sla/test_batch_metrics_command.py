@@ -1,7 +1,9 @@
 """``manage.py batch_metrics``: the metrics document of a file, equal to the engine's, nothing stored."""
 
 import json
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -56,3 +58,20 @@ def test_a_label_outside_the_given_set_is_reported_by_row_and_column(files):
 def test_missing_file_is_an_error(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("batch_metrics", str(tmp_path / "nope.csv"), "--json")
+
+
+def test_numbers_spelled_differently_are_one_label_at_an_ordered_level(db, tmp_path, capsys):
+    """Snow et al. (2008) anger ratings spell one 0 as "00": with ``--labels`` at the ordinal
+    level the file is read, and the document equals the one of the file spelled plainly."""
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "datasets" / "snow2008_anger.standardized.tsv"
+    table = pd.read_csv(source, sep="\t", dtype=str)
+    rows = table.rename(columns={"!amt_worker_ids": "annotator_id", "orig_id": "item_id", "response": "label"})
+    rows = rows[["item_id", "annotator_id", "label"]]
+    labels = ",".join(str(value) for value in range(101))
+    documents = []
+    for name, frame in (("spelled.csv", rows), ("plain.csv", rows.assign(label=rows.label.astype(int).astype(str)))):
+        (tmp_path / name).write_bytes(csv_bytes(frame))
+        call_command("batch_metrics", str(tmp_path / name), "--level", "ordinal", "--labels", labels, "--json")
+        documents.append(json.loads(capsys.readouterr().out))
+    assert "00" in set(rows.label)
+    assert documents[0] == documents[1]

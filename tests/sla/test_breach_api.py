@@ -14,6 +14,7 @@ from vendorscore.constants import Role
 
 FAILING = DeliverySpec(items=300, overlap=0.40, seed=8)
 PASSING = DeliverySpec(items=300, overlap=0.10, seed=9)
+FIX = DeliverySpec(items=300, overlap=0.10, seed=8)  # the same items as FAILING, corrected
 
 
 def _overlap_contract(vendor, task_type):
@@ -72,7 +73,7 @@ def test_failing_batch_breach_vendor_remediation_upload_pass_remediated(contract
     assert breach["service_credit"] == "1.50" and breach["currency"] == "USD"
     assert breach["remediation_due"] > breach["opened_at"]
 
-    fix = upload(vendor_api, contract, PASSING, remediates=rejected)
+    fix = upload(vendor_api, contract, FIX, remediates=rejected)
     assert vendor_api.get(f"/api/v1/batches/{fix}/").json()["verdict"] == "accepted"
     closed = vendor_api.get(f"/api/v1/breaches/{breach['id']}/").json()
     assert closed["status"] == "remediated" and closed["remediation_batch"] == fix

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sla import calendar
 from sla.calendar import add_business_days, business_deadline, parse_holidays
 
 UTC = dt.UTC
@@ -74,3 +75,25 @@ def test_holidays_are_parsed_sorted_and_unique():
     assert parse_holidays(["2026-12-25", "2026-01-01", "2026-12-25"]) == [dt.date(2026, 1, 1), dt.date(2026, 12, 25)]
     with pytest.raises(ValueError):
         parse_holidays(["25/12/2026"])
+
+
+def test_business_time_between_skips_weekends_and_holidays_in_the_contract_zone():
+    lisbon = ZoneInfo("Europe/Lisbon")
+    friday, wednesday = dt.datetime(2026, 12, 4, 15, tzinfo=lisbon), dt.datetime(2026, 12, 9, 10, tzinfo=lisbon)
+    holidays = [dt.date(2026, 12, 8)]
+    assert calendar.business_time_between(friday, wednesday, "Europe/Lisbon", holidays) == dt.timedelta(hours=43)
+    assert calendar.business_time_between(friday, wednesday, "Europe/Lisbon") == dt.timedelta(hours=67)
+    saturday, sunday = dt.datetime(2026, 12, 5, 9, tzinfo=lisbon), dt.datetime(2026, 12, 6, 18, tzinfo=lisbon)
+    assert calendar.business_time_between(saturday, sunday, "Europe/Lisbon") == dt.timedelta(0)
+
+
+def test_add_business_time_steps_over_weekends_and_holidays():
+    lisbon = ZoneInfo("Europe/Lisbon")
+    due = dt.datetime(2026, 12, 9, 23, 59, 59, tzinfo=lisbon)
+    moved = calendar.add_business_time(due, dt.timedelta(hours=43), "Europe/Lisbon", [dt.date(2026, 12, 8)])
+    assert moved == dt.datetime(2026, 12, 11, 18, 59, 59, tzinfo=lisbon)
+    friday = dt.datetime(2026, 12, 11, 20, tzinfo=lisbon)
+    monday_holiday = [dt.date(2026, 12, 14)]
+    assert calendar.add_business_time(friday, dt.timedelta(hours=10), "Europe/Lisbon", monday_holiday) == (
+        dt.datetime(2026, 12, 15, 6, tzinfo=lisbon)
+    )

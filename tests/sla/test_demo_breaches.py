@@ -1,6 +1,8 @@
-"""The demo shows the whole breach loop: open, escalated, waived, remediated, a capped credit, a decided sample."""
+"""The demo shows the whole breach loop on a coherent calendar: escalated, waived, disputed, remediated, capped."""
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
 from django.db.models import F
@@ -21,14 +23,37 @@ def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_pa
     assert len(written) == Notification.objects.filter(status="sent").count() > 0
     assert any("SLA breach" in subject for subject in written)
     assert any("Breach escalated" in subject for subject in written)
-    assert set(Breach.objects.values_list("status", flat=True)) == {"open", "escalated", "waived", "remediated"}
+    assert {"escalated", "waived", "remediated"} <= set(Breach.objects.values_list("status", flat=True))
     assert Breach.objects.filter(status="remediated").first().remediation_batch.verdict == "accepted"
+    assert Breach.objects.filter(events__to_status="disputed").exists(), "a dispute decided by a lead"
+    partial = Breach.objects.filter(events__to_status="partially_remediated").distinct()
+    assert partial.exists() and all(b.status == "escalated" for b in partial), "a half fix does not stop the clock"
+    assert all(b.remediation_result["coverage"] == 0.5 for b in partial)
     assert Breach.objects.get(status="waived").events.last().actor.username == "lead"
     capped = Breach.objects.filter(status="escalated", service_credit__lt=F("credit_full"))
     assert capped.exists(), "the monthly cap cuts a September credit"
     assert QASample.objects.exclude(decision="").count() == 1
     deliveries = re.search(r"\(`/batches/`\): (\d+) simulated deliveries", README.read_text())
     assert int(deliveries.group(1)) == Batch.objects.count(), "the README's figure matches the demo"
+    _assert_the_timeline_holds_together()
+
+
+def _assert_the_timeline_holds_together():
+    """October's breaches open in October, when their batch was checked; nothing happens before it opens."""
+    lisbon = ZoneInfo("Europe/Lisbon")
+    october = Breach.objects.filter(
+        batch__delivered_at__gte=dt.datetime(2026, 10, 1, tzinfo=lisbon),
+        batch__delivered_at__lt=dt.datetime(2026, 11, 1, tzinfo=lisbon),
+    ).select_related("batch")
+    assert october.count() >= 5
+    for breach in october:
+        assert breach.opened_at.astimezone(lisbon).month == 10, breach
+        assert breach.batch.delivered_at < breach.opened_at < breach.batch.delivered_at + dt.timedelta(hours=3)
+        assert breach.credit_month == dt.date(2026, 10, 1)
+        assert all(event.at >= breach.opened_at for event in breach.events.all()), breach
+    remediated = Breach.objects.filter(status="remediated").select_related("remediation_batch").first()
+    delivered = remediated.events.get(to_status="remediation_submitted")
+    assert delivered.at == remediated.remediation_batch.delivered_at, "the history says when the fix arrived"
 
 
 def _subjects(mail_dir) -> list[str]:

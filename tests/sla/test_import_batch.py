@@ -41,6 +41,17 @@ def test_import_batch_fails_with_the_errors_printed(contract_a, sentiment, deliv
     assert not Annotation.objects.exists()
 
 
+def test_import_batch_fails_with_the_reason_when_processing_stops(
+    contract_a, sentiment, delivery, tmp_path, monkeypatch
+):
+    path = tmp_path / "week46.csv"
+    path.write_bytes(csv_bytes(delivery.annotations))
+    monkeypatch.setattr("sla.services.intake.batch_check", lambda **kwargs: 1 / 0)
+    with pytest.raises(CommandError, match="failed: Processing stopped on an internal error"):
+        call_command("import_batch", str(path), "--contract", str(contract_a.pk), "--task-type", "sentiment")
+    assert Batch.objects.get().status == "failed" and not Annotation.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_import_batch_exit_status_is_non_zero_on_failure(contract_a, sentiment, tmp_path):
     import os

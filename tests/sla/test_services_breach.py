@@ -12,7 +12,7 @@ from sla.constants import BreachStatus
 from sla.models import Breach, BreachEvent
 from sla.simulate import DeliverySpec, simulate_delivery
 from sla.tasks import breaches_escalate
-from tests.sla.conftest import FAILING, PASSING, csv_bytes
+from tests.sla.conftest import FAILING, FIX, PASSING, csv_bytes
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 
@@ -91,7 +91,7 @@ def test_remediation_that_passes_closes_the_breach_and_one_that_fails_reopens_it
     assert breach.status == "open" and breach.remediation_batch == failed_fix
     assert Breach.objects.get(batch=failed_fix).term == "overlap"  # its own failure is its own breach
 
-    good_fix = deliver(overlap_contract, PASSING, remediates=rejected, user=vendor)
+    good_fix = deliver(overlap_contract, FIX, remediates=rejected, user=vendor)
     breach.refresh_from_db()
     assert (breach.status, breach.remediation_batch) == ("remediated", good_fix)
     assert breach.service_credit == Decimal("0.00")  # the contract does not reprice remediated batches
@@ -108,7 +108,7 @@ def test_a_repricing_contract_keeps_the_credit_of_a_remediated_batch(overlap_con
     overlap_contract.reprice_remediated = True
     overlap_contract.save()
     rejected = deliver(overlap_contract, FAILING)
-    deliver(overlap_contract, PASSING, remediates=rejected, user=users[Role.VENDOR])
+    deliver(overlap_contract, FIX, remediates=rejected, user=users[Role.VENDOR])
     breach = Breach.objects.get(batch=rejected)
     assert (breach.status, breach.service_credit) == ("remediated", Decimal("3.00"))
 
@@ -149,7 +149,7 @@ def test_an_escalated_breach_can_still_be_remediated(overlap_contract, deliver, 
     rejected = deliver(overlap_contract, FAILING)
     Breach.objects.update(remediation_due=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
     services.breaches_escalate_overdue()
-    deliver(overlap_contract, PASSING, remediates=rejected, user=users[Role.VENDOR])
+    deliver(overlap_contract, FIX, remediates=rejected, user=users[Role.VENDOR])
     assert Breach.objects.get(batch=rejected).status == "remediated"
 
 

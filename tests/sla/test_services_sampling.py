@@ -259,3 +259,14 @@ def test_review_upload_page_refuses_items_outside_the_sample_and_stores_nothing(
     complete = _reviews(batch.qa_sample, 0)
     assert client.post(f"/batches/{batch.pk}/reviews/", {"file": complete}).status_code == 302
     assert QAReview.objects.filter(review_set__batch=batch).count() == 50
+
+
+def test_a_defect_rate_breach_waits_for_the_remediation_s_own_sample_then_closes(sampled_contract, deliver, lead):
+    failed = _decide(sampled_contract, deliver, lead, 61, defects=2)
+    breach = Breach.objects.get(batch=failed, term="defect_rate")
+    fix = deliver(sampled_contract, DeliverySpec(items=300, overlap=0.08, seed=61), remediates=failed)
+    breach.refresh_from_db()
+    assert breach.status == "remediation_submitted", "not decided before its QA sample is reviewed"
+    services.qa_reviews_receive(batch=fix, upload=_reviews(fix.qa_sample, 0), user=lead)
+    breach.refresh_from_db()
+    assert breach.status == "remediated"

@@ -28,8 +28,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, level: str, labels: str | None, gold: Path | None, **options):
         label_set = [label.strip() for label in labels.split(",") if label.strip()] if labels else None
-        delivery = _read(ingest.read_delivery, file, labels=label_set)
-        gold_frame = _read(ingest.read_gold, gold, labels=label_set).frame if gold else None
+        numeric = level != "nominal"  # "00" is the label "0" at an ordered level
+        delivery = _read(ingest.read_delivery, file, labels=label_set, numeric_labels=numeric)
+        gold_frame = _read(ingest.read_gold, gold, labels=label_set, numeric_labels=numeric).frame if gold else None
         try:
             document = compute_metrics(
                 delivery.frame,

@@ -1,4 +1,4 @@
-"""``manage.py import_batch FILE --contract ID --task-type NAME``: deliver a batch from a shell.
+"""``manage.py import_batch FILE --contract ID --task-type NAME [--annotator A] [--duplicates P]``: deliver a batch.
 
 Processing runs in this process (not on a worker) so the command can show a progress bar
 and exit with the outcome: 0 when the batch was stored and evaluated, 1 with the errors
@@ -15,7 +15,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from sla import services
-from sla.constants import BatchStatus
+from sla.constants import BatchStatus, DuplicatePolicy
 from sla.models import Batch, Contract, TaskType
 from vendorscore.exceptions import DomainError
 
@@ -31,6 +31,17 @@ class Command(BaseCommand):
         parser.add_argument("--claimed-accuracy", type=float, default=None)
         parser.add_argument("--remediates", type=int, default=None, help="Id of the rejected batch this corrects.")
         parser.add_argument("--due-at", type=_aware_datetime, default=None, help="When it was due (ISO 8601).")
+        parser.add_argument(
+            "--annotator",
+            default="",
+            help="The annotator of an export that names none (doccano per-user export: default the file name's stem).",
+        )
+        parser.add_argument(
+            "--duplicates",
+            choices=DuplicatePolicy.values,
+            default=DuplicatePolicy.REJECT,
+            help="An annotator's second answer to an item: reject the file (default), keep the first or the latest.",
+        )
 
     def handle(self, *args, file: Path, contract: int, task_type: str, **options):
         if not file.is_file():
@@ -55,6 +66,8 @@ class Command(BaseCommand):
                     claimed_accuracy=options["claimed_accuracy"],
                     remediates=remediates,
                     due_at=options["due_at"],
+                    annotator=options["annotator"],
+                    duplicates=options["duplicates"],
                     queue_processing=False,
                 )
         except DomainError as error:
@@ -80,6 +93,8 @@ class Command(BaseCommand):
             shown = len(batch.errors)
             more = f" (first {shown} shown)" if batch.error_count > shown else ""
             raise CommandError(f"batch #{batch.pk} rejected: {batch.error_count} problem(s){more}; nothing stored")
+        if batch.status == BatchStatus.FAILED:
+            raise CommandError(f"batch #{batch.pk} failed: {batch.failure} Nothing stored; a lead can retry it.")
         verdict = f", verdict {batch.verdict}" if batch.verdict else ""
         self.stdout.write(
             self.style.SUCCESS(

@@ -11,13 +11,14 @@ MALFORMED = DELIVERIES / "malformed"
 EXPECTED = json.loads((VALID / "expected.json").read_text())
 CASES = json.loads((MALFORMED / "cases.json").read_text())
 
-TEXT = ["item_id", "annotator_id", "label", "task_type", "queue", "prelabel"]
+TEXT = ["item_id", "annotator_id", "label", "task_type", "queue", "prelabel", "text"]
 TIMES = ["annotated_at", "escalation_resolved_at"]
 
 
 def expected_frame(columns: list[str]) -> pd.DataFrame:
     """The canonical rows of ``expected.json``; columns a format cannot carry left empty."""
     frame = pd.DataFrame(EXPECTED["rows"])
+    frame["text"] = None  # the item content: none of these fixtures carries any
     for name in frame.columns.difference(columns):
         frame[name] = False if name == "escalated" else None
     frame[TEXT] = frame[TEXT].astype("str")

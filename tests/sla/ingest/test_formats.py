@@ -39,7 +39,12 @@ def test_each_format_reads_to_the_same_canonical_rows(name):
     assert delivery.ok, delivery.errors
     assert delivery.format == FORMATS[name]
     assert delivery.rows == len(EXPECTED["rows"])
-    pd.testing.assert_frame_equal(delivery.frame.reset_index(drop=True), expected_frame(EXPECTED["columns"][name]))
+    expected = expected_frame(EXPECTED["columns"][name])
+    if name == "delivery_aliases.csv":  # its "text" column is the item's content, kept for reviewers
+        expected["text"] = "some text, with a comma"
+    if name.startswith(("delivery_label_studio", "delivery_prodigy", "delivery_doccano")):  # the tools' own text
+        expected["text"] = "Text of " + expected["item_id"]
+    pd.testing.assert_frame_equal(delivery.frame.reset_index(drop=True), expected)
 
 
 @pytest.mark.parametrize(

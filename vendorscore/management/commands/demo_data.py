@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from sla.demo import demo_notifications_send, demo_sla_ensure
 from vendorscore import demo
+from vendorscore.performance.demo import demo_performance_ensure
 
 
 class Command(BaseCommand):
@@ -14,10 +15,12 @@ class Command(BaseCommand):
         logins = demo.demo_users_ensure()
         evaluations = demo.demo_scorecards_ensure()
         sla = demo_sla_ensure()
+        performance = demo_performance_ensure()
         mailed = demo_notifications_send()
         self.stdout.write(
             f"Demo data ready: {len(vendors)} vendors, {evaluations} scorecard evaluations, "
-            f"{sla['contracts']} contracts, {sla['batches']} new batches checked, "
+            f"{sla['contracts']} contracts, {sla['batches'] + performance['batches']} new batches checked, "
+            f"{performance['scorecards']} performance scorecards, "
             f"{mailed} new e-mails written (var/mail/ unless EMAIL_URL says otherwise)."
         )
         self.stdout.write("Logins (username / password / role):")
