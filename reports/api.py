@@ -108,9 +108,10 @@ class VendorReportView(APIView):
 VENDORS_PARAMETER = OpenApiParameter("vendors", str, required=True, description="Vendor ids, comma-separated (2-8).")
 
 
-def vendor_ids_of(request) -> list[int]:
-    """The ``vendors`` query parameter: two to eight vendor ids."""
-    raw = [part.strip() for part in request.GET.get("vendors", "").split(",") if part.strip()]
+def vendor_ids_of(request, params=None) -> list[int]:
+    """The ``vendors`` parameter (of the query string, or of ``params``): two to eight vendor ids."""
+    params = request.GET if params is None else params
+    raw = [part.strip() for part in params.get("vendors", "").split(",") if part.strip()]
     if not raw or not all(part.isdigit() for part in raw) or not 2 <= len(set(raw)) <= MAX_COMPARED:
         raise ValidationError({"vendors": [f"Give 2 to {MAX_COMPARED} vendor ids separated by commas."]})
     ids = sorted({int(part) for part in raw})

@@ -5,10 +5,13 @@ PDF reports render the same figures to images, so a chart looks alike in both. T
 functions take plain numbers and names, not models, so any caller can feed them.
 """
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+
+from sla import checks, formatting
 
 PALETTE = ["#1d4ed8", "#b45309", "#15803d", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"]
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif", size=13)
@@ -120,7 +123,33 @@ def figure_data(figure: go.Figure) -> dict:
 
 
 DENSE_POINTS = 40
-VERDICT_COLOURS = {"accepted": "#15803d", "rejected": "#b91c1c", "inconclusive": "#a16207", "": "#6b7280"}
+# Each point's own verdict against the lines drawn (sla.checks decides it, as for the finding).
+POINT_STYLES = {
+    checks.PASS: ("meets the terms", "#15803d", "circle"),
+    checks.BELOW_TARGET: ("between the lines", "#d97706", "circle"),
+    checks.INCONCLUSIVE: ("too close to tell", "#a16207", "circle-open"),
+    checks.FAIL: ("fails", "#b91c1c", "diamond"),
+}
+LABEL_GAP = 0.1  # threshold labels at least this share of the y-range apart
+SINGLE_DAY_PADDING = dt.timedelta(days=3)
+
+
+def point_verdict(point: dict, lines: Sequence[float], *, at_most: bool = False, rule: str = "point") -> str:
+    """A point's verdict against the lines drawn: the fail line decides, a target or AQL line warns.
+
+    For a measure that must be high (accuracy, IAA) the lowest line is the fail line and a
+    value under a higher line (the target) is ``below_target``; for a rate that must be low
+    (defects) the highest line is the ceiling and a value over a lower one (the AQL) warns.
+    ``rule`` is the contract's decision rule, so a point is coloured as its finding is decided.
+    """
+    value, ci95 = point["value"], (point["low"], point["high"]) if point.get("low") is not None else None
+    if at_most:
+        verdict = checks.decide_at_most(value, max(lines), ci95, rule)
+        warn = value > min(lines)
+    else:
+        verdict = checks.decide_at_least(value, min(lines), ci95, rule)
+        warn = value < max(lines)
+    return checks.BELOW_TARGET if verdict == checks.PASS and warn else verdict
 
 
 def compliance_trend(
@@ -128,57 +157,131 @@ def compliance_trend(
     measure: str,
     points: Sequence[dict],
     thresholds: Sequence[tuple[str, float]],
+    unit: str = formatting.COEFFICIENT,
+    at_most: bool = False,
+    rule: str = "point",
 ) -> go.Figure:
-    """One measure of successive batches with its 95% intervals, coloured by verdict, and the contract's lines.
+    """One measure of successive batches with its 95% intervals and the contract's lines.
 
     ``points``: dicts with ``batch`` (label), ``delivered`` (date or datetime), ``value``,
-    ``low``, ``high`` and ``verdict``; ``thresholds``: (name, value) drawn as dashed lines.
+    ``low`` and ``high``; ``thresholds``: (name, value) drawn as dashed lines. Each point is
+    coloured by its own verdict against those lines (``point_verdict``), never by the batch's
+    verdict, which another term may have decided: a red point is always on the wrong side of
+    the red line. The lines' labels sit in the right margin, pushed apart so they never
+    overlap, and lines at the same height share one label. With one batch (or all on one
+    day) the date axis still spans days, not milliseconds.
+
     Up to ``DENSE_POINTS`` batches each point is a marker with an error bar; beyond, markers
-    would overlap, so the intervals become one shaded band and only the batches that were not
-    accepted keep a marker: readable (and light to draw in a PDF) at hundreds of batches.
+    would overlap, so the intervals become one shaded band and only the points that do not
+    meet the terms keep a marker: readable (and light to draw in a PDF) at hundreds of batches.
     """
     figure = go.Figure()
+    lines = [value for _, value in thresholds]
+    verdicts = [point_verdict(p, lines, at_most=at_most, rule=rule) if lines else checks.PASS for p in points]
     dense = len(points) > DENSE_POINTS
     if dense:
         _interval_band(figure, points)
-    marked = [p for p in points if p["verdict"] != "accepted"] if dense else points
     figure.add_trace(
         go.Scatter(
             x=[p["delivered"] for p in points],
             y=[p["value"] for p in points],
-            mode="lines" if dense else "lines+markers",
-            name=measure,
+            mode="lines",
             line=dict(color="#9ca3af", width=1),
-            marker=dict(size=10, color=[VERDICT_COLOURS.get(p["verdict"], "#6b7280") for p in points]),
-            error_y=None if dense else _error_bars(points),
-            text=[p["batch"] for p in points],
-            hovertemplate="%{text}<br>%{y:.4f}<extra></extra>",
+            hoverinfo="skip",
+            showlegend=False,
         )
     )
-    if dense and marked:
+    hover = "%{text}<br>%{x|%Y-%m-%d}: %{y:" + (".2%" if unit == formatting.SHARE else ".4f") + "}<extra></extra>"
+    for verdict, (name, colour, symbol) in POINT_STYLES.items():
+        chosen = [p for p, v in zip(points, verdicts, strict=True) if v == verdict]
+        if not chosen or (dense and verdict == checks.PASS):
+            continue
         figure.add_trace(
             go.Scatter(
-                x=[p["delivered"] for p in marked],
-                y=[p["value"] for p in marked],
+                x=[p["delivered"] for p in chosen],
+                y=[p["value"] for p in chosen],
                 mode="markers",
-                marker=dict(size=6, color=[VERDICT_COLOURS.get(p["verdict"], "#6b7280") for p in marked]),
-                text=[p["batch"] for p in marked],
-                hovertemplate="%{text}<br>%{y:.4f}<extra></extra>",
+                name=name,
+                marker=dict(size=6 if dense else 10, color=colour, symbol=symbol, line=dict(width=2, color=colour)),
+                error_y=None if dense else _error_bars(chosen),
+                text=[p["batch"] for p in chosen],
+                hovertemplate=hover,
             )
         )
-    for index, (name, value) in enumerate(thresholds):
-        figure.add_hline(
-            y=value,
-            line=dict(color="#b91c1c" if index == len(thresholds) - 1 else "#1d4ed8", dash="dash", width=1.5),
-            annotation_text=f"{name} {value:g}",
-            annotation_position="bottom left" if index == len(thresholds) - 1 else "top right",
-        )
+    low, high = _y_range(points, lines, at_most=at_most)
+    for value in lines:
+        failing = value == (max(lines) if at_most else min(lines))
+        figure.add_hline(y=value, line=dict(color="#b91c1c" if failing else "#1d4ed8", dash="dash", width=1.5))
     figure.update_layout(
         **_layout(
-            height=300, showlegend=False, yaxis=dict(title=measure, tickformat=".2f"), xaxis=dict(title="delivered")
+            height=300,
+            showlegend=True,
+            annotations=_line_labels(thresholds, unit, low, high),
+            yaxis=dict(
+                title=measure,
+                range=[low, high],
+                tickformat=".0%" if unit == formatting.SHARE else ".2f",
+                fixedrange=True,
+            ),
+            xaxis=_date_axis([p["delivered"] for p in points]),
         )
     )
+    figure.update_layout(
+        margin=dict(l=60, r=120, t=36, b=40),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=11)),
+    )
     return figure
+
+
+def _y_range(points: Sequence[dict], lines: Sequence[float], *, at_most: bool) -> tuple[float, float]:
+    """The y-axis span: every point, interval and line, padded; rates start at zero."""
+    values = [*lines]
+    for p in points:
+        values += [v for v in (p["value"], p.get("low"), p.get("high")) if v is not None]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    pad = max((high - low) * 0.12, 0.01)
+    return (0.0 if at_most else low - pad), high + pad
+
+
+def _line_labels(thresholds: Sequence[tuple[str, float]], unit: str, low: float, high: float) -> list[dict]:
+    """Labels of the lines in the right margin: equal lines share one, the rest are pushed LABEL_GAP apart."""
+    merged: dict[float, list[str]] = {}
+    for name, value in thresholds:
+        merged.setdefault(value, []).append(name)
+    labels = sorted(
+        (value, f"{' and '.join(names)} {formatting.limit(value, unit)}") for value, names in merged.items()
+    )
+    gap = (high - low) * LABEL_GAP
+    placed: list[float] = []
+    for value, _ in labels:
+        placed.append(max(value, placed[-1] + gap) if placed else value)
+    overshoot = (placed[-1] - high + gap / 2) if placed else 0
+    if overshoot > 0:
+        placed = [y - overshoot for y in placed]
+    return [
+        dict(
+            xref="paper",
+            x=1.01,
+            xanchor="left",
+            yref="y",
+            y=y,
+            text=text,
+            showarrow=False,
+            font=dict(size=11),
+            align="left",
+        )
+        for (_, text), y in zip(labels, placed, strict=True)
+    ]
+
+
+def _date_axis(moments: Sequence) -> dict:
+    """A date axis that shows dates: with one batch, or all on one day, it spans a week around them."""
+    axis = dict(title="delivered", type="date", tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d %H:%M")
+    if moments:
+        first, last = min(moments), max(moments)
+        if last - first < dt.timedelta(days=1):
+            axis["range"] = [first - SINGLE_DAY_PADDING, last + SINGLE_DAY_PADDING]
+    return axis
 
 
 def _error_bars(points: Sequence[dict]) -> dict:
@@ -219,9 +322,13 @@ def defect_rate_against_aql(*, points: Sequence[dict], ceiling: float | None, aq
     """
     lines = [(name, value) for name, value in (("AQL", aql / 100 if aql is not None else None), ("ceiling", ceiling))]
     figure = compliance_trend(
-        measure="defect rate", points=points, thresholds=[(n, v) for n, v in lines if v is not None]
+        measure="defect rate",
+        points=points,
+        thresholds=[(n, v) for n, v in lines if v is not None],
+        unit=formatting.SHARE,
+        at_most=True,
     )
-    figure.update_layout(yaxis=dict(title="defect rate", tickformat=".1%", rangemode="tozero"))
+    figure.update_layout(yaxis=dict(tickformat=".1%"))
     return figure
 
 

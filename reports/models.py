@@ -17,6 +17,7 @@ class ReportJob(models.Model):
     class Kind(models.TextChoices):
         BATCH = "batch", "Batch report"
         VENDOR = "vendor", "Vendor report"
+        COMPARISON = "comparison", "Vendor comparison report"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -27,6 +28,8 @@ class ReportJob(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     object_id = models.PositiveIntegerField()
+    # A comparison compares several vendors: their ids, sorted (``object_id`` holds the first).
+    vendor_ids = models.JSONField(default=list, blank=True)
     audience = models.CharField(max_length=16)
     paper = models.CharField(max_length=8, default="a4")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -22,10 +22,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from reports.charts import point_verdict
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
+from sla import formatting
 from sla import selectors as sla_selectors
-from sla.constants import MEASURE_LABELS, TERM_LABELS, BatchStatus, BreachStatus
+from sla.constants import MEASURE_LABELS, TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.filters import delivered_on_or_after
 from sla.models import Batch, Contract, ContractTerms, Finding
 from sla.visibility import is_outlier
@@ -127,10 +129,14 @@ def _terms(terms: ContractTerms | None) -> dict | None:
 
 
 def _finding(finding) -> dict:
-    qualifier = finding.extra.get("queue") or finding.extra.get("measure") or ""
+    unit = formatting.finding_unit(finding.term, finding.extra)
     return {
-        "term": finding.term_label + (f" ({qualifier})" if qualifier else ""),
+        "term": formatting.finding_title(finding.term, finding.extra),
         "verdict": finding.verdict,
+        "verdict_name": formatting.verdict_name(finding.verdict),
+        "measured_text": formatting.value(finding.measured, unit, term=finding.term),
+        "threshold_text": formatting.finding_threshold(finding.term, finding.threshold, finding.extra),
+        "interval_text": formatting.interval(finding.ci_low, finding.ci_high, unit, term=finding.term),
         "measured": finding.measured,
         "threshold": finding.threshold,
         "low": finding.ci_low,
@@ -143,10 +149,16 @@ def _finding(finding) -> dict:
 def _headline_measures(metrics: dict) -> list[dict]:
     rows = []
     if metrics.get("accuracy"):
-        rows.append({"label": "Accuracy against gold", **_measure(metrics["accuracy"])})
+        rows.append({"label": "Accuracy against gold", "unit": formatting.SHARE, **_measure(metrics["accuracy"])})
     agreement = metrics.get("agreement", {})
     rows += [
-        {"label": label, **_measure(agreement[name])} for name, label in MEASURE_LABELS.items() if name in agreement
+        {
+            "label": label,
+            "unit": formatting.SHARE if name == "percent_agreement" else formatting.COEFFICIENT,
+            **_measure(agreement[name]),
+        }
+        for name, label in MEASURE_LABELS.items()
+        if name in agreement
     ]
     return rows
 
@@ -263,7 +275,7 @@ def vendor_report(
     evaluated = [b for b in batches if b.status == BatchStatus.EVALUATED]
     delivered = [b.delivered_at for b in batches]
     in_period = {b.pk for b in batches}
-    return {
+    data = {
         "audience": audience,
         "vendor": {
             "id": vendor.pk,
@@ -285,6 +297,88 @@ def vendor_report(
         "defect_rates": _defect_rates(evaluated),
         "breaches": breaches_of(vendor=vendor, batch_ids=in_period if start or end else None),
         "outliers": _outliers(evaluated),
+    }
+    data["summary"] = _summary(data)
+    return data
+
+
+TREND_BATCHES = 3  # the latest batch is compared with the mean of up to this many before it
+
+
+def _summary(data: dict) -> dict:
+    """The first page a reader can stop at: verdicts, what is owed, each headline measure against its term.
+
+    Each measure's latest batch is judged against the lines of its terms as the charts colour
+    it (``charts.point_verdict``), and its trend is the latest value against the mean of the
+    ``TREND_BATCHES`` batches before it.
+    """
+    breaches = data["breaches"] or {"rows": [], "credits": 0.0}
+    unresolved = [r for r in breaches["rows"] if r["status"] in UNRESOLVED_BREACH_STATUSES]
+    verdicts = data["verdicts"]
+    checked = sum(verdicts.values())
+    measures = []
+    for section in data["compliance"]:
+        terms = section["terms"]
+        if section["accuracy"] and terms["accuracy_floor"] is not None:
+            lines = [("floor", terms["accuracy_floor"])]
+            measures.append(
+                _headline(section, section["accuracy_metric"], section["accuracy"], lines, section["accuracy_unit"])
+            )
+        lines = [(n, v) for n, v in (("target", section["iaa_min"]), ("fail line", section["iaa_fail_below"])) if v]
+        if section["iaa"] and lines:
+            measures.append(_headline(section, terms["iaa_coefficient"], section["iaa"], lines, formatting.COEFFICIENT))
+    for section in data["defect_rates"]:
+        lines = [(n, v) for n, v in (("ceiling", section["ceiling"]),) if v is not None]
+        if lines and section["aql"] is not None:
+            row = _headline(section, "Defect rate", section["points"], lines, formatting.SHARE, at_most=True)
+            row["term"] += f", decided by the AQL {formatting.number_text(section['aql'])}% sampling plan"
+            measures.append(row)
+        elif lines:
+            row = _headline(section, "Defect rate", section["points"], lines, formatting.SHARE, at_most=True)
+            measures.append(row)
+    scorecard = data["scorecard"]
+    currency = next((r["currency"] for r in breaches["rows"]), "")
+    sentence = [
+        f"{verdicts.get('accepted', 0)} of {checked} checked batch{'es' if checked != 1 else ''} accepted",
+        f"{len(unresolved)} breach{'es' if len(unresolved) != 1 else ''} unresolved",
+        f"service credits of {breaches['credits']:,.2f} {currency}".rstrip(),
+    ]
+    if scorecard:
+        sentence.append(f"scorecard {scorecard['total']} / 100, {scorecard['band'].lower()}")
+    return {
+        "headline": "; ".join(sentence) + ".",
+        "verdicts": [(v, verdicts.get(v, 0)) for v in ("accepted", "rejected", "inconclusive")],
+        "unresolved_breaches": len(unresolved),
+        "credits": breaches["credits"],
+        "currency": currency,
+        "measures": measures,
+        "scorecard": scorecard,
+    }
+
+
+def _headline(section: dict, name: str, points: list[dict], lines, unit: str, *, at_most: bool = False) -> dict:
+    latest, earlier = points[-1], [p["value"] for p in points[-1 - TREND_BATCHES : -1]]
+    verdict = latest.get("finding_verdict") or point_verdict(
+        latest, [v for _, v in lines], at_most=at_most, rule=section.get("decision_rule", "point")
+    )
+    trend = latest["value"] - sum(earlier) / len(earlier) if earlier else None
+    steady = 0.005 if unit == formatting.SHARE else 0.01
+    if trend is None:
+        trend_text = "first batch"
+    elif abs(trend) < steady:
+        trend_text = "steady"
+    else:
+        arrow = "↑" if trend > 0 else "↓"
+        trend_text = f"{arrow} {formatting.difference(abs(trend), unit)} on the {len(earlier)} before"
+    return {
+        "task_type": section["task_type"],
+        "measure": name,
+        "latest": formatting.value(latest["value"], unit, term="defect_rate" if at_most else "accuracy"),
+        "term": ", ".join(f"{n} {formatting.limit(v, unit)}" for n, v in lines),
+        "verdict": verdict,
+        "verdict_name": formatting.verdict_name(verdict),
+        "trend": trend_text,
+        "batches": len(points),
     }
 
 
@@ -351,6 +445,8 @@ def _compliance(contract: Contract, user, in_period: set[int], *, vendor_copy: b
                 "iaa_min": terms.iaa_min,
                 "iaa_fail_below": terms.iaa_fail_below,
                 "accuracy_metric": terms.get_accuracy_metric_display(),
+                "accuracy_unit": formatting.accuracy_unit(terms.accuracy_metric),
+                "decision_rule": terms.decision_rule,
                 "batches": len(rows),
                 "accepted": sum(1 for b in rows if b.verdict == "accepted"),
                 "rejected": sum(1 for b in rows if b.verdict == "rejected"),
@@ -407,6 +503,8 @@ def _defect_rates(batches: list[Batch]) -> list[dict]:
                 "low": finding.ci_low,
                 "high": finding.ci_high,
                 "verdict": batch.verdict,
+                # The sampling plan's accept number decides the term, not the line on the chart.
+                "finding_verdict": finding.verdict,
             }
         )
     return list(by_task.values())

@@ -159,12 +159,18 @@ def _vendor_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
         if section["accuracy"] and terms["accuracy_floor"] is not None:
             title = f"{section['accuracy_metric']} against gold"
             figure = charts.compliance_trend(
-                measure=title, points=section["accuracy"], thresholds=[("floor", terms["accuracy_floor"])]
+                measure=title,
+                points=section["accuracy"],
+                thresholds=[("floor", terms["accuracy_floor"])],
+                unit=section["accuracy_unit"],
+                rule=section["decision_rule"],
             )
             images.append(chart_set.add(figure, share=0.5, height=260))
         lines = [(n, v) for n, v in (("target", section["iaa_min"]), ("fails below", section["iaa_fail_below"])) if v]
         if section["iaa"] and lines:
-            figure = charts.compliance_trend(measure=terms["iaa_coefficient"], points=section["iaa"], thresholds=lines)
+            figure = charts.compliance_trend(
+                measure=terms["iaa_coefficient"], points=section["iaa"], thresholds=lines, rule=section["decision_rule"]
+            )
             images.append(chart_set.add(figure, share=0.5, height=260))
         figures["compliance"][index] = images
     for section in data["defect_rates"]:
@@ -191,14 +197,26 @@ def _breach_figure(rows: list[dict]):
 
 
 def report_job_create(
-    *, kind: str, obj, user, audience: str, paper: str, start: dt.date | None = None, end: dt.date | None = None
+    *,
+    kind: str,
+    obj,
+    user,
+    audience: str,
+    paper: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    vendor_ids: list[int] | None = None,
 ) -> ReportJob:
-    """Queue a report for a worker; the caller has already checked that ``user`` may read ``obj``."""
+    """Queue a report for a worker; the caller has already checked that ``user`` may read ``obj``.
+
+    A comparison has no single object: ``obj`` is its first vendor and ``vendor_ids`` all of them.
+    """
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
     job = ReportJob(
         kind=kind,
         object_id=obj.pk,
+        vendor_ids=sorted(set(vendor_ids or [])),
         audience=audience,
         paper=paper,
         requested_by=user,
@@ -279,6 +297,10 @@ def _render_job(job: ReportJob, on_progress) -> ReportFile:
     if job.kind == ReportJob.Kind.BATCH:
         batch = Batch.objects.select_related("contract__vendor", "task_type", "terms_version").get(pk=job.object_id)
         return batch_report_render(batch=batch, audience=job.audience, paper=job.paper, on_progress=on_progress)
+    if job.kind == ReportJob.Kind.COMPARISON:
+        return comparison_report_render(
+            vendor_ids=job.vendor_ids, user=job.requested_by, paper=job.paper, on_progress=on_progress
+        )
     vendor = Vendor.objects.get(pk=job.object_id)
     return vendor_report_render(
         vendor=vendor,
@@ -348,8 +370,9 @@ def _delete_unused(paths, *, before: dt.datetime, keep: set[str]) -> int:
 
 
 @pdf.gc_paused()
-def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4") -> ReportFile:
+def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
     """Several vendors' scorecards and SLA records side by side, for a selection meeting."""
+    on_progress(5, "Reading the scorecards and SLA records")
     data = report_selectors.comparison_report(user=user, vendor_ids=sorted(set(vendor_ids)))
 
     def render() -> bytes:
@@ -362,7 +385,7 @@ def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4") 
             figures["bars"] = chart_set.add(bars)
             radar = charts.scorecard_radar(dimensions=names, series=scores)
             figures["radar"] = chart_set.add(radar, share=0.75, height=400)
-        return _render("reports/comparison_report.html", data, (chart_set, figures), paper, _no_progress)
+        return _render("reports/comparison_report.html", data, (chart_set, figures), paper, on_progress)
 
     return _cached(kind="comparison", data=data, paper=paper, filename="vendor-comparison-report.pdf", render=render)
 

@@ -73,6 +73,8 @@ class ReportJobCreateView(RoleRequiredMixin, View):
 
     def post(self, request):
         kind, paper, pk = request.POST.get("kind"), request.POST.get("paper", "a4").lower(), request.POST.get("id", "")
+        if kind == ReportJob.Kind.COMPARISON and paper in PAPERS:
+            return self._comparison(request, paper)
         requested = request.POST.get("audience") or None
         if (
             kind not in ReportJob.Kind.values
@@ -94,6 +96,26 @@ class ReportJobCreateView(RoleRequiredMixin, View):
         audience = report_selectors.report_audience(user=request.user, requested=requested)
         job = services.report_job_create(
             kind=kind, obj=obj, user=request.user, audience=audience, paper=paper, start=start, end=end
+        )
+        return redirect("report_job", pk=job.pk)
+
+    def _comparison(self, request, paper):
+        """Form field ``vendors``: 2 to 8 ids separated by commas, checked as the API checks them."""
+        if not has_role(request.user, BUYER_ROLES):
+            raise Http404("No such report.")
+        try:
+            ids = vendor_ids_of(request, request.POST)
+        except ValidationError as error:
+            return HttpResponseBadRequest(f"vendors: {error.detail['vendors'][0]}")
+        except NotFound as error:
+            raise Http404("No such vendor.") from error
+        job = services.report_job_create(
+            kind=ReportJob.Kind.COMPARISON,
+            obj=Vendor.objects.get(pk=ids[0]),
+            vendor_ids=ids,
+            user=request.user,
+            audience=audience_of(request.user),
+            paper=paper,
         )
         return redirect("report_job", pk=job.pk)
 

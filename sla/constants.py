@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from sla.formatting import TERM_NAMES
+
 
 class Scale(models.TextChoices):
     NOMINAL = "nominal", "Nominal"
@@ -102,19 +104,8 @@ MEASURE_LABELS = {
     "weighted_kappa_quadratic": "Weighted kappa (quadratic)",
 }
 
-TERM_LABELS = {
-    "accuracy": "Accuracy",
-    "iaa": "Inter-annotator agreement",
-    "overlap": "Consensus overlap",
-    "defect_rate": "Defect rate",
-    "throughput": "Throughput",
-    "timeliness": "Timeliness",
-    "escalation": "Escalations",
-    "safety_routing": "Safety routing",
-    "drift": "Drift from baseline",
-    "terms": "Terms in force",
-    "redelivery": "Redelivered items",
-}
+# The names people read for the terms live with the other display formats (sla/formatting.py).
+TERM_LABELS = TERM_NAMES
 
 # Starting points for a contract's terms, from the buyer's framework (DESIGN.md): kappa >= 0.80
 # on complex tasks and >= 0.85 on simple classification, sentiment batches failing below 0.78,
@@ -288,5 +279,24 @@ class SampleDraw(models.TextChoices):
     STRATIFIED = "stratified", "Stratified by annotator"
 
 
-# Offered in the reviewer page (keys 1-4); any other text may be typed.
-DEFECT_TYPES = ("wrong_label", "guideline_violation", "ambiguous_item", "safety_miss")
+# The defects a QA reviewer may record, by what the task type is: every task type has the first
+# three; an ordinal scale can be off in either direction; a safety-critical task can miss a case
+# that needed escalation. Offered in the reviewer page in this order (keys 1-9).
+DEFECT_TYPE_LABELS = {
+    "wrong_label": "wrong label",
+    "guideline_violation": "guideline violation",
+    "ambiguous_item": "ambiguous item",
+    "severity_too_high": "severity too high",
+    "severity_too_low": "severity too low",
+    "safety_miss": "safety miss (should have been escalated)",
+}
+
+
+def defect_types_for(*, scale: str, complexity: str) -> tuple[str, ...]:
+    """The defect types a reviewer chooses from for a task type of this scale and complexity."""
+    types = ["wrong_label", "guideline_violation", "ambiguous_item"]
+    if scale == Scale.ORDINAL:
+        types[1:1] = ["severity_too_high", "severity_too_low"]
+    if complexity == Complexity.SAFETY_CRITICAL:
+        types.append("safety_miss")
+    return tuple(types)

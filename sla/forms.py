@@ -21,6 +21,17 @@ def within_upload_limit(upload) -> None:
         raise ValidationError(problem)
 
 
+class ContractTaggedSelect(forms.Select):
+    """A select whose options carry their batch's contract, so the page offers only the chosen contract's."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-contract"] = str(instance.contract_id)
+        return option
+
+
 class BatchUploadForm(forms.Form):
     """A delivery: the contract and task type it is for, the file, and optional claims."""
 
@@ -41,7 +52,11 @@ class BatchUploadForm(forms.Form):
         help_text="When this delivery was due; a later delivery fails the timeliness term.",
     )
     remediates = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="—", help_text="The rejected batch this delivery corrects."
+        queryset=None,
+        required=False,
+        empty_label="—",
+        widget=ContractTaggedSelect,
+        help_text="The rejected batch this delivery corrects: batches of the chosen contract with a breach still open.",
     )
     annotator = forms.CharField(
         max_length=200,
@@ -59,12 +74,22 @@ class BatchUploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contract"].queryset = selectors.contract_list(user=user)
+        contracts = selectors.contract_list(user=user)
+        self.fields["contract"].queryset = contracts
+        if len(contracts) == 1:
+            self.fields["contract"].initial = contracts[0].pk
         self.fields["file"].widget.attrs["data-max-bytes"] = settings.MAX_UPLOAD_BYTES  # checked by upload.js
-        self.fields["remediates"].queryset = selectors.batch_list(user=user).filter(verdict="rejected")
+        self.fields["remediates"].queryset = selectors.remediable_batches(user=user)
         self.fields["remediates"].label_from_instance = _batch_label
         if role_of(user) == Role.VENDOR:
             self.fields["contract"].label_from_instance = lambda contract: contract.title
+
+    def clean(self):
+        data = super().clean()
+        contract, remediates = data.get("contract"), data.get("remediates")
+        if contract is not None and remediates is not None and remediates.contract_id != contract.pk:
+            self.add_error("remediates", f"Batch #{remediates.pk} is not under the contract chosen above.")
+        return data
 
 
 def _batch_label(batch: Batch) -> str:
@@ -129,6 +154,19 @@ class ContractForm(forms.ModelForm):
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }
+        labels = {
+            "unit_price": "Unit price (per item, in the contract's currency)",
+            "currency": "Currency (ISO code)",
+            "time_zone": "Time zone (deadlines and dates)",
+            "service_credit_cap_percent": "Service credit cap (% of the month's invoiced value)",
+            "reprice_remediated": "Remediated batches keep their service credits",
+            "owner": "Owner (procurement lead)",
+        }
+        help_texts = {
+            "time_zone": "An IANA name such as Europe/Lisbon: remediation deadlines end at 23:59 there.",
+            "service_credit_cap_percent": "15 means credits in a calendar month never exceed 15% of that month's "
+            "invoiced value.",
+        }
 
     def clean_time_zone(self) -> str:
         from zoneinfo import available_timezones
@@ -151,6 +189,49 @@ class ContractForm(forms.ModelForm):
 SHARE_HELP = "A share between 0 and 1: 0.95 means 95%%."
 
 
+# What a lead reads on the terms form: the measure and its unit in the label, an example in the help.
+TERMS_LABELS = {
+    "effective_from": "Effective from",
+    "accuracy_floor": "Accuracy floor (share, 0–1)",
+    "accuracy_metric": "Accuracy measured as",
+    "accuracy_scope": "Accuracy checked on",
+    "gold_sample_rate": "Gold sample rate (share, 0–1)",
+    "iaa_coefficient": "IAA coefficient",
+    "iaa_min": "Minimum IAA (target)",
+    "iaa_fail_below": "IAA fail line (batch rejected below)",
+    "overlap_min": "Consensus overlap, minimum (share, 0–1)",
+    "overlap_max": "Consensus overlap, maximum (share, 0–1)",
+    "defect_rate_max": "Defect-rate ceiling (share, 0–1)",
+    "aql": "AQL (% defective)",
+    "remediation_business_days": "Remediation deadline (business days)",
+    "escalation_hours": "Escalation resolution time (hours)",
+    "throughput_per_day": "Throughput commitment (items per day)",
+    "service_credit_percent": "Service credit per failed term (% of batch value)",
+    "decision_rule": "Decision rule",
+    "inspection_level": "QA inspection level",
+    "sample_draw": "QA sample drawn",
+}
+TERMS_HELP = {
+    "accuracy_floor": "0.95 means 95% of gold items labeled correctly. Leave empty for no accuracy term.",
+    "gold_sample_rate": "Share of each batch's items that carry gold labels: 0.05 means 5%.",
+    "iaa_coefficient": "The agreement coefficient the IAA terms are measured with.",
+    "iaa_min": "The agreement the vendor commits to, e.g. 0.80. Between the fail line and this, a batch is "
+    "accepted but marked below target.",
+    "iaa_fail_below": "A batch whose agreement is below this is rejected, e.g. 0.78; the same as the target "
+    "when there is no margin.",
+    "overlap_min": "Share of items labeled by two or more annotators: 0.05 means 5%.",
+    "overlap_max": "0.15 means at most 15% of items labeled twice or more.",
+    "defect_rate_max": "Defective share of the QA-reviewed items that fails a batch: 0.01 means 1%.",
+    "aql": "Acceptance quality limit of the ISO 2859-1 sampling plan, in percent: 1 means 1% defective. "
+    "It sets the QA review sample size and the accept number.",
+    "remediation_business_days": "Days the vendor has to deliver a corrected batch, weekends and holidays excluded.",
+    "escalation_hours": "Hours within which an escalated item must be resolved.",
+    "service_credit_percent": "5 means 5% of the batch value (distinct items × unit price) per failed term.",
+    "decision_rule": "Point: compare the estimate with the threshold. Confidence: fail only when the whole 95% "
+    "interval is on the wrong side.",
+}
+
+
 # Sampling settings added after the first terms forms: a form that leaves them out gets the defaults.
 DEFAULTED_SAMPLING_FIELDS = ("inspection_level", "sample_draw")
 
@@ -159,12 +240,16 @@ class TermsForm(forms.ModelForm):
     """One version of a contract's terms for a task type, with errors that say what is wrong."""
 
     safety_critical_labels = forms.CharField(
-        required=False, help_text="Labels that must never go through the pre-labeled queue, comma-separated."
+        required=False,
+        label="Safety-critical labels",
+        help_text="Labels that must never go through the pre-labeled queue, comma-separated.",
     )
 
     class Meta:
         model = ContractTerms
         fields = TERMS_FIELDS
+        labels = TERMS_LABELS
+        help_texts = TERMS_HELP
         widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
         error_messages = {
             name: {"max_value": f"{SHARE_HELP} Enter at most 1.", "min_value": f"{SHARE_HELP} Enter at least 0."}

@@ -64,6 +64,18 @@ def contract_list(*, user) -> QuerySet[Contract]:
     return _scope_to_vendor(contracts, user=user, vendor_path="vendor_id")
 
 
+def task_type_safety_labels(*, user, task_type: TaskType) -> list[str]:
+    """The labels the user's contracts mark safety-critical for a task type (never pre-labeled)."""
+    rows = ContractTerms.objects.filter(contract__in=contract_list(user=user), task_type=task_type)
+    return sorted({label for labels in rows.values_list("safety_critical_labels", flat=True) for label in labels or ()})
+
+
+def remediable_batches(*, user) -> QuerySet[Batch]:
+    """Batches a delivery may remediate: the user's batches with a breach still unresolved."""
+    unresolved = Breach.objects.filter(status__in=UNRESOLVED_BREACH_STATUSES).values("batch_id")
+    return batch_list(user=user).filter(pk__in=unresolved).select_related("task_type")
+
+
 def contract_get(*, user, pk) -> Contract:
     return get_object_or_404(contract_list(user=user), pk=pk)
 

@@ -6,9 +6,12 @@ from django.conf import settings
 from sla import timefmt
 from sla.models import Batch, Breach, Contract, Finding, GoldSet, Notification, Webhook, WebhookDelivery
 
-STATUS_BADGE = '<span class="badge badge-{{ value }}">{{ record.get_status_display }}</span>'
+# The class is the stored value (``accepted``), never ``{{ value }}``: for a field with choices
+# django-tables2 renders ``value`` as the display label ("Accepted"), which no CSS rule matches.
+STATUS_BADGE = '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
 VERDICT_BADGE = (
-    '{% if value %}<span class="badge badge-{{ value }}">{{ record.get_verdict_display }}</span>{% else %}—{% endif %}'
+    '{% if record.verdict %}<span class="badge badge-{{ record.verdict }}">{{ record.get_verdict_display }}</span>'
+    "{% else %}—{% endif %}"
 )
 
 

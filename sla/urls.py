@@ -11,6 +11,7 @@ urlpatterns = [
     path("contracts/<int:pk>/terms/new/", views.TermsCreateView.as_view(), name="terms_create"),
     path("contracts/<int:pk>/terms/<int:terms_pk>/edit/", views.TermsCorrectView.as_view(), name="terms_correct"),
     path("task-types/", views.TaskTypeListView.as_view(), name="task_type_list"),
+    path("task-types/<int:pk>/template.csv", views.DeliveryTemplateView.as_view(), name="delivery_template"),
     path("batches/", views.BatchListView.as_view(), name="batch_list"),
     path("batches/upload/", views.BatchUploadView.as_view(), name="batch_upload"),
     path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch_detail"),

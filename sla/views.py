@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
@@ -29,16 +30,17 @@ from django_tables2 import SingleTableMixin, SingleTableView
 from reports import charts
 from reports.constants import PAPERS
 from reports.services import credit_statement_render
-from sla import exports, selectors, services
+from sla import exports, formatting, selectors, services
 from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
     BREACH_TRANSITIONS,
-    DEFECT_TYPES,
+    DEFECT_TYPE_LABELS,
     MEASURE_LABELS,
     TERM_TEMPLATES,
     BatchStatus,
     BreachStatus,
     UploadStatus,
+    defect_types_for,
 )
 from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.forms import (
@@ -56,6 +58,7 @@ from sla.forms import (
     TermsForm,
     WebhookForm,
 )
+from sla.ingest.template import delivery_columns, delivery_template_csv
 from sla.lineage import LISTED_ITEMS
 from sla.models import Notification
 from sla.sampling import REDUCED_SCORE
@@ -133,7 +136,13 @@ def _with_charts(section: dict) -> dict:
     accuracy = [p for p in section["accuracy"] if p["value"] is not None]
     if accuracy and terms.accuracy_floor is not None:
         title = f"{terms.get_accuracy_metric_display()} against gold"
-        figure = charts.compliance_trend(measure=title, points=accuracy, thresholds=[("floor", terms.accuracy_floor)])
+        figure = charts.compliance_trend(
+            measure=title,
+            points=accuracy,
+            thresholds=[("floor", terms.accuracy_floor)],
+            unit=formatting.accuracy_unit(terms.accuracy_metric),
+            rule=terms.decision_rule,
+        )
         figures.append(_chart(f"accuracy-{key}", title, figure))
     iaa = [p for p in section["iaa"] if p["value"] is not None]
     lines = [
@@ -144,7 +153,11 @@ def _with_charts(section: dict) -> dict:
     if iaa and lines:
         title = terms.get_iaa_coefficient_display()
         figures.append(
-            _chart(f"iaa-{key}", title, charts.compliance_trend(measure=title, points=iaa, thresholds=lines))
+            _chart(
+                f"iaa-{key}",
+                title,
+                charts.compliance_trend(measure=title, points=iaa, thresholds=lines, rule=terms.decision_rule),
+            )
         )
     return {**section, "figures": figures}
 
@@ -334,6 +347,14 @@ class BatchUploadView(RoleRequiredMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["column_guides"] = [
+            {"task_type": task_type, "columns": delivery_columns(task_type.labels)}
+            for task_type in selectors.task_type_list()
+        ]
+        return context
+
     def get_initial(self):
         initial = super().get_initial()
         for field in ("contract", "task_type", "remediates"):
@@ -368,6 +389,20 @@ class BatchUploadView(RoleRequiredMixin, FormView):
         else:
             messages.success(self.request, f"Batch #{batch.pk} received.")
         return redirect(batch)
+
+
+class DeliveryTemplateView(RoleRequiredMixin, View):
+    """A CSV template of a delivery for one task type: every column, valid example rows."""
+
+    allowed_roles = UPLOADERS
+
+    def get(self, request, pk):
+        task_type = get_object_or_404(selectors.task_type_list(), pk=pk)
+        safety = selectors.task_type_safety_labels(user=request.user, task_type=task_type)
+        body = delivery_template_csv(task_type.labels, task_type.name, safety)
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{slugify(task_type.name)}-delivery-template.csv"'
+        return response
 
 
 class BatchDetailView(RoleRequiredMixin, TemplateView):
@@ -421,13 +456,17 @@ def _stages(batch) -> list[dict]:
     ]
 
 
-def _measure_rows(metrics: dict | None) -> list[tuple[str, dict]]:
-    """The headline measures of a metrics document, labeled for people, in a fixed order."""
+def _measure_rows(metrics: dict | None) -> list[tuple[str, dict, str]]:
+    """The headline measures of a metrics document, labeled for people, in a fixed order, with their unit."""
     if not metrics:
         return []
-    rows = [("Accuracy against gold", metrics["accuracy"])] if metrics.get("accuracy") else []
+    rows = [("Accuracy against gold", metrics["accuracy"], formatting.SHARE)] if metrics.get("accuracy") else []
     agreement = metrics.get("agreement", {})
-    rows += [(label, agreement[name]) for name, label in MEASURE_LABELS.items() if name in agreement]
+    rows += [
+        (label, agreement[name], formatting.SHARE if name == "percent_agreement" else formatting.COEFFICIENT)
+        for name, label in MEASURE_LABELS.items()
+        if name in agreement
+    ]
     return rows
 
 
@@ -823,7 +862,10 @@ class ReviewSampleView(RoleRequiredMixin, TemplateView):
             sample=getattr(batch, "qa_sample", None),
             items=items,
             reviewed=sum(1 for item in items if item["review"]),
-            defect_types=DEFECT_TYPES,
+            defect_types=[
+                (key, DEFECT_TYPE_LABELS[key])
+                for key in defect_types_for(scale=batch.task_type.scale, complexity=batch.task_type.complexity)
+            ],
         )
         return context
 

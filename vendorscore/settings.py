@@ -40,7 +40,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# E-mail links point at the port the demo serves on (``PORT``) unless SITE_URL says otherwise.
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -149,16 +150,21 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Rendered reports and charts unused this many days, and report jobs this old, are deleted daily.
 REPORT_CACHE_DAYS = env.int("REPORT_CACHE_DAYS", default=30)
+# Hashed, compressed static files (cached for a year) need ``collectstatic`` first: always in
+# production, and in the demo (``make demo`` sets STATIC_HASHED and collects when static changed).
+STATIC_HASHED = env.bool("STATIC_HASHED", default=not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "vendorscore.staticfiles.HashedCompressedStorage"
+            if STATIC_HASHED
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Only the hashed copies are kept (and compressed): half the work of collectstatic.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = STATIC_HASHED
 
 EMAIL_URL = env("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}")
 EMAIL_CONFIG = environ.Env.email_url_config(EMAIL_URL)
@@ -281,9 +287,15 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "expected_forbidden": {"()": "vendorscore.logs.ExpectedForbidden"},
+        "broker_without_host": {"()": "vendorscore.logs.BrokerWithoutHost"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.request": {"filters": ["expected_forbidden"]},
+        "kombu.connection": {"filters": ["broker_without_host"]},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

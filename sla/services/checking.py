@@ -14,7 +14,7 @@ from django.db.models import Max, Min, Q
 from sla import checks
 from sla import lineage as lineage_rules
 from sla.constants import BatchStatus, BatchVerdict, ReviewVerdict, UploadStatus
-from sla.models import Annotation, Batch, CheckRun, ContractTerms, Finding, QAReview
+from sla.models import Annotation, Batch, CheckRun, ContractTerms, Finding, QAReview, QASample
 from sla.services.breaches import breaches_after_check
 from sla.services.lineage import batch_lineage_record
 from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_record
@@ -41,7 +41,9 @@ def pure_terms(terms: ContractTerms) -> checks.Terms:
     return checks.Terms(version=terms.pk, **fields)
 
 
-def batch_facts(*, batch: Batch, terms: checks.Terms, review_decision: str | None = None) -> checks.Facts:
+def batch_facts(
+    *, batch: Batch, terms: checks.Terms, review_decision: str | None = None, sample: QASample | None = None
+) -> checks.Facts:
     rows = Annotation.objects.filter(batch=batch)
     span = rows.aggregate(first=Min("annotated_at"), last=Max("annotated_at"))
     late, escalated = _escalations(batch, terms)
@@ -59,6 +61,9 @@ def batch_facts(*, batch: Batch, terms: checks.Terms, review_decision: str | Non
         reviewed=reviewed,
         defects=defects,
         review_decision=review_decision,
+        review_sample_size=sample.sample_size if sample is not None and review_decision else None,
+        review_accept=sample.accept if sample is not None and review_decision else None,
+        review_aql=sample.aql if sample is not None and review_decision else None,
     )
 
 
@@ -124,7 +129,7 @@ def batch_check(*, batch: Batch, user=None, reason: str = "automatic check after
     terms_row = terms_in_force(batch=batch)
     sample = qa_sample_draw(batch=batch, terms=terms_row)
     decision = qa_sample_decision(sample=sample)
-    findings = _findings(batch, terms_row, decision)
+    findings = _findings(batch, terms_row, decision, sample)
     redelivery = lineage_rules.redelivery_finding(batch_lineage_record(batch=batch))
     findings.extend([redelivery] if redelivery else [])
     verdict = checks.batch_verdict(findings)
@@ -142,7 +147,9 @@ def batch_check(*, batch: Batch, user=None, reason: str = "automatic check after
     return run
 
 
-def _findings(batch: Batch, terms_row: ContractTerms | None, review_decision: str | None) -> list[checks.Finding]:
+def _findings(
+    batch: Batch, terms_row: ContractTerms | None, review_decision: str | None, sample: QASample | None
+) -> list[checks.Finding]:
     if terms_row is None:
         delivered = batch.delivered_at.astimezone(ZoneInfo(batch.contract.time_zone)).date()
         return [
@@ -155,9 +162,9 @@ def _findings(batch: Batch, terms_row: ContractTerms | None, review_decision: st
             )
         ]
     terms = pure_terms(terms_row)
-    facts = batch_facts(batch=batch, terms=terms, review_decision=review_decision)
+    facts = batch_facts(batch=batch, terms=terms, review_decision=review_decision, sample=sample)
     findings = checks.check_batch(terms, batch.metrics, facts)
-    findings.extend(checks.drift_findings(terms, batch.metrics, drift_baseline(batch=batch)))
+    findings.extend(checks.drift_findings(terms, batch.metrics, drift_baseline(batch=batch), findings))
     return findings
 
 

@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sla import calendar, timefmt, webhooks
+from sla import calendar, formatting, timefmt, webhooks
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import (
@@ -211,11 +211,13 @@ def _breach_message(breach: Breach, kind: str, headline: str, extra: tuple = ())
     if finding is not None and _withheld_from_vendor(finding, batch):
         facts.append(("Measured", withheld_reason(settings.VENDOR_MIN_GOLD_ITEMS)))
     elif finding is not None and finding.measured is not None:
-        facts.append(("Measured", _number(finding.measured)))
+        # The same formats as the batch page and the PDF (sla/formatting.py).
+        unit = formatting.finding_unit(finding.term, finding.extra)
+        facts.append(("Measured", formatting.value(finding.measured, unit, term=finding.term)))
         if finding.threshold is not None:
-            facts.append(("Threshold", _number(finding.threshold)))
+            facts.append(("Threshold", formatting.finding_threshold(finding.term, finding.threshold, finding.extra)))
         if finding.ci_low is not None:
-            interval = f"{_number(finding.ci_low)} to {_number(finding.ci_high)}"
+            interval = formatting.interval(finding.ci_low, finding.ci_high, unit, term=finding.term)
             facts.append(("95% interval", f"{interval} (n = {finding.n})"))
     deadline = timefmt.local_datetime(breach.remediation_due, contract.time_zone) if breach.remediation_due else "none"
     facts.append(("Status", breach.get_status_display()))
@@ -237,11 +239,6 @@ def _withheld_from_vendor(finding, batch: Batch) -> bool:
         term=finding.term, extra=finding.extra, metrics=batch.metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
     )
     return view.withheld
-
-
-def _number(value: float) -> str:
-    """Four decimals, as on the batch page, so the e-mail and the page show the same figure."""
-    return f"{value:.4f}"
 
 
 def _breach_related():

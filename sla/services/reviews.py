@@ -4,7 +4,7 @@ import hashlib
 
 from django.db import transaction
 
-from sla.constants import ReviewVerdict, UploadStatus
+from sla.constants import ReviewVerdict, UploadStatus, defect_types_for
 from sla.models import Batch, QAReview, QAReviewSet, QASample
 from sla.services.checking import batch_check
 from sla.services.sampling import qa_sample_outsiders, qa_sample_verdicts
@@ -25,6 +25,9 @@ def qa_review_record(
         raise DomainError(f"Item {item_id!r} is not in batch {batch.pk}'s review sample.", field="item_id")
     if verdict not in ReviewVerdict.values:
         raise DomainError("The verdict is ok or defect.", field="verdict")
+    allowed = defect_types_for(scale=batch.task_type.scale, complexity=batch.task_type.complexity)
+    if verdict == ReviewVerdict.DEFECT and defect_type.strip() and defect_type.strip() not in allowed:
+        raise DomainError(f"A {batch.task_type.name} defect is one of: {', '.join(allowed)}.", field="defect_type")
     review_set = _reviewer_page_set(batch, user)
     QAReview.objects.filter(review_set=review_set, item_id=item_id).delete()
     review = QAReview.objects.create(

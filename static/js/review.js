@@ -37,7 +37,10 @@
     item.querySelector(".review-state").innerHTML =
       `<span class="badge badge-${badge}">${body.verdict}</span> ${body.defect_type || ""}`;
     let text = `<strong>${body.reviewed}</strong> of ${body.total} reviewed`;
-    if (body.decision) text += `: the sample <span class="badge badge-${body.decision}">${body.decision}</span>`;
+    if (body.decision) {
+      const outcome = body.decision === "pass" ? "lot accepted" : "lot not accepted";
+      text += `: <span class="badge badge-${body.decision}">${outcome}</span> by the sampling plan`;
+    }
     progress.innerHTML = text;
     focusItem(items.indexOf(item) + 1);
   }
@@ -63,7 +66,7 @@
     } else if (event.key === "d") setVerdict(item, "defect");
     else if (typeIndex >= 0 && typeIndex < defectTypes.length) {
       setVerdict(item, "defect");
-      item.querySelector("input[name=defect_type]").value = defectTypes[typeIndex];
+      item.querySelector("[name=defect_type]").value = defectTypes[typeIndex];
     } else if (event.key === "n") item.querySelector("input[name=note]").focus();
     else if (event.key === "Enter") save(item);
     else return;

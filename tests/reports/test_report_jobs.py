@@ -112,3 +112,34 @@ def test_the_sweep_fails_a_report_job_whose_worker_was_lost(lead, batch_a, setti
     assert services.report_jobs_sweep() == (0, 1)
     job.refresh_from_db()
     assert job.status == "failed" and "The worker rendering this report was lost" in job.error
+
+
+def test_comparison_report_goes_through_the_same_job_and_progress_page(
+    client, lead, users, vendor_a, vendor_b, django_capture_on_commit_callbacks
+):
+    from tests.factories import EvaluationFactory, score_all
+
+    for vendor, value in ((vendor_a, 4), (vendor_b, 2)):
+        score_all(EvaluationFactory(vendor=vendor), lead, value=value)
+    client.force_login(lead)
+    page = client.get(f"/scorecards/compare/?vendor={vendor_a.pk}&vendor={vendor_b.pk}").content.decode()
+    assert 'name="kind" value="comparison"' in page and f'value="{vendor_a.pk},{vendor_b.pk}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/reports/", {"kind": "comparison", "vendors": f"{vendor_b.pk},{vendor_a.pk}"})
+    job = ReportJob.objects.get()
+    assert response["Location"] == f"/reports/jobs/{job.pk}/"
+    assert (job.kind, job.vendor_ids) == ("comparison", sorted([vendor_a.pk, vendor_b.pk]))
+    assert "Vendor comparison report" in client.get(response["Location"]).content.decode()
+    assert client.get(f"/reports/jobs/{job.pk}/status.json").json()["status"] == "done"
+    text = flat(pdf_text(get_pdf(client, f"/reports/jobs/{job.pk}/download/"))[1])
+    assert "Vendor A" in text and "Vendor B" in text and "80.00" in text and "40.00" in text
+
+    assert client.post("/reports/", {"kind": "comparison", "vendors": f"{vendor_a.pk}"}).status_code == 400
+    assert client.post("/reports/", {"kind": "comparison", "vendors": f"{vendor_a.pk},99999"}).status_code == 404
+    client.force_login(users[Role.VENDOR])
+    assert client.post("/reports/", {"kind": "comparison", "vendors": f"{vendor_a.pk},{vendor_b.pk}"}).status_code in (
+        403,
+        404,
+    )
+    for suffix in ("", "status.json", "download/"):
+        assert client.get(f"/reports/jobs/{job.pk}/{suffix}").status_code == 404

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from reports import services
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
+from sla import formatting
 from sla.models import Batch, Finding
 from sla.selectors import batch_findings
 from tests.factories import CertificationFactory, EvaluationFactory, score_all
@@ -44,19 +45,21 @@ def test_batch_report_text_holds_the_findings_and_metrics_of_the_database(api_cl
     assert findings
     for finding in findings:
         assert finding.detail.split()[0] in text
+        # As the batch page and the e-mails show them: one formatting module (sla/formatting.py).
+        unit = formatting.finding_unit(finding.term, finding.extra)
         if finding.measured is not None:
-            assert f"{finding.measured:.4f}" in text
+            assert formatting.value(finding.measured, unit, term=finding.term) in text
         if finding.threshold is not None:
-            assert f"{finding.threshold:.4f}" in text
+            assert formatting.finding_threshold(finding.term, finding.threshold, finding.extra) in text
         if finding.ci_low is not None:
-            assert f"{finding.ci_low:.4f} – {finding.ci_high:.4f}" in text
+            assert formatting.interval(finding.ci_low, finding.ci_high, unit, term=finding.term) in text
     accuracy = batch_a.metrics["accuracy"]
-    assert f"{accuracy['value']:.4f}" in text
+    assert formatting.percent(accuracy["value"]) in text
     for queue, section in batch_a.metrics["by_queue"].items():
-        assert f"{queue} queue {section['accuracy']['value']:.3f}" in text
+        assert f"{queue} queue {formatting.percent(section['accuracy']['value'])}" in text
     first = batch_a.metrics["by_annotator"][0]
     assert first["annotator"] in text
-    assert "Claimed accuracy: which denominator?" in text and "0.950" in text
+    assert "Claimed accuracy: which denominator?" in text and "95%" in text
     assert "Pre-annotation anchoring" in text
     assert "Confusion matrix against gold" in text and "Gold support" in text
     assert tuple(round(v) for v in reader.pages[0].mediabox[2:]) == A4
@@ -66,8 +69,8 @@ def test_vendor_copy_leaves_out_gold_derived_internals(api_client_for, users, ba
     content = get_pdf(api_client_for(users[Role.VENDOR]), f"/api/v1/batches/{batch_a.pk}/report.pdf")
     text = flat(pdf_text(content)[1])
     assert "vendor copy" in text
-    assert f"{batch_a.metrics['accuracy']['value']:.4f}" in text
-    for internal in ("Confusion matrix", "Gold support", "Wrong labels", "Check history", "Half of the errors"):
+    assert formatting.percent(batch_a.metrics["accuracy"]["value"]) in text
+    for internal in ("Confusion matrix", "Gold support", "Wrong labels", "Check history", "Errors concentrate"):
         assert internal not in text
 
 
@@ -266,3 +269,22 @@ def test_the_vendor_copy_a_lead_asks_for_has_no_buyer_mark_no_confusion_matrix_a
     buyer_copy = flat(pdf_text(get_pdf(api, f"/api/v1/vendors/{vendor_a.pk}/report.pdf"))[1])
     assert "buyer internal" in buyer_copy and "rival quoted" in buyer_copy
     assert api.get(f"/api/v1/vendors/{vendor_a.pk}/report.pdf?audience=auditor").status_code == 400
+
+
+def test_vendor_report_first_page_is_a_summary_a_reader_can_stop_at(api_client_for, lead, batch_a):
+    from reports.selectors import breaches_of, vendor_report
+
+    vendor = batch_a.contract.vendor
+    pages = pdf_text(get_pdf(api_client_for(lead), f"/api/v1/vendors/{vendor.pk}/report.pdf"))[1]
+    first = flat(pages[:1])
+    data = vendor_report(vendor=vendor, user=lead)
+    breaches = breaches_of(vendor=vendor)
+    assert "Summary" in first
+    assert data["summary"]["headline"] in first
+    checked = sum(data["verdicts"].values())
+    assert f"{data['verdicts'].get('accepted', 0)} of {checked} checked batch" in first
+    assert f"{breaches['credits']:.2f}" in first
+    terms = batch_a.terms_version
+    accuracy = formatting.percent(batch_a.metrics["accuracy"]["value"])
+    assert f"sentiment Accuracy {accuracy} floor {formatting.percent(terms.accuracy_floor)}" in first
+    assert "first batch" in first  # no trend from one batch

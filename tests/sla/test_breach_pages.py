@@ -48,7 +48,7 @@ def test_vendor_page_offers_the_remediation_upload_prefilled(client, users, brea
     assert f"/batches/upload/?remediates={breach.batch_id}&amp;contract={breach.batch.contract_id}" in page
     assert 'id="waive-form"' not in page
     upload = client.get(f"/batches/upload/?remediates={breach.batch_id}").content.decode()
-    assert f'<option value="{breach.batch_id}" selected>' in upload
+    assert f'<option value="{breach.batch_id}" selected data-contract="{breach.batch.contract_id}">' in upload
 
 
 def test_lead_waives_with_a_reason_only(client, users, breach):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sla import checks
-from sla.checks import FAIL, INCONCLUSIVE, PASS, Facts, Terms
+from sla.checks import BELOW_TARGET, FAIL, INCONCLUSIVE, PASS, Facts, Terms
 
 
 def measure(value, low=None, high=None, n=200):
@@ -84,9 +84,9 @@ def test_accuracy_without_gold_is_inconclusive_with_the_reason():
 @pytest.mark.parametrize(
     "kappa,expected,phrase",
     [
-        (0.84, PASS, "meeting the 0.8 target"),
-        (0.79, PASS, "below the 0.8 target but not below"),
-        (0.77, FAIL, "below the fail threshold of 0.78"),
+        (0.84, PASS, "Cohen's kappa is 0.8400, meeting the 0.80 target."),
+        (0.79, BELOW_TARGET, "above the fail line of 0.78 but below the 0.80 target"),
+        (0.77, FAIL, "Cohen's kappa is 0.7700, below the fail line of 0.78 (target 0.80)."),
     ],
 )
 def test_iaa_target_and_fail_threshold(kappa, expected, phrase):
@@ -95,6 +95,22 @@ def test_iaa_target_and_fail_threshold(kappa, expected, phrase):
     finding = only(checks.check_batch(terms, m, Facts()), "iaa")
     assert finding.verdict == expected
     assert phrase in finding.detail
+    assert "_" not in finding.detail
+
+
+def test_iaa_between_fail_line_and_target_is_below_target_and_the_batch_is_accepted():
+    terms = Terms(iaa_coefficient="fleiss_kappa", iaa_min=0.85, iaa_fail_below=0.78, accuracy_floor=0.9)
+    m = metrics(agreement={"fleiss_kappa": measure(0.7998, 0.76, 0.84, 132)})
+    findings = checks.check_batch(terms, m, Facts())
+    assert only(findings, "iaa").verdict == BELOW_TARGET
+    assert "Fleiss' kappa is 0.7998" in only(findings, "iaa").detail
+    assert checks.batch_verdict(findings) == "accepted"
+
+
+def test_iaa_below_target_under_the_confidence_rule_once_the_interval_clears_the_fail_line():
+    terms = Terms(iaa_coefficient="cohen_kappa", iaa_min=0.85, iaa_fail_below=0.78, decision_rule="confidence")
+    m = metrics(agreement={"cohen_kappa": measure(0.82, 0.79, 0.85, 400)})
+    assert only(checks.check_batch(terms, m, Facts()), "iaa").verdict == BELOW_TARGET
 
 
 def test_iaa_under_confidence_rule_is_inconclusive_when_interval_straddles_fail_line():
@@ -204,6 +220,48 @@ def test_drift_of_the_iaa_coefficient():
     terms = Terms(iaa_coefficient="krippendorff_alpha", iaa_min=0.8)
     baseline = [{"agreement": {"krippendorff_alpha": measure(0.86, 0.82, 0.90)}} for _ in range(3)]
     drop = {"agreement": {"krippendorff_alpha": measure(0.78, 0.74, 0.82)}}
-    noise = {"agreement": {"krippendorff_alpha": measure(0.84, 0.80, 0.88)}}
+    noise = {"agreement": {"krippendorff_alpha": measure(0.84, 0.82, 0.86)}}
     assert only(checks.drift_findings(terms, drop, baseline), "drift").verdict == INCONCLUSIVE
     assert only(checks.drift_findings(terms, noise, baseline), "drift").verdict == PASS
+
+
+def test_drift_on_a_small_sample_is_inconclusive_not_pass_and_does_not_hold_up_the_batch():
+    """Batch 30 of the demo: kappa 0.49 on a dozen overlapping items against a 0.92 baseline."""
+    terms = Terms(iaa_coefficient="fleiss_kappa", iaa_min=0.85, iaa_fail_below=0.80)
+    baseline = [{"agreement": {"fleiss_kappa": measure(0.92, 0.86, 0.98, 150)}} for _ in range(3)]
+    small = {"agreement": {"fleiss_kappa": measure(0.86, 0.45, 1.0, 12)}}
+    iaa = checks.check_batch(terms, small, Facts())
+    drift = only(checks.drift_findings(terms, small, baseline, iaa), "drift")
+    assert drift.verdict == INCONCLUSIVE
+    assert "not enough overlapping items to tell whether it dropped, n = 12" in drift.detail
+    assert "Fleiss' kappa" in drift.detail and "fleiss_kappa" not in drift.detail
+    assert checks.batch_verdict(iaa + [drift]) == "accepted"
+
+
+def test_drift_never_passes_beside_a_failing_threshold_finding():
+    terms = Terms(iaa_coefficient="fleiss_kappa", iaa_min=0.85, iaa_fail_below=0.80)
+    baseline = [{"agreement": {"fleiss_kappa": measure(0.4949, 0.48, 0.51, 5000)}} for _ in range(3)]
+    now = {"agreement": {"fleiss_kappa": measure(0.4949, 0.48, 0.51, 5000)}}
+    iaa = checks.check_batch(terms, now, Facts())
+    assert only(iaa, "iaa").verdict == FAIL
+    drift = only(checks.drift_findings(terms, now, baseline, iaa), "drift")
+    assert drift.verdict != PASS
+    assert "the IAA finding decides" in drift.detail
+    assert checks.batch_verdict(iaa + [drift]) == "rejected"
+
+
+def test_finding_sentences_name_measures_and_format_numbers_for_people():
+    terms = Terms(
+        accuracy_floor=0.9, overlap_min=0.15, overlap_max=0.3, defect_rate_max=0.01, iaa_coefficient="gwet_ac1"
+    )
+    plan = {"review_sample_size": 125, "review_accept": 3, "review_aql": 1.0}
+    facts = Facts(reviewed=125, defects=2, review_decision=PASS, **plan)
+    findings = {f.term: f for f in checks.check_batch(terms, metrics(overlap_rate=0.104), facts)}
+    assert findings["accuracy"].detail == "Accuracy against gold is 95%, at or above the floor of 90%."
+    assert findings["overlap"].detail == (
+        "10.4% of items were annotated by two or more annotators, below the contract's range of 15%–30%."
+    )
+    assert findings["defect_rate"].detail.startswith(
+        "2 defects in 125 reviewed items (1.6%). The sampling plan (AQL 1%, sample of 125) accepts the lot with "
+        "up to 3 defective items, so the lot is accepted."
+    )

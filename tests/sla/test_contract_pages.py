@@ -164,7 +164,7 @@ def test_contract_page_draws_trend_charts(
     client.force_login(lead)
     page = client.get(f"/contracts/{contract_a.pk}/").content.decode()
     assert 'data-plotly="data-iaa-' in page
-    assert "/static/vendor/plotly.min.js" in page
+    assert "/static/vendor/plotly-vendorscore.min.js" in page
     assert "//cdn" not in page.lower()
 
 

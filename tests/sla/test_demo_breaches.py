@@ -1,6 +1,7 @@
 """The demo shows the whole breach loop on a coherent calendar: escalated, waived, disputed, remediated, capped."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
@@ -9,6 +10,9 @@ from django.db.models import F
 from sla.models import Batch, Breach, Notification, QASample
 from sla.selectors import credit_statement
 from vendorscore.models import User
+from vendorscore.settings import BASE_DIR
+
+README = BASE_DIR / "README.md"
 
 
 def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_path):
@@ -36,6 +40,8 @@ def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_pa
     assert QASample.objects.exclude(decision="").count() == 1
     failed = Batch.objects.get(status="failed")  # its worker lost twice: waiting for a lead's retry
     assert failed.failure.startswith("Processing was interrupted 2 times without finishing")
+    deliveries = re.search(r"\(`/batches/`\): (\d+) simulated deliveries", README.read_text())
+    assert int(deliveries.group(1)) == Batch.objects.count(), "the README's figure matches the demo"
     _assert_the_timeline_holds_together()
 
 

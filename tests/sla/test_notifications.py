@@ -12,8 +12,8 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from sla import formatting, services, tasks
 from sla import notifications as rules
-from sla import services, tasks
 from sla.models import Batch, Breach, Notification, NotificationPreference
 from sla.services.notifications import (
     certification_reminders_enqueue,
@@ -140,7 +140,10 @@ def test_a_vendor_contacts_message_holds_no_other_vendor_no_gold_and_no_scorecar
     assert vendor_b.name not in whole
     for secret in ("gold", "Gold", "scorecard", "Scorecard"):
         assert secret not in whole
-    assert f"{finding.measured:.4f}" in whole and f"{finding.threshold:.4f}" in whole
+    # The figures as the batch page shows them (one formatting module for pages, PDFs and e-mails).
+    unit = formatting.finding_unit(finding.term, finding.extra)
+    assert formatting.value(finding.measured, unit, term=finding.term) in whole
+    assert formatting.finding_threshold(finding.term, finding.threshold, finding.extra) in whole
     assert breach.get_absolute_url() in whole
 
 

@@ -164,6 +164,37 @@ def test_reviewer_page_saves_verdicts_for_sampled_items_only(client, users, samp
     assert (again["reviewed"], again["defects"], again["total"]) == (1, 0, 50)
 
 
+def test_reviewer_page_offers_the_task_types_defect_types_and_refuses_others(client, users, sampled_contract, deliver):
+    from sla.constants import defect_types_for
+    from vendorscore.constants import Role
+
+    assert defect_types_for(scale="ordinal", complexity="safety_critical") == (
+        "wrong_label",
+        "severity_too_high",
+        "severity_too_low",
+        "guideline_violation",
+        "ambiguous_item",
+        "safety_miss",
+    )
+    batch = deliver(sampled_contract, PASSING)
+    url = f"/batches/{batch.pk}/review/"
+    client.force_login(users[Role.QA_ANALYST])
+    page = client.get(url).content.decode()
+    assert '<select name="defect_type">' in page and '<option value="wrong_label">wrong label</option>' in page
+    assert "severity_too_high" not in page  # a nominal task type has no severity
+    item = batch.qa_sample.items[0]
+    refused = client.post(
+        url,
+        {"item_id": item, "verdict": "defect", "defect_type": "severity_too_high"},
+        headers={"Accept": "application/json"},
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"] == (
+        f"A {batch.task_type.name} defect is one of: wrong_label, guideline_violation, ambiguous_item."
+    )
+    assert not QAReview.objects.filter(item_id=item).exists()
+
+
 def _mixed_reviews(batch) -> tuple[SimpleUploadedFile, str]:
     """Row 1 a sampled item, row 2 an item of the batch outside the sample, row 3 an item of no batch."""
     sampled = set(batch.qa_sample.items)

@@ -147,7 +147,7 @@ def test_summary_shows_total_band_flags_beside_it_calibration_and_history(lead_c
     calibration = page[page.index('id="calibration"') :]
     assert "Security › DPA" in calibration and "(spread 2)" in calibration
     assert 'id="history"' in page and "No tenure data" in page
-    assert "/static/vendor/plotly.min.js" in page
+    assert "/static/vendor/plotly-vendorscore.min.js" in page
 
 
 def test_summary_of_an_empty_evaluation_says_what_is_missing(lead_client, evaluation):
@@ -223,7 +223,7 @@ def test_comparison_puts_vendors_side_by_side_with_both_charts(lead_client, lead
     bars = json.loads(re.search(r'id="bars-data" type="application/json">(.*?)</script>', page, re.S).group(1))
     assert [t["name"] for t in radar["data"]] == ["Vendor A", "Vendor B"]
     assert [t["name"] for t in bars["data"] if t["type"] == "bar"] == ["Workforce", "Security"]
-    assert '<script src="/static/vendor/plotly.min.js">' in page
+    assert '<script src="/static/vendor/plotly-vendorscore.min.js">' in page
     assert "cdn" not in page.lower()
 
 
@@ -242,13 +242,13 @@ def test_comparison_prefers_a_final_evaluation_and_skips_incomplete_ones(lead_cl
 
 def test_comparison_without_complete_evaluations_shows_an_empty_state(lead_client):
     page = lead_client.get("/scorecards/compare/").content.decode()
-    assert "Nothing to compare yet." in page and "plotly.min.js" not in page
+    assert "Nothing to compare yet." in page and "plotly-vendorscore.min.js" not in page
 
 
 def test_plotly_is_served_from_static(client):
     from django.contrib.staticfiles import finders
 
-    assert finders.find("vendor/plotly.min.js")
+    assert finders.find("vendor/plotly-vendorscore.min.js")
     assert finders.find("js/charts.js")
 
 
