@@ -18,7 +18,7 @@ from reports.api import pdf_response, period_of, vendor_ids_of
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, PAPERS
 from reports.models import ReportJob
 from sla import selectors as sla_selectors
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, RoleRequiredMixin
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, RoleRequiredMixin, has_role
 
 AUDIENCES = (AUDIENCE_BUYER, AUDIENCE_VENDOR)
 
@@ -111,10 +111,10 @@ class ReportJobCreateView(RoleRequiredMixin, View):
             raise Http404("No such vendor.") from error
         job = services.report_job_create(
             kind=ReportJob.Kind.COMPARISON,
-            obj=Vendor.objects.get(pk=ids[0]),
+            obj=report_selectors.vendor_report_subject(user=request.user, pk=ids[0]),
             vendor_ids=ids,
             user=request.user,
-            audience=audience_of(request.user),
+            audience=report_selectors.report_audience(user=request.user, requested=None),
             paper=paper,
         )
         return redirect("report_job", pk=job.pk)
