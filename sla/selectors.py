@@ -13,6 +13,7 @@ from django.utils import timezone
 from sla.constants import (
     BREACH_DUE_SOON_DAYS,
     CREDIT_MONTHS_SHOWN,
+    DASHBOARD_ESCALATED_ROWS,
     UNRESOLVED_BREACH_STATUSES,
     BatchStatus,
     BreachStatus,
@@ -103,7 +104,7 @@ def gold_set_current(*, task_type: TaskType) -> GoldSet | None:
 
 def contract_compliance(*, contract: Contract, user) -> list[dict]:
     """Per task type of the contract: its current terms and the checked batches' accuracy and IAA over time."""
-    batches = batch_list(user=user).filter(contract=contract, status="evaluated").defer(None).order_by("delivered_at")
+    batches = batch_list(user=user).filter(contract=contract, status="evaluated").order_by("delivered_at")
     sections = []
     for task_type in TaskType.objects.filter(terms__contract=contract).distinct():
         terms = contract.terms.filter(task_type=task_type).order_by("-effective_from").first()
@@ -113,8 +114,8 @@ def contract_compliance(*, contract: Contract, user) -> list[dict]:
                 "task_type": task_type,
                 "terms": terms,
                 "batches": rows,
-                "accuracy": [_trend_point(b, b.metrics.get("accuracy")) for b in rows],
-                "iaa": [_trend_point(b, (b.metrics.get("agreement") or {}).get(terms.iaa_coefficient)) for b in rows],
+                "accuracy": [_trend_point(b, b.headline("accuracy")) for b in rows],
+                "iaa": [_trend_point(b, b.headline(terms.iaa_coefficient)) for b in rows],
             }
         )
     return sections
@@ -134,7 +135,8 @@ def _trend_point(batch: Batch, measure: dict | None) -> dict:
 
 
 def breach_list(*, user) -> QuerySet[Breach]:
-    breaches = Breach.objects.select_related("batch__contract__vendor", "batch__task_type")
+    # The batch's metrics document is not read by any list of breaches: not decoded per row.
+    breaches = Breach.objects.select_related("batch__contract__vendor", "batch__task_type").defer("batch__metrics")
     return _scope_to_vendor(breaches, user=user, vendor_path="batch__contract__vendor_id")
 
 
@@ -196,6 +198,7 @@ def breach_overview(*, user, now: dt.datetime | None = None) -> dict:
     breaches = breach_list(user=user)
     unresolved = breaches.filter(status__in=UNRESOLVED_BREACH_STATUSES).order_by("remediation_due", "opened_at")
     waiting = unresolved.filter(AWAITING_FIX)
+    escalated = unresolved.filter(status=BreachStatus.ESCALATED)
     month = timezone.localdate(now).replace(day=1)
     by_vendor = (
         unresolved.values("batch__contract__vendor__id", "batch__contract__vendor__name")
@@ -203,7 +206,8 @@ def breach_overview(*, user, now: dt.datetime | None = None) -> dict:
         .order_by("oldest")
     )
     return {
-        "escalated": list(unresolved.filter(status=BreachStatus.ESCALATED)),
+        "escalated": list(escalated[:DASHBOARD_ESCALATED_ROWS]),
+        "escalated_count": escalated.count(),
         "overdue": list(waiting.filter(remediation_due__lt=now)),
         "due_soon": list(
             waiting.filter(remediation_due__gte=now, remediation_due__lt=now + dt.timedelta(days=BREACH_DUE_SOON_DAYS))
