@@ -172,7 +172,11 @@ def _measure(client, path: str, repeat: int) -> dict:
             times.append(time.perf_counter() - began)
         assert response.status_code == 200, f"{path}: {response.status_code}"
         queries.append(len(captured))
-    return {"times": times, "queries": max(queries), "bytes": len(response.content)}
+    return {"times": times, "queries": max(queries), "bytes": len(_body(response))}
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def _report(client, path: str, repeat: int) -> tuple[dict, dict]:
@@ -193,7 +197,7 @@ def _report(client, path: str, repeat: int) -> tuple[dict, dict]:
         warm.append(time.perf_counter() - began)
         assert response.status_code == 200
     cached = _measure(client, path, repeat)
-    return {"times": warm, "queries": None, "bytes": len(b"".join(response))}, cached
+    return {"times": warm, "queries": None, "bytes": len(_body(response))}, cached
 
 
 def _p95(times: list[float]) -> float:
@@ -249,7 +253,9 @@ def main() -> None:
             "breaches /breaches/?status=escalated": "/breaches/?status=escalated",
             "breaches API /api/v1/breaches/": "/api/v1/breaches/",
         }
-        print(f"server time over {options.repeat} runs after a warm-up (Django test client, DEBUG off):")
+        from django.conf import settings
+
+        print(f"server time over {options.repeat} runs after a warm-up (Django test client, DEBUG={settings.DEBUG}):")
         for name, path in pages.items():
             print(_line(name, _measure(client, path, options.repeat)), flush=True)
         warm, cached = _report(client, f"/vendors/{vendor.pk}/report.pdf", options.report_repeat)
