@@ -336,7 +336,6 @@ def _compliance(contract: Contract, user) -> list[dict]:
 
 
 def _batch_row(batch: Batch) -> dict:
-    metrics = batch.metrics or {}
     return {
         "id": batch.pk,
         "reference": batch.reference,
@@ -346,7 +345,7 @@ def _batch_row(batch: Batch) -> dict:
         "rows": batch.rows,
         "status": batch.get_status_display(),
         "verdict": batch.verdict,
-        "accuracy": (metrics.get("accuracy") or {}).get("value"),
+        "accuracy": batch.accuracy,  # the headline column (sla.headline), equal to the document's
         "terms_from": batch.terms_version.effective_from if batch.terms_version else None,
     }
 
