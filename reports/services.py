@@ -117,15 +117,18 @@ def _batch_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
 
 
 @pdf.gc_paused()
-def vendor_report_render(*, vendor: Vendor, user, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
-    """The buyer's vendor report: scorecard, certifications, SLA compliance, batches, breaches, outliers."""
+def vendor_report_render(
+    *, vendor: Vendor, user, audience: str = AUDIENCE_BUYER, paper: str = "a4", on_progress=_no_progress
+) -> ReportFile:
+    """The vendor report: the buyer's dossier, or the vendor's copy without the buyer's internals."""
     on_progress(5, "Reading scorecard, contracts and batches")
-    data = report_selectors.vendor_report(vendor=vendor, user=user)
+    data = report_selectors.vendor_report(vendor=vendor, user=user, audience=audience)
+    suffix = "" if audience == AUDIENCE_BUYER else "-vendor"
     return _cached(
-        kind="vendor",
+        kind="vendor" if audience == AUDIENCE_BUYER else f"vendor-{audience}",
         data=data,
         paper=paper,
-        filename=f"vendor-{vendor.pk}-report.pdf",
+        filename=f"vendor-{vendor.pk}{suffix}-report.pdf",
         render=lambda: _render("reports/vendor_report.html", data, _vendor_charts(data, paper), paper, on_progress),
     )
 
@@ -256,7 +259,9 @@ def _render_job(job: ReportJob, on_progress) -> ReportFile:
         batch = Batch.objects.select_related("contract__vendor", "task_type", "terms_version").get(pk=job.object_id)
         return batch_report_render(batch=batch, audience=job.audience, paper=job.paper, on_progress=on_progress)
     vendor = Vendor.objects.get(pk=job.object_id)
-    return vendor_report_render(vendor=vendor, user=job.requested_by, paper=job.paper, on_progress=on_progress)
+    return vendor_report_render(
+        vendor=vendor, user=job.requested_by, audience=job.audience, paper=job.paper, on_progress=on_progress
+    )
 
 
 def report_job_file(*, job: ReportJob) -> ReportFile | None:

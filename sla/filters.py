@@ -1,12 +1,19 @@
 """Filters for the batch and breach lists."""
 
 import django_filters
+from django import forms
 
 from sla.constants import BatchStatus, BatchVerdict, BreachStatus, Severity
 from sla.models import Batch, Breach, TaskType
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
 from vendorscore.permissions import role_of
+
+
+class IdFilter(django_filters.Filter):
+    """An object id: a whole number (``0.5`` is a 400, not a silent match)."""
+
+    field_class = forms.IntegerField
 
 
 class BatchFilterSet(django_filters.FilterSet):
@@ -28,7 +35,7 @@ class BreachFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=BreachStatus.choices, empty_label="Any status")
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
-    batch = django_filters.NumberFilter(field_name="batch")
+    batch = IdFilter(field_name="batch")
 
     class Meta:
         model = Breach

@@ -38,6 +38,7 @@ from sla.constants import (
 )
 from sla.headline import HEADLINE_COLUMNS, headline_columns
 from vendorscore.models import Vendor
+from vendorscore.validators import validate_single_line
 
 UNIT_INTERVAL = [MinValueValidator(0), MaxValueValidator(1)]
 
@@ -45,7 +46,7 @@ UNIT_INTERVAL = [MinValueValidator(0), MaxValueValidator(1)]
 class TaskType(models.Model):
     """A kind of labeling work with its label set; the scale decides how disagreement is weighted."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[validate_single_line])
     scale = models.CharField(max_length=16, choices=Scale.choices, default=Scale.NOMINAL)
     labels = models.JSONField(
         default=list, help_text="The ordered label set; for ordinal scales the order is the scale's order."
@@ -84,7 +85,7 @@ class Contract(models.Model):
     """A vendor's contract: pricing and the time zone its deadlines are counted in."""
 
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="contracts")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     pricing_model = models.CharField(max_length=16, choices=PricingModel.choices, default=PricingModel.PER_UNIT)
@@ -282,7 +283,12 @@ class Batch(QueuedUpload):
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.RECEIVED)
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="batches")
     task_type = models.ForeignKey(TaskType, on_delete=models.PROTECT, related_name="batches")
-    reference = models.CharField(max_length=200, blank=True, help_text="The vendor's own name for the delivery.")
+    reference = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="The vendor's own name for the delivery.",
+    )
     claimed_accuracy = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
     remediates = models.ForeignKey(
         "self",

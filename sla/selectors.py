@@ -5,7 +5,9 @@ an object outside that scope is answered 404 so its existence is not revealed.
 """
 
 import datetime as dt
+from functools import partial
 
+from django.conf import settings
 from django.db.models import Count, F, Min, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,6 +22,7 @@ from sla.constants import (
     UploadStatus,
 )
 from sla.credits import money
+from sla.headline import headline_measure
 from sla.models import (
     AWAITING_FIX,
     Annotation,
@@ -36,6 +39,7 @@ from sla.models import (
     QAReview,
     TaskType,
 )
+from sla.visibility import finding_for_vendor, metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
 
@@ -86,6 +90,57 @@ def batch_findings(*, batch: Batch):
     return Finding.objects.filter(check_run__batch=batch, check_run__is_current=True).order_by("id")
 
 
+def sees_vendor_copy(user) -> bool:
+    """Vendor users (and anyone without a role) read the vendor's copy of gold-derived figures."""
+    return role_of(user) in (None, Role.VENDOR)
+
+
+def vendor_gold_rule() -> str:
+    """The vendor rule in a sentence, for the pages and reports that apply it."""
+    return (
+        f"Figures against the buyer's gold labels are shown only where they rest on at least "
+        f"{settings.VENDOR_MIN_GOLD_ITEMS} gold items; the others are withheld."
+    )
+
+
+def batch_metrics_visible(*, batch: Batch, vendor_copy: bool) -> dict | None:
+    """The batch's metrics document as its reader may see it: whole for buyers, the vendor rule otherwise.
+
+    The one door to ``sla.visibility`` for pages, API and reports, so no caller can forget it.
+    """
+    if not vendor_copy:
+        return batch.metrics
+    return metrics_for_vendor(batch.metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS)
+
+
+def batch_findings_visible(*, batch: Batch, vendor_copy: bool) -> list[Finding]:
+    """The batch's current findings; in the vendor copy a gold figure resting on too few gold items is
+    blanked (measured, interval, n and the detail that repeats them), its verdict kept."""
+    findings = list(batch_findings(batch=batch))
+    if vendor_copy:
+        for finding in findings:
+            _finding_blank_if_withheld(finding, batch.metrics)
+    return findings
+
+
+def breach_finding_visible(*, breach: Breach, vendor_copy: bool) -> Finding | None:
+    """The finding a breach rests on, under the same rule as the batch's findings."""
+    finding = breach.finding
+    if finding is not None and vendor_copy:
+        _finding_blank_if_withheld(finding, breach.batch.metrics)
+    return finding
+
+
+def _finding_blank_if_withheld(finding: Finding, metrics: dict | None) -> None:
+    view = finding_for_vendor(
+        term=finding.term, extra=finding.extra, metrics=metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
+    )
+    if view.withheld:
+        finding.measured = finding.ci_low = finding.ci_high = finding.n = finding.more_items_needed = None
+        finding.detail = f"Measured value {view.reason}."
+        finding.extra = {k: v for k, v in (finding.extra or {}).items() if k != "p_value"}
+
+
 def batch_check_history(*, batch: Batch):
     return batch.check_runs.select_related("terms", "ran_by").prefetch_related("findings")
 
@@ -102,20 +157,34 @@ def gold_set_current(*, task_type: TaskType) -> GoldSet | None:
     return task_type.gold_sets.filter(status=UploadStatus.STORED).order_by("-version").first()
 
 
-def contract_compliance(*, contract: Contract, user) -> list[dict]:
-    """Per task type of the contract: its current terms and the checked batches' accuracy and IAA over time."""
+def contract_compliance(*, contract: Contract, user, vendor_copy: bool | None = None) -> list[dict]:
+    """Per task type of the contract: its current terms and the checked batches' accuracy and IAA over time.
+
+    Figures follow the vendor rule for vendor users, or when ``vendor_copy`` asks for it: that
+    rule reads the documents' gold counts, through its one door. Buyers see whole figures,
+    read from the batches' headline columns without decoding any document.
+    """
+    vendor_copy = sees_vendor_copy(user) if vendor_copy is None else vendor_copy
     batches = batch_list(user=user).filter(contract=contract, status="evaluated").order_by("delivered_at")
+    if vendor_copy:
+        batches = batches.defer(None)
     sections = []
     for task_type in TaskType.objects.filter(terms__contract=contract).distinct():
         terms = contract.terms.filter(task_type=task_type).order_by("-effective_from").first()
         rows = [b for b in batches if b.task_type_id == task_type.pk]
+        measures = [
+            partial(headline_measure, batch_metrics_visible(batch=b, vendor_copy=True)) if vendor_copy else b.headline
+            for b in rows
+        ]
         sections.append(
             {
                 "task_type": task_type,
                 "terms": terms,
                 "batches": rows,
-                "accuracy": [_trend_point(b, b.headline("accuracy")) for b in rows],
-                "iaa": [_trend_point(b, b.headline(terms.iaa_coefficient)) for b in rows],
+                "accuracy": [_trend_point(b, measure("accuracy")) for b, measure in zip(rows, measures, strict=True)],
+                "iaa": [
+                    _trend_point(b, measure(terms.iaa_coefficient)) for b, measure in zip(rows, measures, strict=True)
+                ],
             }
         )
     return sections

@@ -40,7 +40,9 @@ class GoldSetTable(tables.Table):
     task_type = tables.Column(accessor="task_type__name", verbose_name="Task type")
     version = tables.Column(attrs={"td": {"class": "num"}})
     items = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    status = tables.TemplateColumn(STATUS_BADGE)
+    status = tables.TemplateColumn(  # a failed gold set says why (leads retry it: POST .../retry/)
+        STATUS_BADGE + '{% if record.failure %}<br><small class="muted">{{ record.failure }}</small>{% endif %}'
+    )
     original_name = tables.Column(verbose_name="File")
     uploaded_at = tables.Column(verbose_name="Uploaded")
     uploaded_by = tables.Column(verbose_name="By", default="—")

@@ -50,7 +50,7 @@ from sla.sampling import REDUCED_SCORE
 from sla.services import lineage
 from sla.services.breaches import REMEDIABLE
 from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, NotificationTable
-from sla.visibility import annotator_outliers, metrics_for_vendor
+from sla.visibility import annotator_outliers
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.performance.services import standing_guarded
@@ -318,14 +318,16 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
-        if not has_role(self.request.user, BUYER_ROLES):
-            batch.metrics = metrics_for_vendor(batch.metrics)
+        vendor_copy = selectors.sees_vendor_copy(self.request.user)
+        findings = selectors.batch_findings_visible(batch=batch, vendor_copy=vendor_copy)
+        batch.metrics = selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy)
         context["batch"] = batch
         context["stages"] = _stages(batch)
         context["measure_rows"] = _measure_rows(batch.metrics)
         context["confusion_rows"] = _confusion_rows(batch.metrics)
         context["outliers"] = annotator_outliers(batch.metrics)
-        context["findings"] = selectors.batch_findings(batch=batch)
+        context["findings"] = findings
+        context["gold_rule"] = selectors.vendor_gold_rule() if vendor_copy else ""
         context["breaches"] = selectors.batch_breaches(batch=batch)
         context["now"] = timezone.now()
         context["can_upload_fix"] = has_role(self.request.user, UPLOADERS)
@@ -529,6 +531,7 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         breach = selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])
         may_move = BREACH_TRANSITIONS[breach.status]
+        selectors.breach_finding_visible(breach=breach, vendor_copy=selectors.sees_vendor_copy(self.request.user))
         context["breach"] = breach
         context["now"] = timezone.now()
         context["can_waive"] = has_role(self.request.user, LEADS) and BreachStatus.WAIVED in may_move
@@ -538,7 +541,9 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
         )
         context["can_upload_fix"] = context["can_submit"] and has_role(self.request.user, UPLOADERS)
         context["can_dispute"] = (
-            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD}) and BreachStatus.DISPUTED in may_move
+            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD})
+            and BreachStatus.DISPUTED in may_move
+            and not any(event.to_status == BreachStatus.DISPUTED for event in breach.events.all())
         )
         context["can_decide"] = has_role(self.request.user, LEADS) and breach.status == BreachStatus.DISPUTED
         context["waive_form"] = kwargs.get("waive_form") or BreachWaiveForm()

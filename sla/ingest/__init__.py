@@ -3,9 +3,10 @@
 Pure Python (pandas, pyarrow, numpy), no Django: the intake service in ``sla`` stores
 what this returns, and the tests run without a database. Supported: delimited text
 (comma, tab, semicolon or pipe, UTF-8 with or without BOM), JSON Lines, Parquet, the
-native exports of Label Studio (JSON), Prodigy (JSONL) and doccano (JSONL), each plain or
-gzipped, recognised by content. Files are read and validated in chunks, so memory stays
-bounded whatever their size.
+native exports of Label Studio (JSON 1.x and 0.x, a list or one task, streamed; JSON-MIN),
+Prodigy (JSONL) and doccano (nested and per-user JSONL, JSON), each plain or gzipped,
+recognised by content (``native`` lists the versions and their rules). Files are read
+and validated in chunks, so memory stays bounded whatever their size.
 
 Modules: ``reader`` (the entry points), ``sources`` (opening, size limit, format
 detection), ``tabular`` and ``native`` (the format readers), ``validate`` (typed

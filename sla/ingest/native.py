@@ -47,10 +47,9 @@ Prodigy's ``_annotator_id``, ``_session_id``, ``_input_hash`` or ``_task_hash`` 
 of ``annotations``; else canonical JSON Lines. A file whose first line is not a whole
 JSON value (a pretty-printed object) is one JSON document.
 
-JSON documents are parsed as a stream (ijson): memory holds one task, not the file. The
-text reaches the parser through ``limits.JsonScan`` (applied by ``sources.open_source``), which
-refuses nesting deeper than a real export needs, because a parser's cost and memory on a
-nested value grow with its depth, and a few bytes of ``[`` can nest a million levels.
+JSON documents are parsed as a stream (ijson): memory holds one task, not the file. Their
+nesting depth is checked on the bytes before the parser sees them (``limits.JsonScan``,
+applied by ``sources.open_source``), because a few bytes of ``[`` can nest a million levels.
 """
 
 import json
@@ -75,6 +74,10 @@ from sla.ingest.sources import Opened
 
 PRODIGY_KEYS = frozenset({"_annotator_id", "_session_id", "_input_hash", "_task_hash"})
 PRODIGY_ANSWERS = ("accept", "reject", "ignore")
+# The fields Label Studio's JSON-MIN writes besides the task data and the control's own column.
+LABEL_STUDIO_MIN_KEYS = frozenset(
+    {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "text", "image", "audio"}
+)
 GIVE_ANNOTATOR = "give the annotator on upload (the annotator field, API annotator or import_batch --annotator)"
 
 
@@ -132,10 +135,9 @@ def _timestamp(value):
 
 def _json_values(opened: Opened) -> Iterator[tuple[int, object]]:
     """(position, value) of each element of a top-level list, or (1, object) for one object."""
-    stream = opened.stream
     prefix = "item" if opened.head.lstrip()[:1] == b"[" else ""
     try:
-        yield from enumerate(ijson.items(stream, prefix, use_float=True), 1)
+        yield from enumerate(ijson.items(opened.stream, prefix, use_float=True), 1)
     except ijson.JSONError as error:
         raise FileProblem(f"the file is not valid JSON: {_first_line(error)}") from error
     except UnicodeDecodeError as error:
@@ -209,11 +211,6 @@ def _label_studio_min_cells(record: dict, context: ReadContext) -> dict:
             "or export as Label Studio JSON"
         )
     return cells
-
-
-LABEL_STUDIO_MIN_KEYS = frozenset(
-    {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "text", "image", "audio"}
-)
 
 
 # Label Studio ----------------------------------------------------------------------------
@@ -313,11 +310,6 @@ def _label_studio_task(row: int, task, context: ReadContext) -> list[dict]:
             }
         )
     return rows
-
-
-def read_label_studio(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
-    """Label Studio's JSON export (or any JSON document), streamed: see ``read_json``."""
-    yield from read_json(opened, context)
 
 
 # Prodigy -------------------------------------------------------------------------------

@@ -138,7 +138,8 @@ class DeliveryReader:
     @property
     def format(self) -> str | None:
         """What the file turned out to be: "csv", "tsv", "jsonl", "parquet", "label_studio",
-        "prodigy" or "doccano", with "+gzip" when compressed; None if not recognised."""
+        "label_studio_0x", "label_studio_min", "json" (a list of records), "prodigy" or
+        "doccano", with "+gzip" when compressed; None if not recognised."""
         if self._context.format is None:
             return None
         return self._context.format + ("+gzip" if self._gzipped else "")

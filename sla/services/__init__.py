@@ -22,6 +22,7 @@ from sla.services.intake import (
 )
 from sla.services.notifications import (
     NotificationNotSent,
+    batch_probe_notify,
     breach_decided_notify,
     breach_disputed_notify,
     breach_escalated_notify,
@@ -44,6 +45,7 @@ __all__ = [
     "Receipt",
     "batch_check",
     "batch_evaluate",
+    "batch_probe_notify",
     "batch_ingest",
     "batch_receive",
     "batch_statistics",

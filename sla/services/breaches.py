@@ -12,6 +12,7 @@ docstrings say how and why).
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
@@ -29,6 +30,7 @@ from sla.constants import (
     DisputeDecision,
 )
 from sla.models import AWAITING_FIX, Batch, Breach, BreachEvent, CheckRun, Contract
+from sla.visibility import finding_for_vendor
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import LEADS, has_role, role_of
@@ -64,6 +66,17 @@ def _notify_on_commit(task_name: str, breach_id: int) -> None:
 
     task = getattr(tasks, task_name)
     transaction.on_commit(lambda: task.delay(breach_id))
+
+
+def _opening_note(finding, batch) -> str:
+    """The finding's explanation, unless it repeats a gold figure the vendor rule withholds (the vendor
+    reads the history too): then the term and the reason, the figure staying on the buyer's finding."""
+    view = finding_for_vendor(
+        term=finding.term, extra=finding.extra, metrics=batch.metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
+    )
+    if view.withheld:
+        return f"{finding.term_label} failed; measured value {view.reason}."
+    return finding.detail[:1000]
 
 
 @transaction.atomic
@@ -103,7 +116,7 @@ def breaches_open(*, run: CheckRun) -> list[Breach]:
             credit_month=credits.credit_month(batch.delivered_at, contract.time_zone),
         )
         BreachEvent.objects.create(
-            breach=breach, to_status=BreachStatus.OPEN, at=run.ran_at, note=finding.detail[:1000]
+            breach=breach, to_status=BreachStatus.OPEN, at=run.ran_at, note=_opening_note(finding, batch)
         )
         opened.append(breach)
         _notify_on_commit("breach_opened_notify", breach.pk)
@@ -169,12 +182,15 @@ def breach_remediation_submit(*, breach: Breach, user, note: str = "") -> Breach
     if role_of(user) not in (Role.VENDOR, Role.PROCUREMENT_LEAD):
         raise PermissionDenied("Only the vendor or a procurement lead may submit a remediation.")
     breach = _locked(breach)
+    if breach.status != BreachStatus.REMEDIATION_SUBMITTED:
+        # A remediation batch already judged (partly, or failed) is no fix on its way: the clock must keep running.
+        breach.remediation_batch = None
     return _move(breach, BreachStatus.REMEDIATION_SUBMITTED, actor=user, note=note)
 
 
 @transaction.atomic
 def breach_dispute(*, breach: Breach, user, reason: str, file=None, at: dt.datetime | None = None) -> Breach:
-    """The vendor (or a lead for them) contests a breach; its remediation clock stops until a lead decides.
+    """The vendor (or a lead for them) contests a breach, once; its remediation clock stops until a lead decides.
 
     The caller has already found the breach through the user's scope (another vendor's
     breach is 404); the check here is the second lock. The time spent disputed is counted
@@ -189,6 +205,9 @@ def breach_dispute(*, breach: Breach, user, reason: str, file=None, at: dt.datet
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the breach is disputed.", field="reason")
+    if breach.events.filter(to_status=BreachStatus.DISPUTED).exists():
+        # Once decided, a dispute is not raised again: otherwise each new dispute would stop the clock anew.
+        raise DomainError(f"Breach {breach.pk} was already disputed and the dispute decided.", field="reason")
     at = at or clock.now()
     breach.dispute_reason = reason
     breach.disputed_at = at

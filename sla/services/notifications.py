@@ -11,6 +11,7 @@ task retries with backoff; the daily sweep re-queues whatever is still unsent.
 """
 
 import datetime as dt
+import logging
 import smtplib
 from collections import Counter
 from dataclasses import dataclass
@@ -38,11 +39,14 @@ from sla.models import (
     Notification,
     NotificationPreference,
 )
+from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
 from vendorscore.constants import Role
 from vendorscore.models import User
+from vendorscore.permissions import role_of
 from vendorscore.scorecards.models import SOC2_KINDS, Certification
 
 SEND_ERRORS = (smtplib.SMTPException, OSError)
+logger = logging.getLogger(__name__)
 
 
 class NotificationNotSent(Exception):
@@ -109,7 +113,7 @@ def _enqueue(
     """
     from sla import tasks
 
-    subject = message["subject"]
+    subject = " ".join(message["subject"].split())  # one header line, whatever the names in it hold
     message = {**message, "preferences_link": _link(reverse("notification_preferences"))}
     text = render_to_string("emails/notice.txt", message)
     html = render_to_string("emails/notice.html", message)
@@ -137,7 +141,11 @@ def _enqueue(
 
 
 def notification_send(*, notification_id: int) -> bool:
-    """Send one ledger row unless it is sent or another worker holds it; True when this call sent it."""
+    """Send one ledger row unless it is sent or another worker holds it; True when this call sent it.
+
+    Any failure is recorded on the row (``failed``, ``last_error``, ``attempts``). A mail-server
+    failure is raised again as ``NotificationNotSent`` so the task retries with backoff.
+    """
     error = None
     with transaction.atomic():
         row = (
@@ -160,15 +168,19 @@ def notification_send(*, notification_id: int) -> bool:
                 message.attach(PurePath(row.attachment.name).name, attached.read())
         try:
             message.send()
-        except SEND_ERRORS as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row, none left pending
             error = exc
             row.status, row.last_error = Notification.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
         else:
             row.status, row.sent_at, row.last_error = Notification.Status.SENT, timezone.now(), ""
         row.save(update_fields=["status", "last_error", "sent_at"])
-    if error is not None:
+    if isinstance(error, SEND_ERRORS):
         raise NotificationNotSent(row.last_error) from error
-    return True
+    if error is not None:
+        # Not the mail server's fault (a bad header, a template bug): retrying the same message
+        # cannot help, so the row stays failed with its error for a person to read.
+        logger.error("notification %s not sent: %s", row.pk, row.last_error)
+    return error is None
 
 
 def notifications_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
@@ -195,7 +207,9 @@ def _breach_message(breach: Breach, kind: str, headline: str, extra: tuple = ())
         ("Term", breach.term_label),
         ("Severity", breach.get_severity_display()),
     ]
-    if finding is not None and finding.measured is not None:
+    if finding is not None and _withheld_from_vendor(finding, batch):
+        facts.append(("Measured", withheld_reason(settings.VENDOR_MIN_GOLD_ITEMS)))
+    elif finding is not None and finding.measured is not None:
         facts.append(("Measured", _number(finding.measured)))
         if finding.threshold is not None:
             facts.append(("Threshold", _number(finding.threshold)))
@@ -214,6 +228,14 @@ def _breach_message(breach: Breach, kind: str, headline: str, extra: tuple = ())
         "link": _link(breach.get_absolute_url()),
         "kind": kind,
     }
+
+
+def _withheld_from_vendor(finding, batch: Batch) -> bool:
+    """The message goes to the vendor too: a gold figure on too few gold items is withheld from it."""
+    view = finding_for_vendor(
+        term=finding.term, extra=finding.extra, metrics=batch.metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
+    )
+    return view.withheld
 
 
 def _number(value: float) -> str:
@@ -314,6 +336,33 @@ def breach_decided_notify(*, breach_id: int) -> list[Notification]:
     withdrawn = event.to_status == BreachStatus.WITHDRAWN
     headline = "Dispute decided: breach withdrawn" if withdrawn else "Dispute decided: breach upheld"
     return _breach_event_notify(breach_id, rules.BREACH_DECIDED, event.to_status, headline)
+
+
+def batch_probe_notify(*, batch_id: int) -> list[Notification]:
+    """Tell the leads when a vendor user's upload looks shaped to isolate gold items (``probe_signals``).
+
+    The vendor rule withholds what such an upload is after; the lead hears of the attempt,
+    because a vendor probing the gold set is a contract matter, not a data-quality one.
+    """
+    batch = Batch.objects.select_related("contract__vendor", "task_type", "uploaded_by").get(pk=batch_id)
+    signals = probe_signals(batch.metrics)
+    if not signals or batch.uploaded_by is None or role_of(batch.uploaded_by) != Role.VENDOR:
+        return []
+    vendor = batch.contract.vendor
+    message = {
+        "subject": f"[vendorscore] Upload looks like a gold probe: {vendor.name}, batch {batch.pk}",
+        "headline": "A vendor upload looks shaped to isolate gold items",
+        "facts": [
+            ("Vendor", vendor.name),
+            ("Uploaded by", batch.uploaded_by.username),
+            ("Batch", f"{batch.pk} ({batch.reference or batch.original_name}), {batch.task_type.name}"),
+            *(("Signal", signal) for signal in signals),
+            ("Vendor view", f"gold figures on fewer than {settings.VENDOR_MIN_GOLD_ITEMS} gold items are withheld"),
+        ],
+        "link": _link(batch.get_absolute_url()),
+        "kind": rules.GOLD_PROBE,
+    }
+    return _enqueue(kind=rules.GOLD_PROBE, event_key=rules.probe_key(batch.pk), recipients=_leads(), message=message)
 
 
 def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:

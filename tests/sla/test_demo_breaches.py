@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from django.core.management import call_command
 from django.db.models import F
 
-from sla.models import Breach, Notification, QASample
+from sla.models import Batch, Breach, Notification, QASample
 
 
 def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_path):
@@ -29,6 +29,8 @@ def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_pa
     capped = Breach.objects.filter(status="escalated", service_credit__lt=F("credit_full"))
     assert capped.exists(), "the monthly cap cuts a September credit"
     assert QASample.objects.exclude(decision="").count() == 1
+    failed = Batch.objects.get(status="failed")  # its worker lost twice: waiting for a lead's retry
+    assert failed.failure.startswith("Processing was interrupted 2 times without finishing")
     _assert_the_timeline_holds_together()
 
 

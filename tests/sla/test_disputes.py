@@ -120,6 +120,13 @@ def test_dispute_and_decision_pages_for_vendor_and_lead(breach, users, lead, cli
     breach.refresh_from_db()
     assert breach.status == "open"
 
+    # Decided once, a dispute is not raised again: the clock cannot be stopped anew.
+    client.force_login(users[Role.VENDOR])
+    assert 'id="dispute-form"' not in client.get(f"/breaches/{breach.pk}/").content.decode()
+    assert client.post(f"/breaches/{breach.pk}/dispute/", {"reason": "Again."}).status_code == 400
+    breach.refresh_from_db()
+    assert breach.status == "open"
+
 
 def test_a_fix_delivered_during_a_dispute_is_judged_once_the_dispute_is_upheld(breach, users, lead, deliver):
     from tests.sla.conftest import FIX

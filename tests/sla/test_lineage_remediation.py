@@ -166,3 +166,13 @@ def test_the_rejected_batch_page_shows_each_breach_and_the_corrected_delivery_up
     client.force_login(users[Role.VENDOR])
     upload = client.get(f"/batches/upload/?remediates={rejected.pk}").content.decode()
     assert f'value="{rejected.pk}" selected' in upload
+
+
+def test_a_promise_after_a_partial_remediation_does_not_stop_the_clock(overlap_contract, deliver, deliver_frame, users):
+    rejected = deliver(overlap_contract, FAILING)
+    half, _ = _first_items(FIX, 150)
+    deliver_frame(overlap_contract, half, name="half.csv", user=users[Role.VENDOR], remediates=rejected)
+    breach = Breach.objects.get(batch=rejected)
+    services.breach_remediation_submit(breach=breach, user=users[Role.VENDOR], note="The rest is coming.")
+    Breach.objects.filter(pk=breach.pk).update(remediation_due=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    assert services.breaches_escalate_overdue() == 1

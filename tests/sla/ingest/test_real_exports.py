@@ -111,6 +111,21 @@ def test_label_studio_task_file_with_only_predictions_is_refused_as_not_an_expor
     ]
 
 
+def test_label_studio_csv_export_without_a_label_column_is_refused_naming_the_column():
+    """Label Studio's CSV/TSV export names the choice column after the Choices control."""
+    result = read("label_studio/ls_csv_export_tsv.csv")
+
+    assert result.format == "tsv"
+    assert messages(result) == [
+        (
+            None,
+            "label",
+            "required column label is missing (accepted names: label, answer, category, class, annotation, "
+            "choice, response)",
+        )
+    ]
+
+
 # doccano -------------------------------------------------------------------------------
 
 

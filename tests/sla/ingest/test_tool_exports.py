@@ -8,11 +8,14 @@ no way to say which counts.
 
 import io
 import json
+import random
 import time
 
 import pytest
 
 from sla.ingest import iter_delivery, read_delivery, read_gold
+from sla.ingest.errors import FileProblem
+from sla.ingest.limits import JsonScan, Limits
 
 
 def delivery(content: bytes | str, name: str = "delivery.csv", **options):
@@ -140,7 +143,9 @@ def test_deeply_nested_json_is_refused_quickly_not_a_recursion_error(nesting):
 
     assert time.monotonic() - started < 5
     assert not result.ok
-    assert "nests arrays or objects more than 64 deep" in result.errors[0].message
+    assert result.errors[0].message == (
+        "line 1 nests arrays or objects more than 64 deep; no delivery needs that, so the file is not read"
+    )
 
 
 def test_label_studio_export_is_read_as_a_stream_in_chunks():
@@ -267,3 +272,35 @@ def test_at_an_ordered_level_a_number_spelled_differently_is_the_label_sets_labe
     assert numeric.frame.label.tolist() == ["0", "0", "2", "1"]
     assert [error.message for error in nominal.errors][:1] == ["'00' is not in the task type's label set (0, 1, 2)"]
     assert not delivery(content.replace("2.0", "3"), labels=["0", "1", "2"], numeric_labels=True).ok
+
+
+def test_the_depth_check_ignores_brackets_in_strings_whatever_the_block_boundaries():
+    """Brackets, quotes and backslashes inside strings, fed to the scan in pieces of 1-7 bytes."""
+    rng = random.Random(1)
+
+    def value(level=0):
+        draw = rng.random()
+        if level > 8 or draw < 0.3:
+            return "".join(rng.choice('ab[]{}"\\\\ ') for _ in range(rng.randint(0, 6)))
+        if draw < 0.65:
+            return [value(level + 1) for _ in range(rng.randint(0, 3))]
+        return {f"k{i}{rng.choice('[]{}')}": value(level + 1) for i in range(rng.randint(0, 3))}
+
+    def depth(item):
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        return 0 if children is None else 1 + max(map(depth, children), default=0)
+
+    for _ in range(1000):
+        item, limit = value(), rng.randint(0, 10)
+        text = json.dumps(item).encode()
+        scan = JsonScan(Limits(json_depth=limit), lines=False)
+        try:
+            start = 0
+            while start < len(text):
+                size = rng.randint(1, 7)
+                scan.feed(text[start : start + size])
+                start += size
+            refused = False
+        except FileProblem:
+            refused = True
+        assert refused == (depth(item) > limit), (item, limit)
