@@ -297,12 +297,36 @@ def peak_megabytes() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def library_process(delivery: str, gold: str, document: str) -> None:
+    """The library route as a user would run it on the files: read with pandas, then measure.
+
+    ``document`` (the ``batch_metrics`` output) only names the annotator pairs to compare
+    and receives the differences; it is not used to compute anything.
+    """
+    import json
+
+    frame = pd.read_csv(delivery, dtype=str)
+    gold_frame = pd.read_csv(gold, dtype=str)
+    with open(document) as source:
+        ours = json.load(source)
+    check = Comparison()
+    library_route(frame, gold_frame, ours, check)
+    print(f"library route vs command: largest difference over {check.count:,} values: "
+          f"{check.worst[0]:.3g} ({check.worst[1]})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--engine-only", action="store_true", help="skip the library route")
+    parser.add_argument("--library-process", nargs=3, metavar=("DELIVERY", "GOLD", "DOCUMENT"),
+                        help="only the library route on CSV files, checked against a metrics document "
+                             "(the library side of bench/process.py)")  # fmt: skip
     options = parser.parse_args()
+    if options.library_process:
+        library_process(*options.library_process)
+        return
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     pa.set_cpu_count(1)
     pa.set_io_thread_count(1)

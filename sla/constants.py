@@ -258,6 +258,8 @@ TERM_SEVERITY = {
 DEFAULT_TERM_SEVERITY = Severity.MINOR
 BREACH_DUE_SOON_DAYS = 2
 CREDIT_MONTHS_SHOWN = 3
+# Escalated breaches listed on the dashboard (the oldest deadlines); the rest are a link away.
+DASHBOARD_ESCALATED_ROWS = 20
 
 
 class Inspection(models.TextChoices):

@@ -36,6 +36,7 @@ from sla.constants import (
     Severity,
     UploadStatus,
 )
+from sla.headline import HEADLINE_COLUMNS, headline_columns
 from vendorscore.models import Vendor
 from vendorscore.validators import validate_single_line
 
@@ -329,10 +330,27 @@ class Batch(QueuedUpload):
     remediation_coverage = models.FloatField(
         null=True, blank=True, help_text="Share of the remediated batch's items this batch delivers again."
     )
+    # Headline measures copied from ``metrics`` by ``save`` (sla.headline): what lists and charts read.
+    accuracy = models.FloatField(null=True, blank=True)
+    accuracy_low = models.FloatField(null=True, blank=True)
+    accuracy_high = models.FloatField(null=True, blank=True)
+    cohen_kappa = models.FloatField(null=True, blank=True)
+    cohen_kappa_low = models.FloatField(null=True, blank=True)
+    cohen_kappa_high = models.FloatField(null=True, blank=True)
+    fleiss_kappa = models.FloatField(null=True, blank=True)
+    fleiss_kappa_low = models.FloatField(null=True, blank=True)
+    fleiss_kappa_high = models.FloatField(null=True, blank=True)
+    krippendorff_alpha = models.FloatField(null=True, blank=True)
+    krippendorff_alpha_low = models.FloatField(null=True, blank=True)
+    krippendorff_alpha_high = models.FloatField(null=True, blank=True)
+    gwet_ac1 = models.FloatField(null=True, blank=True)
+    gwet_ac1_low = models.FloatField(null=True, blank=True)
+    gwet_ac1_high = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-delivered_at", "-id"]
         verbose_name_plural = "batches"
+        indexes = [models.Index(fields=["delivered_at"], name="sla_batch_delivered_at")]
         constraints = [
             models.UniqueConstraint(
                 fields=["contract", "sha256"],
@@ -344,8 +362,26 @@ class Batch(QueuedUpload):
     def __str__(self) -> str:
         return f"Batch {self.pk} ({self.reference or self.original_name})"
 
+    def save(self, *args, **kwargs):
+        """Keep the headline columns equal to the metrics document whenever it is written."""
+        update_fields = kwargs.get("update_fields")
+        writes_metrics = update_fields is None or "metrics" in update_fields
+        if writes_metrics and "metrics" not in self.get_deferred_fields():
+            for column, value in headline_columns(self.metrics).items():
+                setattr(self, column, value)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *HEADLINE_COLUMNS}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("batch_detail", args=[self.pk])
+
+    def headline(self, name: str) -> dict | None:
+        """A headline measure (accuracy or an IAA coefficient) as ``{"value", "ci95"}``, or None."""
+        value = getattr(self, name)
+        if value is None:
+            return None
+        return {"value": value, "ci95": [getattr(self, f"{name}_low"), getattr(self, f"{name}_high")]}
 
     @property
     def vendor(self) -> Vendor:
@@ -629,7 +665,10 @@ class Breach(models.Model):
                 violation_error_message="A waiver needs a reason.",
             ),
         ]
-        indexes = [models.Index(fields=["status", "remediation_due"])]
+        indexes = [
+            models.Index(fields=["status", "remediation_due"]),
+            models.Index(fields=["opened_at"], name="sla_breach_opened_at"),
+        ]
 
     def __str__(self) -> str:
         return f"Breach {self.pk}: batch {self.batch_id} {self.term} ({self.status})"

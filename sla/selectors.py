@@ -7,6 +7,7 @@ an object outside that scope is answered 404 so its existence is not revealed.
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db.models import Count, F, Min, QuerySet, Sum
@@ -16,12 +17,14 @@ from django.utils import timezone
 from sla.constants import (
     BREACH_DUE_SOON_DAYS,
     CREDIT_MONTHS_SHOWN,
+    DASHBOARD_ESCALATED_ROWS,
     UNRESOLVED_BREACH_STATUSES,
     BatchStatus,
     BreachStatus,
     UploadStatus,
 )
 from sla.credits import money, monthly_cap
+from sla.headline import headline_measure
 from sla.models import (
     AWAITING_FIX,
     Annotation,
@@ -195,24 +198,30 @@ def gold_set_current(*, task_type: TaskType) -> GoldSet | None:
 def contract_compliance(*, contract: Contract, user, vendor_copy: bool | None = None) -> list[dict]:
     """Per task type of the contract: its current terms and the checked batches' accuracy and IAA over time.
 
-    Figures follow the vendor rule for vendor users, or when ``vendor_copy`` asks for it.
+    Figures follow the vendor rule for vendor users, or when ``vendor_copy`` asks for it: that
+    rule reads the documents' gold counts, through its one door. Buyers see whole figures,
+    read from the batches' headline columns without decoding any document.
     """
     vendor_copy = sees_vendor_copy(user) if vendor_copy is None else vendor_copy
-    batches = batch_list(user=user).filter(contract=contract, status="evaluated").defer(None).order_by("delivered_at")
+    batches = batch_list(user=user).filter(contract=contract, status="evaluated").order_by("delivered_at")
+    if vendor_copy:
+        batches = batches.defer(None)
     sections = []
     for task_type in TaskType.objects.filter(terms__contract=contract).distinct():
         terms = contract.terms.filter(task_type=task_type).order_by("-effective_from").first()
         rows = [b for b in batches if b.task_type_id == task_type.pk]
-        metrics = [batch_metrics_visible(batch=b, vendor_copy=vendor_copy) or {} for b in rows]
+        measures = [
+            partial(headline_measure, batch_metrics_visible(batch=b, vendor_copy=True)) if vendor_copy else b.headline
+            for b in rows
+        ]
         sections.append(
             {
                 "task_type": task_type,
                 "terms": terms,
                 "batches": rows,
-                "accuracy": [_trend_point(b, m.get("accuracy")) for b, m in zip(rows, metrics, strict=True)],
+                "accuracy": [_trend_point(b, measure("accuracy")) for b, measure in zip(rows, measures, strict=True)],
                 "iaa": [
-                    _trend_point(b, (m.get("agreement") or {}).get(terms.iaa_coefficient))
-                    for b, m in zip(rows, metrics, strict=True)
+                    _trend_point(b, measure(terms.iaa_coefficient)) for b, measure in zip(rows, measures, strict=True)
                 ],
             }
         )
@@ -233,7 +242,8 @@ def _trend_point(batch: Batch, measure: dict | None) -> dict:
 
 
 def breach_list(*, user) -> QuerySet[Breach]:
-    breaches = Breach.objects.select_related("batch__contract__vendor", "batch__task_type")
+    # The batch's metrics document is not read by any list of breaches: not decoded per row.
+    breaches = Breach.objects.select_related("batch__contract__vendor", "batch__task_type").defer("batch__metrics")
     return _scope_to_vendor(breaches, user=user, vendor_path="batch__contract__vendor_id")
 
 
@@ -295,6 +305,7 @@ def breach_overview(*, user, now: dt.datetime | None = None) -> dict:
     breaches = breach_list(user=user)
     unresolved = breaches.filter(status__in=UNRESOLVED_BREACH_STATUSES).order_by("remediation_due", "opened_at")
     waiting = unresolved.filter(AWAITING_FIX)
+    escalated = unresolved.filter(status=BreachStatus.ESCALATED)
     month = timezone.localdate(now).replace(day=1)
     by_vendor = (
         unresolved.values("batch__contract__vendor__id", "batch__contract__vendor__name")
@@ -302,7 +313,8 @@ def breach_overview(*, user, now: dt.datetime | None = None) -> dict:
         .order_by("oldest")
     )
     return {
-        "escalated": list(unresolved.filter(status=BreachStatus.ESCALATED)),
+        "escalated": list(escalated[:DASHBOARD_ESCALATED_ROWS]),
+        "escalated_count": escalated.count(),
         "overdue": list(waiting.filter(remediation_due__lt=now)),
         "due_soon": list(
             waiting.filter(remediation_due__gte=now, remediation_due__lt=now + dt.timedelta(days=BREACH_DUE_SOON_DAYS))

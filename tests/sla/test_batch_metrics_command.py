@@ -1,6 +1,8 @@
 """``manage.py batch_metrics``: the metrics document of a file, equal to the engine's, nothing stored."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +13,8 @@ from sla.metrics import compute_metrics
 from sla.models import Batch
 from sla.simulate import DeliverySpec, simulate_delivery
 from tests.sla.conftest import csv_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -75,3 +79,19 @@ def test_numbers_spelled_differently_are_one_label_at_an_ordered_level(db, tmp_p
         documents.append(json.loads(capsys.readouterr().out))
     assert "00" in set(rows.label)
     assert documents[0] == documents[1]
+
+
+def test_the_command_process_imports_no_report_or_chart_library(files):
+    """A whole process, as a user runs it: no system checks (which import every URL conf and
+    WeasyPrint with it), no scipy.stats, no plotly; they cost seconds and are never used here."""
+    path, _ = files
+    script = (
+        "import sys\n"
+        "from django.core.management import execute_from_command_line\n"
+        f"execute_from_command_line(['manage.py', 'batch_metrics', {str(path / 'd.csv')!r}, '--json'])\n"
+        "heavy = ('weasyprint', 'plotly', 'kaleido', 'scipy.stats')\n"
+        "print(sorted(name for name in heavy if name in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["rows"] > 0
+    assert done.stderr.strip().splitlines()[-1] == "[]"

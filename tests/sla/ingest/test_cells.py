@@ -84,6 +84,19 @@ def test_timestamps_are_read_as_utc(written, utc):
     assert one_row(annotated_at=written)["annotated_at"] == pd.Timestamp(utc, tz="UTC")
 
 
+def test_a_column_mixing_timestamp_forms_reads_each_cell_as_utc():
+    """Arrow reads a column in one form at once; a column mixing forms (here with and without
+    offsets, and nanoseconds) takes the cell-by-cell route and must give the same instants."""
+    written = ["2025-03-01 09:30:00", "2025-03-01T11:30:00+02:00", "2025-03-01T09:30:00.123456789Z", "2025-03-01"]
+    rows = "".join(f"i{k},a1,x,{value}\n" for k, value in enumerate(written))
+    delivery = read_delivery(io.BytesIO(f"item_id,annotator_id,label,annotated_at\n{rows}".encode()), filename="m.csv")
+    assert delivery.ok, delivery.errors
+    assert list(delivery.frame["annotated_at"]) == [
+        pd.Timestamp(utc, tz="UTC")
+        for utc in ("2025-03-01 09:30:00", "2025-03-01 09:30:00", "2025-03-01 09:30:00.123456", "2025-03-01")
+    ]
+
+
 def test_a_number_is_not_a_timestamp():
     content = json.dumps({"item_id": "i1", "annotator_id": "a", "label": "x", "annotated_at": 1740821400}).encode()
 
