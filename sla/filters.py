@@ -40,7 +40,9 @@ class TaskTypeChoiceField(forms.ModelChoiceField):
 
     def to_python(self, value):
         text = str(value).strip() if value is not None else ""
-        if text and not text.isdigit():
+        if not text.isprintable():  # a NUL would reach PostgreSQL as an error, not as "no such task type"
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        if text and not text.isdecimal():
             task_type = self.queryset.filter(name=text).first()
             if task_type is None:
                 raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")

@@ -105,3 +105,10 @@ def test_contract_page_filters_by_vendor(client, lead, contract_a, contract_b):
     client.force_login(lead)
     page = client.get("/contracts/", {"vendor": contract_b.vendor_id}).content.decode()
     assert contract_b.title in page and contract_a.title not in page
+
+
+@pytest.mark.parametrize("value", ["sentiment\x00", "\x00", "²"])
+def test_a_task_type_filter_with_control_characters_or_odd_digits_is_a_400(api_client_for, lead, sentiment, value):
+    """Issue 14 finding 7 on the new filters: a NUL reached PostgreSQL as an error (500), "²" passed isdigit()."""
+    response = api_client_for(lead).get("/api/v1/batches/", {"task_type": value})
+    assert response.status_code == 400 and "task_type" in response.json()
