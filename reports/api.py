@@ -1,20 +1,22 @@
 """The ``report.pdf`` endpoints of API.md: thin, the selectors scope and the services render.
 
-A batch report is readable by whoever may read the batch (a vendor user gets the vendor
-copy of their own batches, 404 for anyone else's); the vendor report holds the internal
-scorecard, so vendor users are refused (403) whichever vendor they ask for.
+A batch report is readable by whoever may read the batch, a vendor report by buyer roles
+and by the vendor's own users (404 for another vendor). ``?audience=vendor`` gives a buyer
+the vendor's copy (no buyer-internal notes, scorecard or stamp; gold-derived figures under
+the vendor rule); vendor users always get the vendor's copy, whatever they ask for.
 """
 
+import datetime as dt
+
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
 from reports import services
-from reports.constants import MAX_COMPARED, PAPERS
-from reports.selectors import audience_of
+from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, MAX_COMPARED, PAPERS
+from reports.selectors import report_audience, vendor_report_subject
 from sla import selectors as sla_selectors
 from vendorscore.models import Vendor
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES
@@ -29,6 +31,42 @@ def paper_of(request) -> str:
     return paper
 
 
+AUDIENCE_PARAMETER = OpenApiParameter(
+    "audience",
+    str,
+    enum=[AUDIENCE_BUYER, AUDIENCE_VENDOR],
+    description="`vendor`: the vendor's copy. Vendor users always get it; others get the buyer's by default.",
+)
+
+
+def audience_param(request) -> str:
+    """The copy asked for with ``?audience=``, the user's own copy when absent; 400 for anything else."""
+    requested = request.GET.get("audience")
+    if requested is not None and requested not in (AUDIENCE_BUYER, AUDIENCE_VENDOR):
+        raise ValidationError({"audience": [f"Choose one of: {AUDIENCE_BUYER}, {AUDIENCE_VENDOR}."]})
+    return report_audience(user=request.user, requested=requested)
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First delivery day included (contract's zone)."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last delivery day included (contract's zone)."),
+]
+
+
+def period_of(params) -> tuple[dt.date | None, dt.date | None]:
+    """The vendor report's period from ``from`` and ``to`` (ISO dates, both optional, both days included)."""
+    days = {}
+    for name in ("from", "to"):
+        text = (params.get(name) or "").strip()
+        try:
+            days[name] = dt.date.fromisoformat(text) if text else None
+        except ValueError:
+            raise ValidationError({name: ["Give a date as YYYY-MM-DD."]}) from None
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        raise ValidationError({"to": ["The period ends before it starts."]})
+    return days["from"], days["to"]
+
+
 def pdf_response(report: services.ReportFile) -> FileResponse:
     return FileResponse(report.path.open("rb"), content_type="application/pdf", filename=report.filename)
 
@@ -38,28 +76,33 @@ class BatchReportView(APIView):
 
     @extend_schema(
         operation_id="batch_report_pdf",
-        parameters=[PAPER_PARAMETER],
+        parameters=[PAPER_PARAMETER, AUDIENCE_PARAMETER],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
     def get(self, request, pk):
         """The batch report as PDF; vendor users receive the vendor copy, without gold-derived internals."""
         batch = sla_selectors.batch_get(user=request.user, pk=pk)
-        report = services.batch_report_render(batch=batch, audience=audience_of(request.user), paper=paper_of(request))
-        return pdf_response(report)
+        audience, paper = audience_param(request), paper_of(request)
+        return pdf_response(services.batch_report_render(batch=batch, audience=audience, paper=paper))
 
 
 class VendorReportView(APIView):
-    read_roles = BUYER_ROLES
+    read_roles = ALL_ROLES
 
     @extend_schema(
         operation_id="vendor_report_pdf",
-        parameters=[PAPER_PARAMETER],
+        parameters=[PAPER_PARAMETER, AUDIENCE_PARAMETER, *PERIOD_PARAMETERS],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
     )
     def get(self, request, pk):
-        """The buyer's vendor report as PDF (buyer roles only: it holds the internal scorecard)."""
-        vendor = get_object_or_404(Vendor, pk=pk)
-        return pdf_response(services.vendor_report_render(vendor=vendor, user=request.user, paper=paper_of(request)))
+        """The vendor report as PDF for a period: the buyer's dossier or the vendor's copy (always for vendor users)."""
+        vendor = vendor_report_subject(user=request.user, pk=pk)
+        audience, paper = audience_param(request), paper_of(request)
+        start, end = period_of(request.GET)
+        report = services.vendor_report_render(
+            vendor=vendor, user=request.user, audience=audience, paper=paper, start=start, end=end
+        )
+        return pdf_response(report)
 
 
 VENDORS_PARAMETER = OpenApiParameter("vendors", str, required=True, description="Vendor ids, comma-separated (2-8).")

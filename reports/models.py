@@ -43,6 +43,8 @@ class ReportJob(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True, help_text="When the broker took the task (empty: never).")
     started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker started rendering.")
     finished_at = models.DateTimeField(null=True, blank=True)
+    period_start = models.DateField(null=True, blank=True, help_text="Vendor reports: first delivery day included.")
+    period_end = models.DateField(null=True, blank=True, help_text="Vendor reports: last delivery day included.")
 
     class Meta:
         ordering = ["-created_at"]

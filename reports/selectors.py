@@ -5,19 +5,21 @@ of exactly this data (same numbers, same PDF, rendered once), and what the vendo
 variant leaves out is decided here, once, by not putting it in the dict at all, so no
 template can show it by mistake.
 
-Vendor audience, batch report: the confusion matrix against gold, each label's gold support,
-errors per gold label, each annotator's wrong labels (gold label against theirs), the check
-history (who re-ran it and why) and QA-review internals are left out. Gold labels are
-secret from vendors (DESIGN.md); per-label and per-annotator counts against gold would let
-a vendor reconstruct which items are gold.
+Vendor audience: the gold-derived figures follow the one vendor rule of ``sla/visibility.py``,
+reached through ``sla.selectors.batch_metrics_visible`` and ``batch_findings_visible`` as
+the pages and the API reach it (no confusion matrix, gold support or wrong labels; thin
+gold figures withheld). Besides, the check history (who re-ran it and why), the buyer's
+notes on the vendor and the internal scorecard are left out of the vendor's copy.
 """
 
+import datetime as dt
 from collections import Counter, defaultdict
 
 from django.apps import apps
 from django.core.exceptions import FieldError
 from django.db.models import F
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from reports.charts import point_verdict
@@ -26,6 +28,7 @@ from reports.models import ReportJob
 from sla import formatting
 from sla import selectors as sla_selectors
 from sla.constants import MEASURE_LABELS, TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
+from sla.filters import delivered_on_or_after
 from sla.models import Batch, Contract, ContractTerms, Finding
 from sla.visibility import is_outlier
 from vendorscore.constants import Role
@@ -42,17 +45,24 @@ def _measure(m: dict | None) -> dict | None:
     if not m:
         return None
     low, high = m.get("ci95") or (None, None)
-    return {"value": m.get("value"), "low": low, "high": high, "n": m.get("n", 0), "note": m.get("note", "")}
+    return {
+        "value": m.get("value"),
+        "low": low,
+        "high": high,
+        "n": m.get("n", 0),
+        "note": m.get("note", ""),
+        "withheld": bool(m.get("withheld")),
+    }
 
 
 # Batch report ------------------------------------------------------------------------------
 
 
 def batch_report(*, batch: Batch, audience: str) -> dict:
-    """Everything the batch report shows; the vendor audience gets no gold-derived internals."""
-    metrics = batch.metrics or {}
-    terms = batch.terms_version
+    """Everything the batch report shows; the vendor audience gets the vendor rule's figures only."""
     buyer = audience == AUDIENCE_BUYER
+    metrics = sla_selectors.batch_metrics_visible(batch=batch, vendor_copy=not buyer) or {}
+    terms = batch.terms_version
     iaa = terms.iaa_coefficient if terms else "fleiss_kappa"
     data = {
         "audience": audience,
@@ -79,21 +89,22 @@ def batch_report(*, batch: Batch, audience: str) -> dict:
             "remediation_coverage": batch.remediation_coverage,
         },
         "terms": _terms(terms),
-        "findings": [_finding(f) for f in sla_selectors.batch_findings(batch=batch)],
+        "findings": [_finding(f) for f in sla_selectors.batch_findings_visible(batch=batch, vendor_copy=not buyer)],
         "breaches": breaches_of(batch=batch),
         "measures": _headline_measures(metrics),
         "overlap_rate": metrics.get("overlap_rate"),
         "queues": _queues(metrics, iaa),
-        "annotators": _annotators(metrics, with_wrong_labels=buyer),
+        "annotators": _annotators(metrics),
         "labels": [
-            {k: row.get(k) for k in ("label", "precision", "recall", "f1", *(["support"] if buyer else []))}
+            {k: row[k] for k in ("label", "precision", "recall", "f1", "support", "note") if k in row}
             for row in metrics.get("by_label", [])
         ],
+        "gold_rule": "" if buyer else sla_selectors.vendor_gold_rule(),
         "denominator": _denominator_check(metrics, batch.claimed_accuracy),
         "anchoring": _anchoring(metrics.get("anchoring")),
         "warnings": [w.get("message", "") for w in metrics.get("warnings", [])],
-        "confusion": metrics.get("confusion_matrix") if buyer else None,
-        "error_concentration": metrics.get("error_concentration") if buyer else None,
+        "confusion": metrics.get("confusion_matrix"),
+        "error_concentration": metrics.get("error_concentration"),
     }
     if buyer:
         data["history"] = [
@@ -167,7 +178,7 @@ def _queues(metrics: dict, iaa: str) -> list[dict]:
     ]
 
 
-def _annotators(metrics: dict, *, with_wrong_labels: bool) -> list[dict]:
+def _annotators(metrics: dict) -> list[dict]:
     """Per annotator, with outliers: enough gold annotations and an interval wholly below the batch's accuracy."""
     batch_accuracy = (metrics.get("accuracy") or {}).get("value")
     rows = []
@@ -181,8 +192,8 @@ def _annotators(metrics: dict, *, with_wrong_labels: bool) -> list[dict]:
             "agreement": _measure(entry.get("agreement")),
             "outlier": outlier,
         }
-        if with_wrong_labels:
-            row["wrong_labels"] = entry.get("wrong_labels", [])
+        if "wrong_labels" in entry:
+            row["wrong_labels"] = entry["wrong_labels"]
         rows.append(row)
     return rows
 
@@ -240,37 +251,51 @@ def _anchoring(anchoring: dict | None) -> dict | None:
 # Vendor report -----------------------------------------------------------------------------
 
 
-def vendor_report(*, vendor: Vendor, user) -> dict:
-    """The buyer's dossier on one vendor: scorecard, certifications, SLA compliance, batches, breaches."""
+def vendor_report(
+    *, vendor: Vendor, user, audience: str = AUDIENCE_BUYER, start: dt.date | None = None, end: dt.date | None = None
+) -> dict:
+    """The buyer's dossier on one vendor: scorecard, certifications, SLA compliance, batches, breaches.
+
+    The vendor's copy leaves out the buyer's notes, the internal scorecard and the security
+    evidence judged for it, and shows gold-derived figures under the vendor rule. ``start`` and
+    ``end`` (delivery days, both included, in each contract's zone) limit the batches, compliance
+    trends and breaches to a period; the scorecard and certifications are the vendor's current
+    ones whatever the period.
+    """
+    buyer = audience == AUDIENCE_BUYER
     contracts = list(Contract.objects.filter(vendor=vendor).order_by("start_date"))
-    batches = list(
-        sla_selectors.batch_list(user=user)
-        .filter(contract__vendor=vendor)
-        .select_related("terms_version")
-        .defer(None)
-        .order_by("delivered_at", "pk")
-    )
+    batches = sla_selectors.batch_list(user=user).filter(contract__vendor=vendor)
+    if start is not None:
+        batches = delivered_on_or_after(batches, batch_path="", day=start, after=True)
+    if end is not None:
+        batches = delivered_on_or_after(batches, batch_path="", day=end, after=False)
+    batches = list(batches.select_related("terms_version").defer(None).order_by("delivered_at", "pk"))
+    for batch in batches:
+        batch.metrics = sla_selectors.batch_metrics_visible(batch=batch, vendor_copy=not buyer)
     evaluated = [b for b in batches if b.status == BatchStatus.EVALUATED]
     delivered = [b.delivered_at for b in batches]
+    in_period = {b.pk for b in batches}
     data = {
+        "audience": audience,
         "vendor": {
             "id": vendor.pk,
             "name": vendor.name,
             "workforce_model": vendor.get_workforce_model_display(),
             "status": vendor.get_status_display(),
             "country": vendor.country,
-            "notes": vendor.notes,
+            "notes": vendor.notes if buyer else "",
         },
         "period": {"start": min(delivered) if delivered else None, "end": max(delivered) if delivered else None},
+        "requested_period": {"start": start, "end": end},
         "contracts": [_contract(c) for c in contracts],
-        "scorecard": _scorecard(vendor=vendor, user=user),
-        "certifications": _certifications(vendor),
-        "compliance": [s for c in contracts for s in _compliance(c, user)],
+        "scorecard": _scorecard(vendor=vendor, user=user) if buyer else None,
+        "certifications": _certifications(vendor) if buyer else [],
+        "compliance": [s for c in contracts for s in _compliance(c, user, in_period, vendor_copy=not buyer)],
         "batches": [_batch_row(b) for b in batches],
         "batch_count": len(batches),
         "verdicts": dict(Counter(b.verdict or "unchecked" for b in evaluated)),
         "defect_rates": _defect_rates(evaluated),
-        "breaches": breaches_of(vendor=vendor),
+        "breaches": breaches_of(vendor=vendor, batch_ids=in_period if start or end else None),
         "outliers": _outliers(evaluated),
     }
     data["summary"] = _summary(data)
@@ -406,11 +431,12 @@ def _certifications(vendor: Vendor) -> list[dict]:
     ] + [{"flag": reason} for reasons in security.automatic_flags.values() for reason in reasons]
 
 
-def _compliance(contract: Contract, user) -> list[dict]:
+def _compliance(contract: Contract, user, in_period: set[int], *, vendor_copy: bool) -> list[dict]:
     sections = []
-    for section in sla_selectors.contract_compliance(contract=contract, user=user):
+    for section in sla_selectors.contract_compliance(contract=contract, user=user, vendor_copy=vendor_copy):
         terms = section["terms"]
-        rows = section["batches"]
+        rows = [b for b in section["batches"] if b.pk in in_period]
+        names = {f"#{b.pk} {b.reference}" for b in rows}  # trend points are labelled by batch, id first
         sections.append(
             {
                 "contract": contract.title,
@@ -424,8 +450,8 @@ def _compliance(contract: Contract, user) -> list[dict]:
                 "batches": len(rows),
                 "accepted": sum(1 for b in rows if b.verdict == "accepted"),
                 "rejected": sum(1 for b in rows if b.verdict == "rejected"),
-                "accuracy": [p for p in section["accuracy"] if p["value"] is not None],
-                "iaa": [p for p in section["iaa"] if p["value"] is not None],
+                "accuracy": [p for p in section["accuracy"] if p["value"] is not None and p["batch"] in names],
+                "iaa": [p for p in section["iaa"] if p["value"] is not None and p["batch"] in names],
             }
         )
     return sections
@@ -488,7 +514,7 @@ def _outliers(batches: list[Batch]) -> list[dict]:
     """Annotators flagged as outliers in any batch of the period, with how often."""
     found: dict[str, dict] = defaultdict(lambda: {"batches": [], "worst": None})
     for batch in batches:
-        for row in _annotators(batch.metrics or {}, with_wrong_labels=False):
+        for row in _annotators(batch.metrics or {}):
             if row["outlier"]:
                 entry = found[row["annotator"]]
                 entry["batches"].append(batch.pk)
@@ -499,7 +525,9 @@ def _outliers(batches: list[Batch]) -> list[dict]:
     )
 
 
-def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None) -> dict | None:
+def breaches_of(
+    *, vendor: Vendor | None = None, batch: Batch | None = None, batch_ids: set[int] | None = None
+) -> dict | None:
     """A vendor's (or one batch's) breaches with credits, or None while the breach model is not installed.
 
     Guarded because breaches are built alongside this report; the report names the section
@@ -524,6 +552,8 @@ def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None) -> 
         breaches = (
             Breach.objects.filter(batch=batch) if batch else Breach.objects.filter(batch__contract__vendor=vendor)
         )
+        if batch_ids is not None:
+            breaches = breaches.filter(batch_id__in=batch_ids)
         rows = list(
             breaches.order_by("opened_at", "pk").values(
                 *fields, currency=F("batch__contract__currency"), time_zone=F("batch__contract__time_zone")
@@ -547,13 +577,38 @@ def report_job_get(*, user, pk):
     user never receives a job rendered for the buyer.
     """
     job = ReportJob.objects.filter(pk=pk).first()
-    if job is None or job.audience != audience_of(user):
+    if job is None or job.audience not in audiences_for(user):
         raise Http404("No such report.")
     if job.kind == ReportJob.Kind.BATCH:
         sla_selectors.batch_get(user=user, pk=job.object_id)
-    elif not has_role(user, BUYER_ROLES):
-        raise Http404("No such report.")
+    else:
+        vendor_report_subject(user=user, pk=job.object_id)
     return job
+
+
+def audiences_for(user) -> tuple[str, ...]:
+    """The copies a user may read: buyer roles both, vendor users (and anyone else) only the vendor's."""
+    return (AUDIENCE_BUYER, AUDIENCE_VENDOR) if has_role(user, BUYER_ROLES) else (AUDIENCE_VENDOR,)
+
+
+def report_audience(*, user, requested: str | None) -> str:
+    """The copy a request gets: what ``?audience=`` asks for when the user may read it, else the user's own.
+
+    A vendor user asking for the buyer's copy still gets the vendor's: they always do.
+    """
+    if requested in audiences_for(user):
+        return requested
+    return audience_of(user)
+
+
+def vendor_report_subject(*, user, pk) -> Vendor:
+    """The vendor a vendor report is about: any vendor for buyer roles, only their own for vendor users (404)."""
+    vendors = Vendor.objects.all()
+    if not has_role(user, BUYER_ROLES):
+        vendors = (
+            vendors.filter(pk=getattr(user, "vendor_id", None)) if has_role(user, {Role.VENDOR}) else vendors.none()
+        )
+    return get_object_or_404(vendors, pk=pk)
 
 
 # Comparison report -------------------------------------------------------------------------

@@ -117,15 +117,29 @@ def _batch_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
 
 
 @pdf.gc_paused()
-def vendor_report_render(*, vendor: Vendor, user, paper: str = "a4", on_progress=_no_progress) -> ReportFile:
-    """The buyer's vendor report: scorecard, certifications, SLA compliance, batches, breaches, outliers."""
+def vendor_report_render(
+    *,
+    vendor: Vendor,
+    user,
+    audience: str = AUDIENCE_BUYER,
+    paper: str = "a4",
+    on_progress=_no_progress,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ReportFile:
+    """The vendor report: the buyer's dossier, or the vendor's copy without the buyer's internals.
+
+    ``start``/``end`` limit it to the batches delivered in a period (both days included).
+    """
     on_progress(5, "Reading scorecard, contracts and batches")
-    data = report_selectors.vendor_report(vendor=vendor, user=user)
+    data = report_selectors.vendor_report(vendor=vendor, user=user, audience=audience, start=start, end=end)
+    suffix = "" if audience == AUDIENCE_BUYER else "-vendor"
+    period = "".join(f"-{'from' if i == 0 else 'to'}-{day:%Y-%m-%d}" for i, day in enumerate((start, end)) if day)
     return _cached(
-        kind="vendor",
+        kind="vendor" if audience == AUDIENCE_BUYER else f"vendor-{audience}",
         data=data,
         paper=paper,
-        filename=f"vendor-{vendor.pk}-report.pdf",
+        filename=f"vendor-{vendor.pk}{suffix}-report{period}.pdf",
         render=lambda: _render("reports/vendor_report.html", data, _vendor_charts(data, paper), paper, on_progress),
     )
 
@@ -183,7 +197,15 @@ def _breach_figure(rows: list[dict]):
 
 
 def report_job_create(
-    *, kind: str, obj, user, audience: str, paper: str, vendor_ids: list[int] | None = None
+    *,
+    kind: str,
+    obj,
+    user,
+    audience: str,
+    paper: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    vendor_ids: list[int] | None = None,
 ) -> ReportJob:
     """Queue a report for a worker; the caller has already checked that ``user`` may read ``obj``.
 
@@ -198,6 +220,8 @@ def report_job_create(
         audience=audience,
         paper=paper,
         requested_by=user,
+        period_start=start,
+        period_end=end,
     )
     job.full_clean()
     job.save()
@@ -278,7 +302,15 @@ def _render_job(job: ReportJob, on_progress) -> ReportFile:
             vendor_ids=job.vendor_ids, user=job.requested_by, paper=job.paper, on_progress=on_progress
         )
     vendor = Vendor.objects.get(pk=job.object_id)
-    return vendor_report_render(vendor=vendor, user=job.requested_by, paper=job.paper, on_progress=on_progress)
+    return vendor_report_render(
+        vendor=vendor,
+        user=job.requested_by,
+        audience=job.audience,
+        paper=job.paper,
+        on_progress=on_progress,
+        start=job.period_start,
+        end=job.period_end,
+    )
 
 
 def report_job_file(*, job: ReportJob) -> ReportFile | None:
@@ -361,3 +393,9 @@ def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4", 
 def _column(data: dict, index: int, key: str) -> list:
     """One vendor's ``key`` (points or score) down the dimensions; None where it lacks the dimension."""
     return [row["cells"][index][key] if row["cells"][index] else None for row in data["rows"]]
+
+
+def credit_statement_render(*, statement: dict, paper: str = "a4") -> bytes:
+    """The month's credit statement as PDF, to attach to an invoice dispute (rendered on request: it is small)."""
+    context = {"statement": statement, "generated_at": timezone.now()}
+    return pdf.render_pdf(template="reports/credit_statement.html", context=context, paper=paper)

@@ -7,44 +7,62 @@ vendor reports are for buyer roles, so a link never shows more than the data beh
 """
 
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import TemplateView
 from rest_framework.exceptions import NotFound, ValidationError
 
 from reports import selectors as report_selectors
 from reports import services
-from reports.api import pdf_response, vendor_ids_of
-from reports.constants import PAPERS
+from reports.api import pdf_response, period_of, vendor_ids_of
+from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, PAPERS
 from reports.models import ReportJob
-from reports.selectors import audience_of
 from sla import selectors as sla_selectors
-from vendorscore.models import Vendor
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, RoleRequiredMixin, has_role
+
+AUDIENCES = (AUDIENCE_BUYER, AUDIENCE_VENDOR)
 
 
 class _ReportView(RoleRequiredMixin, View):
+    allowed_roles = ALL_ROLES
+
     def get(self, request, pk):
         paper = request.GET.get("paper", "a4").lower()
         if paper not in PAPERS:
             return HttpResponseBadRequest(f"paper must be one of: {', '.join(PAPERS)}")
-        return pdf_response(self.render(request, pk, paper))
+        requested = request.GET.get("audience")
+        if requested is not None and requested not in AUDIENCES:
+            return HttpResponseBadRequest(f"audience must be one of: {', '.join(AUDIENCES)}")
+        audience = report_selectors.report_audience(user=request.user, requested=requested)
+        return pdf_response(self.render(request, pk, paper, audience))
 
 
 class BatchReportPageView(_ReportView):
-    allowed_roles = ALL_ROLES
-
-    def render(self, request, pk, paper):
+    def render(self, request, pk, paper, audience):
         batch = sla_selectors.batch_get(user=request.user, pk=pk)
-        return services.batch_report_render(batch=batch, audience=audience_of(request.user), paper=paper)
+        return services.batch_report_render(batch=batch, audience=audience, paper=paper)
 
 
 class VendorReportPageView(_ReportView):
-    allowed_roles = BUYER_ROLES
+    def get(self, request, pk):
+        try:
+            self.period = period_of(request.GET)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_first_error(error))
+        return super().get(request, pk)
 
-    def render(self, request, pk, paper):
-        vendor = get_object_or_404(Vendor, pk=pk)
-        return services.vendor_report_render(vendor=vendor, user=request.user, paper=paper)
+    def render(self, request, pk, paper, audience):
+        vendor = report_selectors.vendor_report_subject(user=request.user, pk=pk)
+        start, end = self.period
+        return services.vendor_report_render(
+            vendor=vendor, user=request.user, audience=audience, paper=paper, start=start, end=end
+        )
+
+
+def _first_error(error: ValidationError) -> str:
+    """A period refusal as one line of text for a page (the API answers the same error as JSON)."""
+    field, messages = next(iter(error.detail.items()))
+    return f"{field}: {messages[0]}"
 
 
 class ReportJobCreateView(RoleRequiredMixin, View):
@@ -57,16 +75,27 @@ class ReportJobCreateView(RoleRequiredMixin, View):
         kind, paper, pk = request.POST.get("kind"), request.POST.get("paper", "a4").lower(), request.POST.get("id", "")
         if kind == ReportJob.Kind.COMPARISON and paper in PAPERS:
             return self._comparison(request, paper)
-        if kind not in ReportJob.Kind.values or paper not in PAPERS or not pk.isdigit():
-            return HttpResponseBadRequest("Give kind (batch or vendor), id and paper (a4 or letter).")
+        requested = request.POST.get("audience") or None
+        if (
+            kind not in ReportJob.Kind.values
+            or paper not in PAPERS
+            or not pk.isdigit()
+            or (requested is not None and requested not in AUDIENCES)
+        ):
+            return HttpResponseBadRequest(
+                "Give kind (batch or vendor), id, paper (a4 or letter) and optionally audience (buyer or vendor)."
+            )
+        try:
+            start, end = period_of(request.POST) if kind == ReportJob.Kind.VENDOR else (None, None)
+        except ValidationError as error:
+            return HttpResponseBadRequest(_first_error(error))
         if kind == ReportJob.Kind.BATCH:
             obj = sla_selectors.batch_get(user=request.user, pk=int(pk))
-        elif has_role(request.user, BUYER_ROLES):
-            obj = get_object_or_404(Vendor, pk=int(pk))
         else:
-            raise Http404("No such report.")
+            obj = report_selectors.vendor_report_subject(user=request.user, pk=int(pk))
+        audience = report_selectors.report_audience(user=request.user, requested=requested)
         job = services.report_job_create(
-            kind=kind, obj=obj, user=request.user, audience=audience_of(request.user), paper=paper
+            kind=kind, obj=obj, user=request.user, audience=audience, paper=paper, start=start, end=end
         )
         return redirect("report_job", pk=job.pk)
 
@@ -82,10 +111,10 @@ class ReportJobCreateView(RoleRequiredMixin, View):
             raise Http404("No such vendor.") from error
         job = services.report_job_create(
             kind=ReportJob.Kind.COMPARISON,
-            obj=Vendor.objects.get(pk=ids[0]),
+            obj=report_selectors.vendor_report_subject(user=request.user, pk=ids[0]),
             vendor_ids=ids,
             user=request.user,
-            audience=audience_of(request.user),
+            audience=report_selectors.report_audience(user=request.user, requested=None),
             paper=paper,
         )
         return redirect("report_job", pk=job.pk)
@@ -132,5 +161,10 @@ class ComparisonReportPageView(RoleRequiredMixin, View):
         paper = request.GET.get("paper", "a4").lower()
         if paper not in PAPERS:
             return HttpResponseBadRequest(f"paper must be one of: {', '.join(PAPERS)}")
-        ids = vendor_ids_of(request)
+        try:
+            ids = vendor_ids_of(request)
+        except ValidationError as error:
+            return HttpResponseBadRequest(" ".join(error.detail["vendors"]))
+        except NotFound:
+            raise Http404("No such vendor.") from None
         return pdf_response(services.comparison_report_render(vendor_ids=ids, user=request.user, paper=paper))

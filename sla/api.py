@@ -12,22 +12,31 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from sla import selectors, services
-from sla.constants import BREACH_MOVES, BatchStatus, BreachStatus, DisputeDecision, DuplicatePolicy
-from sla.filters import BreachFilterSet
+from sla import exports, selectors, services
+from sla.api_exports import ExportListMixin
+from sla.constants import BREACH_MOVES, BatchStatus, BatchVerdict, BreachStatus, DisputeDecision, DuplicatePolicy
+from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
-from sla.visibility import metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
 from vendorscore.performance.services import standing_guarded
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, has_role
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS
 
 UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VENDOR})
 BUYER_UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST})
 
 
+class LabelField(serializers.CharField):
+    """A label is text: ``0`` (a number) is refused rather than quietly turned into ``"0"``."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class TaskTypeSerializer(serializers.ModelSerializer):
-    labels = serializers.ListField(child=serializers.CharField(max_length=1000), allow_empty=False)
+    labels = serializers.ListField(child=LabelField(max_length=1000), allow_empty=False)
 
     class Meta:
         model = TaskType
@@ -39,6 +48,7 @@ class TaskTypeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = TaskType.objects.all()
     serializer_class = TaskTypeSerializer
+    parser_classes = [JSONParser]  # labels are an ordered list: only JSON says so unambiguously
     read_roles = ALL_ROLES
     write_roles = LEADS
     search_fields = ["name"]
@@ -52,11 +62,16 @@ class TaskTypeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class TaskTypeField(serializers.Field):
     """A task type named by id or by name, as vendors' scripts and the CLI both do."""
 
-    default_error_messages = {"unknown": "No task type {value!r}."}
+    default_error_messages = {
+        "unknown": "No task type {value!r}.",
+        "null_characters": "Null characters are not allowed.",
+    }
 
     def to_internal_value(self, data):
         value = str(data).strip()
-        lookup = {"pk": int(value)} if value.isdigit() else {"name": value}
+        if "\x00" in value:
+            self.fail("null_characters")
+        lookup = {"pk": int(value)} if value.isascii() and value.isdigit() else {"name": value}
         task_type = TaskType.objects.filter(**lookup).first()
         if task_type is None:
             self.fail("unknown", value=value)
@@ -107,7 +122,7 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ContractSerializer
     read_roles = ALL_ROLES
     write_roles = LEADS
-    filterset_fields = ["vendor"]
+    filterset_class = ContractFilterSet
     http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
@@ -125,9 +140,17 @@ class ContractViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             create=lambda: services.contract_create(**data, owner=owner),
         )
 
-    @extend_schema(request=TermsSerializer, responses=TermsSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], serializer_class=TermsSerializer)
+    @extend_schema(methods=["GET"], responses=TermsSerializer(many=True))
+    @extend_schema(methods=["POST"], request=TermsSerializer, responses={201: TermsSerializer})
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=TermsSerializer,
+        pagination_class=None,
+        filter_backends=[],
+    )
     def terms(self, request, pk=None):
+        """The contract's terms, every version (a plain list, not paginated); leads add a version."""
         contract = self.get_object()
         if request.method == "GET":
             return Response(TermsSerializer(selectors.terms_list(contract=contract), many=True).data)
@@ -171,6 +194,9 @@ class BatchUploadSerializer(UploadSerializer):
 
 class BatchSerializer(serializers.ModelSerializer):
     task_type = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    verdict = serializers.ChoiceField(
+        choices=BatchVerdict.choices, allow_blank=True, read_only=True, help_text="Empty until the batch is checked."
+    )
     vendor = serializers.IntegerField(source="contract.vendor_id", read_only=True)
     terms_version = serializers.SerializerMethodField()
 
@@ -219,11 +245,48 @@ class BatchSerializer(serializers.ModelSerializer):
 
 class FindingSerializer(serializers.ModelSerializer):
     ci95 = serializers.ListField(child=serializers.FloatField(), allow_null=True, read_only=True)
+    n = serializers.IntegerField(allow_null=True, read_only=True, help_text="Null where withheld from a vendor.")
 
     class Meta:
         model = Finding
         fields = ["term", "measured", "threshold", "ci95", "n", "verdict", "detail", "more_items_needed", "extra"]
         read_only_fields = fields
+
+
+class FindingListSerializer(FindingSerializer):
+    """A finding with the delivery it judged, for the findings list across batches."""
+
+    batch = serializers.IntegerField(source="check_run.batch_id", read_only=True)
+    vendor = serializers.IntegerField(source="check_run.batch.contract.vendor_id", read_only=True)
+    contract = serializers.IntegerField(source="check_run.batch.contract_id", read_only=True)
+    task_type = serializers.CharField(source="check_run.batch.task_type.name", read_only=True)
+    delivered_at = serializers.DateTimeField(source="check_run.batch.delivered_at", read_only=True)
+
+    class Meta(FindingSerializer.Meta):
+        fields = ["id", "batch", "vendor", "contract", "task_type", "delivered_at", *FindingSerializer.Meta.fields]
+        read_only_fields = fields
+
+
+class FindingViewSet(ExportListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Findings of every batch's current check, filtered like the batches; ``?format=csv|xlsx`` exports them."""
+
+    serializer_class = FindingListSerializer
+    read_roles = ALL_ROLES
+    filterset_class = FindingFilterSet
+    export = exports.FINDINGS
+    ordering_fields = ["id"]
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.finding_list(user=self.request.user)
+
+    def paginate_queryset(self, queryset):
+        """The page's findings under the vendor rule (gold figures on too few gold items withheld)."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.findings_visible(page, user=self.request.user)
+
+    def export_objects(self, queryset):
+        return selectors.findings_visible(queryset, user=self.request.user)
 
 
 def _receipt_response(receipt, serializer_class):
@@ -235,13 +298,15 @@ def _receipt_response(receipt, serializer_class):
     return Response(body, status=status.HTTP_201_CREATED if finished else status.HTTP_202_ACCEPTED)
 
 
-class BatchViewSet(viewsets.ReadOnlyModelViewSet):
-    """Deliveries: upload (leads, analysts, a vendor's own users), read verdicts and metrics."""
+class BatchViewSet(ExportListMixin, viewsets.ReadOnlyModelViewSet):
+    """Deliveries: upload (leads, analysts, a vendor's own users), read verdicts and metrics; lists export."""
 
     serializer_class = BatchSerializer
     read_roles = ALL_ROLES
     write_roles = UPLOADERS
-    filterset_fields = ["contract", "task_type", "status", "verdict"]
+    filterset_class = BatchFilterSet
+    export = exports.BATCHES
+    export_actions = ("list", "findings")
     ordering_fields = ["delivered_at", "id"]
     parser_classes = [MultiPartParser, FormParser]
 
@@ -292,15 +357,21 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
                 {"detail": f"Batch {batch.pk} has no metrics: its status is {batch.status}."},
                 status=status.HTTP_409_CONFLICT,
             )
-        if has_role(request.user, BUYER_ROLES):
-            return Response(batch.metrics)
-        return Response(metrics_for_vendor(batch.metrics))
+        vendor_copy = selectors.sees_vendor_copy(request.user)
+        return Response(selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy))
 
     @extend_schema(responses=FindingSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def findings(self, request, pk=None):
-        """One finding per SLA term, from the batch's current check."""
-        return Response(FindingSerializer(selectors.batch_findings(batch=self.get_object()), many=True).data)
+        """One finding per SLA term, from the batch's current check (``?format=csv|xlsx`` for a file);
+        gold figures follow the vendor rule."""
+        findings = selectors.batch_findings_visible(
+            batch=self.get_object(), vendor_copy=selectors.sees_vendor_copy(request.user)
+        )
+        fmt = self.export_format()
+        if fmt is not None:
+            return exports.export_response(export=exports.FINDINGS, objects=findings, fmt=fmt)
+        return Response(FindingSerializer(findings, many=True).data)
 
     @extend_schema(request=None, responses=BatchSerializer)
     @action(detail=True, methods=["post"], write_roles=LEADS)
@@ -379,7 +450,12 @@ class GoldSetViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class BreachEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Null for moves the clock made."
+    )
+    from_status = serializers.ChoiceField(
+        choices=BreachStatus.choices, allow_blank=True, read_only=True, help_text="Empty for the opening event."
+    )
 
     class Meta:
         model = BreachEvent
@@ -438,18 +514,22 @@ class BreachUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class BreachViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class BreachViewSet(ExportListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Breaches: everyone reads (vendor users their own); leads waive, the vendor submits remediation."""
 
     serializer_class = BreachSerializer
     read_roles = ALL_ROLES
     write_roles = frozenset({Role.PROCUREMENT_LEAD, Role.VENDOR})
     filterset_class = BreachFilterSet
+    export = exports.BREACHES
     ordering_fields = ["opened_at", "remediation_due", "id"]
     http_method_names = ["get", "patch", "post", "head", "options"]
 
     def get_queryset(self):
         return selectors.breach_list(user=self.request.user).prefetch_related("events__actor")
+
+    def export_queryset(self):
+        return selectors.breach_list(user=self.request.user)
 
     def get_object(self):
         return selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])

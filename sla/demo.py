@@ -20,6 +20,7 @@ escalating what was not fixed in time. One batch has its QA
 review sample reviewed, so its defect rate is decided by the sampling plan. Northwind's
 newest self-harm delivery arrived this morning with escalated items still open, some of
 them a few hours from the 24 hours the terms allow, so the hourly reminder has work.
+One Meridian delivery lost its worker twice and is failed, waiting for a lead's retry.
 """
 
 import datetime as dt
@@ -30,12 +31,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from sla import clock, services
-from sla.constants import BreachStatus, DisputeDecision
+from sla.constants import BatchStatus, BreachStatus, DisputeDecision
 from sla.models import AWAITING_FIX, Batch, Breach, Contract, GoldSet, Notification, TaskType
 from sla.simulate import DeliverySpec, simulate_delivery
 from vendorscore.models import User, Vendor
@@ -166,6 +168,7 @@ def demo_sla_ensure(*, today: dt.date | None = None) -> dict:
     delivered += _breach_story(plans, lead)
     _review_sample(lead)
     delivered += _in_flight_delivery(plans, lead, timezone.now())
+    delivered += _lost_twice_delivery(plans, lead)
     return {"task_types": len(task_types), "contracts": len(plans), "batches": delivered}
 
 
@@ -373,6 +376,35 @@ def _in_flight_delivery(plans: list[ContractPlan], lead, now: dt.datetime) -> in
         return 0
     content = _encode(simulate_delivery(spec).annotations, "csv")
     return _deliver_one(contract, task_type, f"{reference}.csv", content, spec, lead)
+
+
+def _lost_twice_delivery(plans: list[ContractPlan], lead) -> int:
+    """A delivery whose worker was lost twice (killed mid-file, as by the OOM killer): failed, for a lead's retry.
+
+    It is received as any other; the two lost attempts leave it as a crashed worker would
+    (still processing, its starts counted), and the next start meets the real poison rule.
+    """
+    plan = next(plan for plan in plans if plan.profile.vendor == "Meridian Data Services")
+    task_type, spec, name = plan.deliveries[-1]
+    spec = replace(spec, seed=spec.seed + 100)
+    reference = name.split(".")[0].rsplit("-", 1)[0] + f"-{BATCHES_PER_TASK + 1:02d}"
+    if Batch.objects.filter(contract=plan.contract, reference=reference).exists():
+        return 0
+    with transaction.atomic():
+        batch = services.batch_receive(
+            contract=plan.contract,
+            task_type=task_type,
+            upload=ContentFile(_encode(simulate_delivery(spec).annotations, "csv"), name=f"{reference}.csv"),
+            user=lead,
+            reference=reference,
+            queue_processing=False,
+        ).upload
+    lost = timezone.now() - dt.timedelta(minutes=20)
+    Batch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.PROCESSING, attempts=settings.INGEST_MAX_ATTEMPTS, started_at=lost
+    )
+    services.batch_ingest(batch_id=batch.pk)
+    return 1
 
 
 def _breach_story(plans: list[ContractPlan], lead) -> int:

@@ -5,10 +5,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from sla import selectors
+from sla import webhooks as webhook_rules
 from sla.calendar import parse_holidays
 from sla.constants import DisputeDecision, DuplicatePolicy
 from sla.ingest import upload_too_large
-from sla.models import Batch, Contract, ContractTerms, TaskType
+from sla.models import Batch, Contract, ContractTerms, TaskType, Webhook
 from sla.services.contracts import TERMS_FIELDS
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
@@ -333,3 +334,35 @@ class NotificationPreferenceForm(forms.Form):
         required=False, help_text="Remediation deadlines coming up or passed, and expiring certifications."
     )
     digest = forms.BooleanField(required=False, help_text="Monday's summary of the week (procurement leads).")
+
+
+class WebhookForm(forms.Form):
+    """A lead registers a URL for some events; the service refuses addresses the server may not call."""
+
+    url = forms.URLField(max_length=500, assume_scheme="https", label="URL", help_text="An http(s) URL.")
+    kind = forms.ChoiceField(
+        choices=Webhook.Kind.choices,
+        initial=Webhook.Kind.JSON,
+        help_text='Slack-compatible sends {"text": ...} for an incoming-webhook URL of a chat channel.',
+    )
+    events = forms.MultipleChoiceField(
+        choices=[(event, event) for event in webhook_rules.EVENTS], widget=forms.CheckboxSelectMultiple
+    )
+    secret = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Key of the X-Vendorscore-Signature HMAC-SHA256; leave empty to have one generated.",
+    )
+
+
+class CreditStatementForm(forms.Form):
+    """Which statement: a month (YYYY-MM) and optionally one vendor among those the user may see."""
+
+    month = forms.DateField(input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    vendor = forms.ModelChoiceField(queryset=None, required=False, empty_label="Every vendor")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from vendorscore.selectors import vendor_list
+
+        self.fields["vendor"].queryset = vendor_list(user=user)

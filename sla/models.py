@@ -37,6 +37,7 @@ from sla.constants import (
     UploadStatus,
 )
 from vendorscore.models import Vendor
+from vendorscore.validators import validate_single_line
 
 UNIT_INTERVAL = [MinValueValidator(0), MaxValueValidator(1)]
 
@@ -44,7 +45,7 @@ UNIT_INTERVAL = [MinValueValidator(0), MaxValueValidator(1)]
 class TaskType(models.Model):
     """A kind of labeling work with its label set; the scale decides how disagreement is weighted."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[validate_single_line])
     scale = models.CharField(max_length=16, choices=Scale.choices, default=Scale.NOMINAL)
     labels = models.JSONField(
         default=list, help_text="The ordered label set; for ordinal scales the order is the scale's order."
@@ -83,7 +84,7 @@ class Contract(models.Model):
     """A vendor's contract: pricing and the time zone its deadlines are counted in."""
 
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="contracts")
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     pricing_model = models.CharField(max_length=16, choices=PricingModel.choices, default=PricingModel.PER_UNIT)
@@ -281,7 +282,12 @@ class Batch(QueuedUpload):
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.RECEIVED)
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="batches")
     task_type = models.ForeignKey(TaskType, on_delete=models.PROTECT, related_name="batches")
-    reference = models.CharField(max_length=200, blank=True, help_text="The vendor's own name for the delivery.")
+    reference = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="The vendor's own name for the delivery.",
+    )
     claimed_accuracy = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
     remediates = models.ForeignKey(
         "self",
@@ -720,3 +726,73 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"Notification preferences of {self.user}"
+
+
+class Webhook(models.Model):
+    """A URL a procurement lead registered to hear about events (API.md v1.1): a ticket system, a chat channel.
+
+    ``json`` webhooks get the signed ``{event, id, occurred_at, data}`` document; ``slack``
+    ones get an incoming-webhook ``{"text": ...}`` message, signed the same way.
+    """
+
+    class Kind(models.TextChoices):
+        JSON = "json", "JSON document (signed)"
+        SLACK = "slack", "Slack-compatible text message"
+
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, help_text="The event names this URL receives.")
+    secret = models.CharField(max_length=200, help_text="Key of the HMAC-SHA256 signature of each body.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.JSON)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Webhook {self.pk}: {self.url}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("webhook_detail", args=[self.pk])
+
+
+class WebhookDelivery(models.Model):
+    """The webhook ledger: one row per event and webhook, with the exact body, so each event is POSTed once.
+
+    Created (``get_or_create`` on the unique pair) before anything is sent, like an e-mail
+    ``Notification``; the body is stored so a retry sends the same bytes and signature.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Delivered"
+        FAILED = "failed", "Failed, will retry"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=32)
+    event_key = models.CharField(max_length=200, help_text="The event's id, the same for every webhook.")
+    body = models.TextField(help_text="The UTF-8 body exactly as sent and signed.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "webhook"],
+                name="one_delivery_per_event_and_webhook",
+                violation_error_message="This webhook already has this event.",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_key} -> webhook {self.webhook_id} ({self.status})"

@@ -23,6 +23,7 @@ CERTIFICATION_EXPIRING = "certification_expiring"
 CERTIFICATION_EXPIRED = "certification_expired"
 ESCALATIONS_NEARING = "escalations_nearing"
 WEEKLY_DIGEST = "weekly_digest"
+GOLD_PROBE = "gold_probe"
 
 # Breach notices cannot be turned off: a vendor or owner who misses one misses a deadline.
 REMINDERS = frozenset(
@@ -96,3 +97,8 @@ def certification_event(expiry: dt.date, today: dt.date) -> str | None:
     if (expiry - today).days <= CERTIFICATION_WARNING_DAYS:
         return CERTIFICATION_EXPIRING
     return None
+
+
+def probe_key(batch_id: int) -> str:
+    """Once per batch: a probe is a property of the upload, however often it is checked."""
+    return f"batch:{batch_id}:{GOLD_PROBE}"

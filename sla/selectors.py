@@ -5,7 +5,10 @@ an object outside that scope is answered 404 so its existence is not revealed.
 """
 
 import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, F, Min, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,7 +21,7 @@ from sla.constants import (
     BreachStatus,
     UploadStatus,
 )
-from sla.credits import money
+from sla.credits import money, monthly_cap
 from sla.models import (
     AWAITING_FIX,
     Annotation,
@@ -34,7 +37,11 @@ from sla.models import (
     NotificationPreference,
     QAReview,
     TaskType,
+    Webhook,
+    WebhookDelivery,
 )
+from sla.timefmt import local_datetime
+from sla.visibility import finding_for_vendor, metrics_for_vendor
 from vendorscore.constants import Role
 from vendorscore.permissions import role_of
 
@@ -97,6 +104,78 @@ def batch_findings(*, batch: Batch):
     return Finding.objects.filter(check_run__batch=batch, check_run__is_current=True).order_by("id")
 
 
+def sees_vendor_copy(user) -> bool:
+    """Vendor users (and anyone without a role) read the vendor's copy of gold-derived figures."""
+    return role_of(user) in (None, Role.VENDOR)
+
+
+def vendor_gold_rule() -> str:
+    """The vendor rule in a sentence, for the pages and reports that apply it."""
+    return (
+        f"Figures against the buyer's gold labels are shown only where they rest on at least "
+        f"{settings.VENDOR_MIN_GOLD_ITEMS} gold items; the others are withheld."
+    )
+
+
+def batch_metrics_visible(*, batch: Batch, vendor_copy: bool) -> dict | None:
+    """The batch's metrics document as its reader may see it: whole for buyers, the vendor rule otherwise.
+
+    The one door to ``sla.visibility`` for pages, API and reports, so no caller can forget it.
+    """
+    if not vendor_copy:
+        return batch.metrics
+    return metrics_for_vendor(batch.metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS)
+
+
+def batch_findings_visible(*, batch: Batch, vendor_copy: bool) -> list[Finding]:
+    """The batch's current findings; in the vendor copy a gold figure resting on too few gold items is
+    blanked (measured, interval, n and the detail that repeats them), its verdict kept."""
+    findings = list(batch_findings(batch=batch))
+    if vendor_copy:
+        for finding in findings:
+            _finding_blank_if_withheld(finding, batch.metrics)
+    return findings
+
+
+def findings_visible(findings: Iterable[Finding], *, user) -> Iterable[Finding]:
+    """Findings of many batches (lists, exports) as ``user`` may read them: as stored for buyers; for
+    vendor users each gold figure under the vendor rule, against its own batch's metrics (a list)."""
+    if not sees_vendor_copy(user):
+        return findings
+    visible = list(findings)
+    for finding in visible:
+        _finding_blank_if_withheld(finding, finding.check_run.batch.metrics)
+    return visible
+
+
+def breach_finding_visible(*, breach: Breach, vendor_copy: bool) -> Finding | None:
+    """The finding a breach rests on, under the same rule as the batch's findings."""
+    finding = breach.finding
+    if finding is not None and vendor_copy:
+        _finding_blank_if_withheld(finding, breach.batch.metrics)
+    return finding
+
+
+def _finding_blank_if_withheld(finding: Finding, metrics: dict | None) -> None:
+    view = finding_for_vendor(
+        term=finding.term, extra=finding.extra, metrics=metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
+    )
+    if view.withheld:
+        finding.measured = finding.ci_low = finding.ci_high = finding.n = finding.more_items_needed = None
+        finding.detail = f"Measured value {view.reason}."
+        finding.withheld = view.reason  # for lists that show the figure alone, not the detail
+        finding.extra = {k: v for k, v in (finding.extra or {}).items() if k != "p_value"}
+
+
+def finding_list(*, user) -> QuerySet[Finding]:
+    """The findings of every visible batch's current check, newest delivery first."""
+    findings = Finding.objects.filter(check_run__is_current=True).select_related(
+        "check_run__batch__contract__vendor", "check_run__batch__task_type"
+    )
+    scoped = _scope_to_vendor(findings, user=user, vendor_path="check_run__batch__contract__vendor_id")
+    return scoped.order_by("-check_run__batch__delivered_at", "check_run__batch_id", "id")
+
+
 def batch_check_history(*, batch: Batch):
     return batch.check_runs.select_related("terms", "ran_by").prefetch_related("findings")
 
@@ -113,20 +192,28 @@ def gold_set_current(*, task_type: TaskType) -> GoldSet | None:
     return task_type.gold_sets.filter(status=UploadStatus.STORED).order_by("-version").first()
 
 
-def contract_compliance(*, contract: Contract, user) -> list[dict]:
-    """Per task type of the contract: its current terms and the checked batches' accuracy and IAA over time."""
+def contract_compliance(*, contract: Contract, user, vendor_copy: bool | None = None) -> list[dict]:
+    """Per task type of the contract: its current terms and the checked batches' accuracy and IAA over time.
+
+    Figures follow the vendor rule for vendor users, or when ``vendor_copy`` asks for it.
+    """
+    vendor_copy = sees_vendor_copy(user) if vendor_copy is None else vendor_copy
     batches = batch_list(user=user).filter(contract=contract, status="evaluated").defer(None).order_by("delivered_at")
     sections = []
     for task_type in TaskType.objects.filter(terms__contract=contract).distinct():
         terms = contract.terms.filter(task_type=task_type).order_by("-effective_from").first()
         rows = [b for b in batches if b.task_type_id == task_type.pk]
+        metrics = [batch_metrics_visible(batch=b, vendor_copy=vendor_copy) or {} for b in rows]
         sections.append(
             {
                 "task_type": task_type,
                 "terms": terms,
                 "batches": rows,
-                "accuracy": [_trend_point(b, b.metrics.get("accuracy")) for b in rows],
-                "iaa": [_trend_point(b, (b.metrics.get("agreement") or {}).get(terms.iaa_coefficient)) for b in rows],
+                "accuracy": [_trend_point(b, m.get("accuracy")) for b, m in zip(rows, metrics, strict=True)],
+                "iaa": [
+                    _trend_point(b, (m.get("agreement") or {}).get(terms.iaa_coefficient))
+                    for b, m in zip(rows, metrics, strict=True)
+                ],
             }
         )
     return sections
@@ -295,3 +382,90 @@ def notification_list(*, status: str = "") -> QuerySet:
 def notification_preferences_of(*, user):
     """The user's choices, or unsaved defaults (everything on) for a user who never chose."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+
+
+def webhook_list() -> QuerySet[Webhook]:
+    """Webhooks are the leads' (the views admit leads only), so there is no vendor scope to apply."""
+    return Webhook.objects.select_related("created_by").order_by("id")
+
+
+def webhook_get(*, pk) -> Webhook:
+    return get_object_or_404(webhook_list(), pk=pk)
+
+
+def webhook_deliveries(*, webhook: Webhook) -> QuerySet[WebhookDelivery]:
+    """A webhook's deliveries, undelivered first so a failing receiver is seen, then newest first."""
+    return webhook.deliveries.order_by(F("sent_at").asc(nulls_first=True), "-created_at", "-id")
+
+
+def webhook_delivery_get(*, webhook: Webhook, pk) -> WebhookDelivery:
+    return get_object_or_404(webhook.deliveries.all(), pk=pk)
+
+
+def credit_months(*, user) -> list[dt.date]:
+    """The months (first days) in which the user's visible breaches carry a credit, newest first."""
+    months = breach_list(user=user).filter(credit_full__gt=0).order_by("-credit_month").values_list("credit_month")
+    return list(dict.fromkeys(month for (month,) in months))
+
+
+def credit_statement(*, user, month: dt.date, vendor=None) -> dict:
+    """The month's service credit statement: per vendor and contract, each breach with a credit and what it owes.
+
+    Amounts are the stored ones the dashboard adds up (``Breach.service_credit``, kept by
+    ``credits_rebalance`` with ``sla.credits``); the statement only explains them. Per
+    contract: the month's invoiced value and the cap it allows, then each breach in the
+    order the cap allocates (opening order) with its full credit, what its outcome removed
+    (waived, or remediated without repricing) and what the cap removed.
+    """
+    from sla.services import breach_owes_credit, month_invoiced_value
+
+    breaches = breach_list(user=user).filter(credit_month=month, credit_full__gt=0).order_by("opened_at", "id")
+    if vendor is not None:
+        breaches = breaches.filter(batch__contract__vendor=vendor)
+    contracts: dict[int, dict] = {}
+    for breach in breaches:
+        contract = breach.batch.contract
+        section = contracts.get(contract.pk)
+        if section is None:
+            invoiced = month_invoiced_value(contract=contract, month=month)
+            section = contracts[contract.pk] = {
+                "contract": contract,
+                "invoiced_value": invoiced,
+                "cap_percent": contract.service_credit_cap_percent,
+                "cap": monthly_cap(invoiced, contract.service_credit_cap_percent),
+                "rows": [],
+            }
+        owes = breach_owes_credit(breach=breach, contract=contract)
+        section["rows"].append(
+            {
+                "breach": breach,
+                "opened": local_datetime(breach.opened_at, contract.time_zone),
+                "credit_full": breach.credit_full,
+                "removed_by_outcome": money(0) if owes else breach.credit_full,
+                "removed_by_cap": breach.credit_full - breach.service_credit if owes else money(0),
+                "owed": breach.service_credit,
+            }
+        )
+    vendors: dict[int, dict] = {}
+    for section in contracts.values():
+        for key in ("credit_full", "removed_by_outcome", "removed_by_cap", "owed"):
+            section[key] = sum((row[key] for row in section["rows"]), money(0))
+        contract = section["contract"]
+        vendors.setdefault(contract.vendor_id, {"vendor": contract.vendor, "contracts": []})["contracts"].append(
+            section
+        )
+    for entry in vendors.values():
+        entry["totals"] = _totals_by_currency(entry["contracts"])
+    return {
+        "month": month,
+        "vendors": sorted(vendors.values(), key=lambda entry: entry["vendor"].name),
+        "totals": _totals_by_currency(list(contracts.values())),
+    }
+
+
+def _totals_by_currency(sections: list[dict]) -> list[dict]:
+    owed: dict[str, Decimal] = {}
+    for section in sections:
+        currency = section["contract"].currency
+        owed[currency] = owed.get(currency, money(0)) + section["owed"]
+    return [{"currency": currency, "owed": total} for currency, total in sorted(owed.items())]

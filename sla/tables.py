@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.conf import settings
 
 from sla import timefmt
-from sla.models import Batch, Breach, Contract, GoldSet, Notification
+from sla.models import Batch, Breach, Contract, Finding, GoldSet, Notification, Webhook, WebhookDelivery
 
 # The class is the stored value (``accepted``), never ``{{ value }}``: for a field with choices
 # django-tables2 renders ``value`` as the display label ("Accepted"), which no CSS rule matches.
@@ -39,11 +39,38 @@ class BatchTable(tables.Table):
         return timefmt.local_datetime(value, record.contract.time_zone)
 
 
+class FindingTable(tables.Table):
+    batch = tables.Column(accessor="check_run__batch", linkify=True, verbose_name="Batch", order_by="check_run__batch")
+    vendor = tables.Column(accessor="check_run__batch__contract__vendor__name", verbose_name="Vendor")
+    task_type = tables.Column(accessor="check_run__batch__task_type__name", verbose_name="Task type")
+    term = tables.Column(accessor="term_label", verbose_name="Term", order_by="term")
+    measured = tables.TemplateColumn(
+        "{% if record.withheld %}{{ record.withheld }}{% else %}{{ value|floatformat:4|default:'—' }}{% endif %}",
+        attrs={"td": {"class": "num"}, "th": {"class": "num"}},
+    )
+    threshold = tables.TemplateColumn(
+        "{{ value|floatformat:4|default:'—' }}", attrs={"td": {"class": "num"}, "th": {"class": "num"}}
+    )
+    n = tables.Column(verbose_name="n", attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    verdict = tables.TemplateColumn('<span class="badge badge-{{ value }}">{{ value }}</span>')
+
+    class Meta:
+        model = Finding
+        fields = ("batch", "vendor", "task_type", "term", "measured", "threshold", "n", "verdict")
+        attrs = {"class": "table"}
+        empty_text = "No findings match these filters."
+
+    def render_batch(self, value):
+        return f"#{value.pk} {value.reference}".strip()
+
+
 class GoldSetTable(tables.Table):
     task_type = tables.Column(accessor="task_type__name", verbose_name="Task type")
     version = tables.Column(attrs={"td": {"class": "num"}})
     items = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
-    status = tables.TemplateColumn(STATUS_BADGE)
+    status = tables.TemplateColumn(  # a failed gold set says why (leads retry it: POST .../retry/)
+        STATUS_BADGE + '{% if record.failure %}<br><small class="muted">{{ record.failure }}</small>{% endif %}'
+    )
     original_name = tables.Column(verbose_name="File")
     uploaded_at = tables.Column(verbose_name="Uploaded")
     uploaded_by = tables.Column(verbose_name="By", default="—")
@@ -158,3 +185,57 @@ class NotificationTable(tables.Table):
 def _server_time(value) -> str:
     """Times that belong to no contract (uploads of gold sets, the e-mail ledger): the server's zone, named."""
     return timefmt.local_datetime(value, settings.TIME_ZONE)
+
+
+class WebhookTable(tables.Table):
+    id = tables.Column(linkify=True, verbose_name="Webhook")
+    url = tables.Column(verbose_name="URL")
+    kind = tables.Column(verbose_name="Format")
+    events = tables.Column(verbose_name="Events")
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Registered")
+
+    class Meta:
+        model = Webhook
+        fields = ("id", "url", "kind", "events", "created_at")
+        attrs = {"class": "table"}
+        empty_text = "No webhooks yet."
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_events(self, value):
+        return ", ".join(value)
+
+    def render_created_at(self, value):
+        return _server_time(value)
+
+
+class WebhookDeliveryTable(tables.Table):
+    created_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Queued")
+    event = tables.Column(verbose_name="Event")
+    event_key = tables.Column(verbose_name="Event id")
+    status = tables.TemplateColumn(
+        '<span class="badge badge-{{ record.status }}">{{ record.get_status_display }}</span>'
+    )
+    response_status = tables.Column(verbose_name="HTTP status", default="—")
+    attempts = tables.Column(attrs={"td": {"class": "num"}, "th": {"class": "num"}})
+    sent_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name="Delivered", default="—")
+    last_error = tables.Column(verbose_name="Last error", default="")
+    resend = tables.TemplateColumn(
+        '<form method="post" action="{% url \'webhook_delivery_resend\' record.webhook_id record.pk %}">'
+        '{% csrf_token %}<button type="submit" class="button small">Send again</button></form>',
+        verbose_name="",
+        orderable=False,
+    )
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ("created_at", "event", "event_key", "status", "response_status", "attempts", "sent_at", "last_error")
+        attrs = {"class": "table"}
+        empty_text = "Nothing sent to this webhook yet."
+
+    def render_created_at(self, value):
+        return _server_time(value)
+
+    def render_sent_at(self, value):
+        return _server_time(value)

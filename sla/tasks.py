@@ -8,6 +8,7 @@ from celery import shared_task
 
 from sla import services
 from sla.services.notifications import NotificationNotSent
+from sla.services.webhooks import WebhookNotSent
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -103,3 +104,21 @@ def escalations_remind() -> None:
 def notifications_digest() -> None:
     """Scheduled weekly by Celery beat: the leads' digest, once per ISO week."""
     services.weekly_digest_enqueue()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(WebhookNotSent,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def webhook_deliver(delivery_id: int) -> None:
+    """Retried with backoff while the receiver fails; after the last retry the 10-minute sweep queues it again."""
+    services.webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(ignore_result=True)
+def webhooks_retry() -> None:
+    """Scheduled every 10 minutes by Celery beat: queue every webhook delivery still undelivered."""
+    services.webhook_deliveries_requeue()

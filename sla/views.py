@@ -8,11 +8,19 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -20,7 +28,9 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
 from reports import charts
-from sla import formatting, selectors, services
+from reports.constants import PAPERS
+from reports.services import credit_statement_render
+from sla import exports, formatting, selectors, services
 from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
     BREACH_TRANSITIONS,
@@ -32,7 +42,7 @@ from sla.constants import (
     UploadStatus,
     defect_types_for,
 )
-from sla.filters import BatchFilterSet, BreachFilterSet
+from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.forms import (
     BatchUploadForm,
     BreachDecideForm,
@@ -40,11 +50,13 @@ from sla.forms import (
     BreachSubmitForm,
     BreachWaiveForm,
     ContractForm,
+    CreditStatementForm,
     GoldSetUploadForm,
     NotificationPreferenceForm,
     ReviewUploadForm,
     TaskTypeForm,
     TermsForm,
+    WebhookForm,
 )
 from sla.ingest.template import delivery_columns, delivery_template_csv
 from sla.lineage import LISTED_ITEMS
@@ -52,8 +64,17 @@ from sla.models import Notification
 from sla.sampling import REDUCED_SCORE
 from sla.services import lineage
 from sla.services.breaches import REMEDIABLE
-from sla.tables import BatchTable, BreachTable, ContractTable, GoldSetTable, NotificationTable
-from sla.visibility import annotator_outliers, metrics_for_vendor
+from sla.tables import (
+    BatchTable,
+    BreachTable,
+    ContractTable,
+    FindingTable,
+    GoldSetTable,
+    NotificationTable,
+    WebhookDeliveryTable,
+    WebhookTable,
+)
+from sla.visibility import annotator_outliers
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.performance.services import standing_guarded
@@ -75,9 +96,12 @@ def _form_error_from(form, error: Exception) -> None:
             form.add_error(field if field in form.fields else None, messages_)
 
 
-class ContractListView(RoleRequiredMixin, SingleTableView):
+class ContractListView(RoleRequiredMixin, SingleTableMixin, FilterView):
+    """Contracts the user may see, filtered by vendor (the choices are the visible vendors)."""
+
     allowed_roles = ALL_ROLES
     table_class = ContractTable
+    filterset_class = ContractFilterSet
     template_name = "sla/contract_list.html"
     paginate_by = 25
 
@@ -262,10 +286,45 @@ class TermsCorrectView(TermsCreateView):
         return redirect(self.contract)
 
 
-class BatchListView(RoleRequiredMixin, SingleTableMixin, FilterView):
+class ExportPageMixin:
+    """A filtered list page that also downloads its rows: ``?format=csv|xlsx`` with the page's filters.
+
+    The filters stay in the URL (GET), so a filtered view is a link to bookmark or share,
+    and the Export buttons are the same link with a format added.
+    """
+
+    export = None  # an ``exports.Export``
+
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("format")
+        if fmt in exports.FORMATS:
+            filterset = self.get_filterset(self.get_filterset_class())
+            if filterset.is_valid():
+                return exports.export_response(export=self.export, objects=self.export_objects(filterset.qs), fmt=fmt)
+        return super().get(request, *args, **kwargs)
+
+    def export_objects(self, queryset):
+        """What the reader may see of the filtered rows (a list page narrows it, e.g. the vendor rule)."""
+        return queryset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        for name in ("page", "sort", "format"):
+            query.pop(name, None)
+        context["export_links"] = [
+            (fmt.upper(), "?" + "&".join(part for part in (query.urlencode(), f"format={fmt}") if part))
+            for fmt in exports.FORMATS
+        ]
+        context["filter_query"] = query.urlencode()
+        return context
+
+
+class BatchListView(RoleRequiredMixin, ExportPageMixin, SingleTableMixin, FilterView):
     allowed_roles = ALL_ROLES
     table_class = BatchTable
     filterset_class = BatchFilterSet
+    export = exports.BATCHES
     template_name = "sla/batch_list.html"
     paginate_by = 25
 
@@ -353,14 +412,16 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         batch = selectors.batch_get(user=self.request.user, pk=self.kwargs["pk"])
-        if not has_role(self.request.user, BUYER_ROLES):
-            batch.metrics = metrics_for_vendor(batch.metrics)
+        vendor_copy = selectors.sees_vendor_copy(self.request.user)
+        findings = selectors.batch_findings_visible(batch=batch, vendor_copy=vendor_copy)
+        batch.metrics = selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy)
         context["batch"] = batch
         context["stages"] = _stages(batch)
         context["measure_rows"] = _measure_rows(batch.metrics)
         context["confusion_rows"] = _confusion_rows(batch.metrics)
         context["outliers"] = annotator_outliers(batch.metrics)
-        context["findings"] = selectors.batch_findings(batch=batch)
+        context["findings"] = findings
+        context["gold_rule"] = selectors.vendor_gold_rule() if vendor_copy else ""
         context["breaches"] = selectors.batch_breaches(batch=batch)
         context["now"] = timezone.now()
         context["can_upload_fix"] = has_role(self.request.user, UPLOADERS)
@@ -545,12 +606,33 @@ class GoldSetUploadView(GoldSetListView):
         return redirect(reverse("gold_set_list"))
 
 
-class BreachListView(RoleRequiredMixin, SingleTableMixin, FilterView):
-    """Every breach the user may see, filtered by vendor, state and severity; vendor users see their own."""
+class FindingListView(RoleRequiredMixin, ExportPageMixin, SingleTableMixin, FilterView):
+    """The current findings of every batch the user may see, filtered like the batches, with exports."""
+
+    allowed_roles = ALL_ROLES
+    table_class = FindingTable
+    filterset_class = FindingFilterSet
+    export = exports.FINDINGS
+    template_name = "sla/finding_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.finding_list(user=self.request.user)
+
+    def get_table_data(self):
+        return selectors.findings_visible(super().get_table_data(), user=self.request.user)
+
+    def export_objects(self, queryset):
+        return selectors.findings_visible(queryset, user=self.request.user)
+
+
+class BreachListView(RoleRequiredMixin, ExportPageMixin, SingleTableMixin, FilterView):
+    """Every breach the user may see, filtered by vendor, contract, delivery and state; vendor users see their own."""
 
     allowed_roles = ALL_ROLES
     table_class = BreachTable
     filterset_class = BreachFilterSet
+    export = exports.BREACHES
     template_name = "sla/breach_list.html"
     paginate_by = 25
 
@@ -568,6 +650,7 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         breach = selectors.breach_get(user=self.request.user, pk=self.kwargs["pk"])
         may_move = BREACH_TRANSITIONS[breach.status]
+        selectors.breach_finding_visible(breach=breach, vendor_copy=selectors.sees_vendor_copy(self.request.user))
         context["breach"] = breach
         context["now"] = timezone.now()
         context["can_waive"] = has_role(self.request.user, LEADS) and BreachStatus.WAIVED in may_move
@@ -853,3 +936,107 @@ class NotificationPreferencesView(RoleRequiredMixin, FormView):
         services.notification_preferences_update(user=self.request.user, **form.cleaned_data)
         messages.success(self.request, "Notification preferences saved.")
         return redirect("notification_preferences")
+
+
+class WebhookListView(RoleRequiredMixin, SingleTableMixin, FormView):
+    """Leads' webhooks and the form to register one; the secret is shown once, after registration."""
+
+    allowed_roles = LEADS
+    table_class = WebhookTable
+    form_class = WebhookForm
+    template_name = "sla/webhook_list.html"
+
+    def get_table_data(self):
+        return selectors.webhook_list()
+
+    def form_valid(self, form):
+        try:
+            webhook = services.webhook_create(user=self.request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _form_error_from(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Webhook registered. Its signing secret (shown only now): {webhook.secret}",
+        )
+        return redirect(webhook)
+
+
+class WebhookDetailView(RoleRequiredMixin, SingleTableMixin, TemplateView):
+    """One webhook and its deliveries with the receiver's status codes, each with a "send again" button."""
+
+    allowed_roles = LEADS
+    table_class = WebhookDeliveryTable
+    template_name = "sla/webhook_detail.html"
+    paginate_by = 50
+
+    @cached_property
+    def webhook(self):
+        return selectors.webhook_get(pk=self.kwargs["pk"])
+
+    def get_table_data(self):
+        return selectors.webhook_deliveries(webhook=self.webhook)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "webhook": self.webhook}
+
+
+class WebhookDeleteView(RoleRequiredMixin, View):
+    allowed_roles = LEADS
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        services.webhook_delete(webhook=selectors.webhook_get(pk=pk))
+        messages.success(request, "Webhook deleted.")
+        return redirect("webhook_list")
+
+
+class WebhookDeliveryResendView(RoleRequiredMixin, View):
+    allowed_roles = LEADS
+    http_method_names = ["post"]
+
+    def post(self, request, pk, delivery_pk):
+        webhook = selectors.webhook_get(pk=pk)
+        delivery = services.webhook_delivery_resend(
+            delivery=selectors.webhook_delivery_get(webhook=webhook, pk=delivery_pk)
+        )
+        messages.success(request, f"{delivery.event} {delivery.event_key} queued to be sent again.")
+        return redirect(webhook)
+
+
+class CreditStatementView(RoleRequiredMixin, TemplateView):
+    """The monthly service credit statement per vendor, as a page, CSV, XLSX or PDF (``?format=``).
+
+    The month and vendor are in the URL, so a statement is a link to keep with the invoice.
+    """
+
+    allowed_roles = ALL_ROLES
+    template_name = "sla/credit_statement.html"
+
+    def get(self, request, *args, **kwargs):
+        months = selectors.credit_months(user=request.user)
+        month, vendor = (months[0] if months else timezone.localdate().replace(day=1)), None
+        form = CreditStatementForm(request.GET or None, user=request.user, initial={"month": month})
+        if form.is_bound and form.is_valid():
+            month, vendor = form.cleaned_data["month"], form.cleaned_data["vendor"]
+        statement = selectors.credit_statement(user=request.user, month=month, vendor=vendor)
+        fmt = request.GET.get("format")
+        if fmt in exports.FORMATS and not form.errors:
+            rows = exports.credit_statement_rows(statement)
+            name = f"credits-{month:%Y-%m}"
+            return exports.table_response(headers=exports.CREDIT_HEADERS, rows=rows, fmt=fmt, name=name)
+        if fmt == "pdf" and not form.errors:
+            paper = request.GET.get("paper", "a4").lower()
+            if paper not in PAPERS:
+                return HttpResponseBadRequest(f"paper must be one of: {', '.join(PAPERS)}")
+            response = HttpResponse(credit_statement_render(statement=statement, paper=paper), "application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="credits-{month:%Y-%m}.pdf"'
+            return response
+        query = {"month": f"{month:%Y-%m}", **({"vendor": vendor.pk} if vendor else {})}
+        context = self.get_context_data(
+            form=form,
+            statement=statement,
+            months=months[:24],
+            query=urlencode(query),
+        )
+        return self.render_to_response(context)

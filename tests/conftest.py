@@ -49,6 +49,16 @@ def database_url_of_test_database() -> str:
     return f"postgres://{auth}{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache: each test starts with none, as a new minute would."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def vendor_a(db):
     return VendorFactory(name="Vendor A")
@@ -104,8 +114,10 @@ def closed_port() -> int:
 @pytest.fixture
 def broker_down(monkeypatch):
     """Celery publishing for real, to a Redis port nothing listens on."""
+    closed = f"redis://127.0.0.1:{closed_port()}/0"
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(celery_app.conf, "broker_url", f"redis://127.0.0.1:{closed_port()}/0")
+    monkeypatch.setenv("CELERY_BROKER_URL", closed)  # Celery reads it before its own setting
+    monkeypatch.setitem(celery_app.conf, "broker_url", closed)
     monkeypatch.setitem(celery_app.conf, "broker_transport_options", {})
     monkeypatch.setattr(celery_app, "_pool", None)
     monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)

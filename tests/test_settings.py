@@ -94,3 +94,53 @@ def test_models_and_migrations_agree(db):
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+HTTPS_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'redirect': settings.SECURE_SSL_REDIRECT, 'hsts': settings.SECURE_HSTS_SECONDS, "
+    "'subdomains': settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+    "'proxy': getattr(settings, 'SECURE_PROXY_SSL_HEADER', None)}))"
+)
+
+
+def _https_settings(tmp_path, **env):
+    clean = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "VENDORSCORE_VAR_DIR": str(tmp_path / "var"), **env}
+    result = subprocess.run(
+        [sys.executable, "-c", HTTPS_PROBE],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "vendorscore.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_https_redirect_and_hsts_are_off_locally_and_on_from_the_environment(tmp_path):
+    assert _https_settings(tmp_path) == {"redirect": False, "hsts": 0, "subdomains": False, "proxy": None}
+    production = _https_settings(
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        SECURE_SSL_REDIRECT="true",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="true",
+        SECURE_PROXY_SSL_HEADER="true",
+    )
+    assert production == {
+        "redirect": True,
+        "hsts": 31536000,
+        "subdomains": True,
+        "proxy": ["HTTP_X_FORWARDED_PROTO", "https"],
+    }
+
+
+def test_the_ssl_redirect_and_hsts_header_take_effect(client, settings, lead):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    response = client.get("/accounts/login/")
+    assert response.status_code == 301 and response["Location"].startswith("https://")
+    secure = client.get("/accounts/login/", secure=True)
+    assert secure["Strict-Transport-Security"] == "max-age=3600"

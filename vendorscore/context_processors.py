@@ -11,10 +11,12 @@ NAVIGATION = [
     ("Contracts", "contract_list", ALL_ROLES),
     ("Batches", "batch_list", ALL_ROLES),
     ("Breaches", "breach_list", ALL_ROLES),
+    ("Credits", "credit_statement", ALL_ROLES),
     ("Gold sets", "gold_set_list", BUYER_ROLES),
     ("Scorecards", "evaluation_list", BUYER_ROLES),
     ("Performance", "performance_overview", BUYER_ROLES),
     ("Notifications", "notification_list", LEADS),
+    ("Webhooks", "webhook_list", LEADS),
     ("API docs", "api_docs", ALL_ROLES),
 ]
 

@@ -7,17 +7,23 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from vendorscore.constants import Role, VendorStatus, WorkforceModel
+from vendorscore.validators import validate_single_line
 
 
 class Vendor(models.Model):
     """An annotation vendor the buyer evaluates, contracts and polices."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     workforce_model = models.CharField(max_length=32, choices=WorkforceModel.choices)
     status = models.CharField(max_length=16, choices=VendorStatus.choices, default=VendorStatus.PROSPECT)
-    country = models.CharField(max_length=100, blank=True, help_text="Where the vendor's delivery centres are.")
+    country = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="Where the vendor's delivery centres are.",
+    )
     website = models.URLField(blank=True)
-    contact_name = models.CharField(max_length=200, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     contact_email = models.EmailField(blank=True, help_text="Receives breach notices with the vendor's users.")
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

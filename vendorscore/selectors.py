@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from vendorscore.constants import Role
 from vendorscore.models import Vendor, WorkerHeartbeat
-from vendorscore.permissions import role_of
+from vendorscore.permissions import BUYER_ROLES, has_role, role_of
 
 
 def vendor_list(*, user) -> QuerySet[Vendor]:
@@ -24,6 +24,13 @@ def vendor_get(*, user, pk) -> Vendor:
     return get_object_or_404(vendor_list(user=user), pk=pk)
 
 
-def worker_last_seen():
-    """The newest heartbeat of any Celery worker, or None when none ever ran."""
+def sees_buyer_internals(user) -> bool:
+    """Buyer roles read the buyer's notes on a vendor and the state of the buyer's workers; vendor users never."""
+    return has_role(user, BUYER_ROLES)
+
+
+def worker_last_seen(*, user):
+    """The newest heartbeat of any Celery worker, or None when none ever ran or the user may not see it."""
+    if not sees_buyer_internals(user):
+        return None
     return WorkerHeartbeat.objects.order_by("-seen_at").first()

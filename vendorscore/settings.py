@@ -6,10 +6,12 @@ SQLite under ``var/``, Celery on kombu's filesystem transport under ``var/``, e-
 written to files under ``var/mail/``. The README lists the variables.
 """
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "django_celery_beat",
+    "axes",
+    "csp",
     "vendorscore",
     "sla",
     "reports",
@@ -64,14 +68,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "vendorscore.middleware.RejectNullCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "vendorscore.middleware.UploadSizeLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vendorscore.urls"
@@ -113,6 +120,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute force: django-axes locks a username at one address after AXES_FAILURE_LIMIT wrong
+# passwords, on the login page and the token endpoint alike, for the cool-off time (the right
+# password is refused meanwhile); the token endpoint is also throttled (REST_FRAMEWORK below).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a reverse proxy, how many proxies add to X-Forwarded-For (0: use the peer address).
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -166,8 +186,14 @@ INGEST_MAX_COMPRESSION_RATIO = env.int("INGEST_MAX_COMPRESSION_RATIO", default=2
 # A file whose processing was interrupted this many times (the worker killed or crashed) is
 # not tried again automatically: it is marked failed for a lead to retry.
 INGEST_MAX_ATTEMPTS = 2
+# A gold-derived figure (per batch, queue, annotator, label) reaches a vendor only when it rests
+# on at least this many gold items; otherwise it is withheld with the reason (sla/visibility.py).
+VENDOR_MIN_GOLD_ITEMS = env.int("VENDOR_MIN_GOLD_ITEMS", default=20)
 
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="vendorscore <noreply@vendorscore.local>")
+# Webhooks may call loopback, private and link-local addresses only when this is true (SSRF guard).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
@@ -226,6 +252,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "vendorscore.api_errors.exception_handler",
+    # Counted in the default cache: set CACHE_URL (e.g. redis://...) so every web process shares them.
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_token": env("TOKEN_RATE_PER_ADDRESS", default="20/min"),
+        "auth_token_username": env("TOKEN_RATE_PER_USERNAME", default="10/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "vendorscore API",
@@ -236,6 +267,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vendorscore.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "VendorStatusEnum": "vendorscore.constants.VendorStatus",
         "EvaluationStatusEnum": "vendorscore.constants.EvaluationStatus",
@@ -243,6 +278,7 @@ SPECTACULAR_SETTINGS = {
         "UploadStatusEnum": "sla.constants.UploadStatus",
         "BreachStatusEnum": "sla.constants.BreachStatus",
         "BreachMoveEnum": "sla.constants.BREACH_MOVES",
+        "WebhookKindEnum": "sla.models.Webhook.Kind",
     },
 }
 
@@ -263,9 +299,45 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+
+# HTTPS in production, from the environment (off by default: the local server speaks plain HTTP).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):  # behind a proxy that terminates TLS
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts only from this site's static files (no inline
+# script, no eval: the pages' scripts and plotly.js need neither), no plugins, no framing.
+# Style elements: this site's files plus, by hash, the <style> elements plotly.js and the API
+# docs' Swagger UI write (an empty one, then plotly's rules); a new plotly.js needs its hash
+# here, which tests/browser/test_csp.py reports. Style attributes stay allowed: the pages set
+# bar widths with them, and an inline style cannot run code.
+INLINE_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty <style> plotly.js fills by CSSOM
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # plotly.js's own rules
+    "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",  # Swagger UI's rules (/api/docs/)
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *INLINE_STYLE_HASHES],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

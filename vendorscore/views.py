@@ -20,7 +20,8 @@ class DashboardView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["vendors"] = selectors.vendor_list(user=self.request.user)
-        context["heartbeat"] = selectors.worker_last_seen()
+        context["heartbeat"] = selectors.worker_last_seen(user=self.request.user)
+        context["sees_internals"] = selectors.sees_buyer_internals(self.request.user)
         context["breaches"] = sla_selectors.breach_overview(user=self.request.user)
         return context
 
@@ -42,6 +43,7 @@ class VendorDetailView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["vendor"] = selectors.vendor_get(user=self.request.user, pk=self.kwargs["pk"])
+        context["sees_internals"] = selectors.sees_buyer_internals(self.request.user)
         return context
 
 

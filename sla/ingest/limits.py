@@ -58,10 +58,11 @@ class JsonScan:
 
     Brackets inside strings do not count. Escapes are removed first with C-speed byte
     replacements (a pair of backslashes, then a backslash and a quote), everything but
-    brackets, quotes and newlines is dropped, and what is left is scanned with numpy: a
-    scan costs a few milliseconds a megabyte. A raw newline cannot be inside a valid JSON
-    string, so the string state ends at each newline: whatever a parser does after an
-    invalid line, the depth it can reach on the valid text is counted.
+    brackets, quotes and newlines is dropped, then every pair of adjacent quotes, and what
+    is left is scanned with numpy: about 10 ms a megabyte of JSON Lines. A raw newline
+    cannot be inside a valid JSON string, so the string state ends at each newline:
+    whatever a parser does after an invalid line, the depth it can reach on the valid text
+    is counted.
 
     A JSON document (``lines=False``) is limited in the depth carried across its lines:
     what a parser of the whole document reaches. JSON Lines (``lines=True``) is limited
@@ -94,7 +95,10 @@ class JsonScan:
             piece = piece[1:]  # escaped by the backslash that ended the previous piece
         piece = piece.replace(b"\\\\", b"")
         self.escaping = piece.endswith(b"\\")
-        text = np.frombuffer(piece.replace(b'\\"', b"").translate(None, NOT_STRUCTURE), np.uint8)
+        structure = piece.replace(b'\\"', b"").translate(None, NOT_STRUCTURE)
+        # Two adjacent quotes enclose no bracket and toggle the string state twice: dropping
+        # them changes nothing, and leaves little but brackets and newlines to scan.
+        text = np.frombuffer(structure.replace(b'""', b""), np.uint8)
         if len(text):
             self._scan_structure(text)
         self.line += len(ends)
@@ -207,6 +211,13 @@ def upload_too_large(size: int, limit: int, *, what: str = "The file") -> str | 
     if size <= limit:
         return None
     return (
-        f"{what} is {size:,} bytes ({size / 2**20:.1f} MiB); uploads are limited to {limit:,} bytes "
-        f"({limit / 2**20:.1f} MiB). Split the delivery into smaller files, or gzip it."
+        f"{what} is {size:,} bytes ({_readable(size)}); uploads are limited to {limit:,} bytes "
+        f"({_readable(limit)}). Split the delivery into smaller files, or gzip it."
     )
+
+
+def _readable(size: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size / 2**10:.0f} KiB"

@@ -162,13 +162,40 @@ class _Scope:
 
     def accuracy(self) -> dict:
         if not self.batch.has_gold:
-            return {"accuracy": None, "macro_f1": None, "kappa_vs_gold": None}
+            return {
+                "accuracy": None,
+                "macro_f1": None,
+                "kappa_vs_gold": None,
+                "gold_items": None,
+                "gold_items_effective": None,
+            }
         groups = gold.gold_groups(self.patterns, self.batch.item_gold, self.batch.q)
+        distinct, effective = self.gold_support(np.zeros(self.item.size, dtype=np.int64), 1)
         return {
             "accuracy": gold.accuracy(self.table),
             "macro_f1": gold.macro_f1(self.table, groups, self.rng(1)),
             "kappa_vs_gold": gold.kappa_vs_gold(self.table),
+            "gold_items": int(distinct[0]),
+            "gold_items_effective": _effective(effective[0]),
         }
+
+    def gold_support(self, group: np.ndarray, n_groups: int):
+        return gold.gold_support(self.item, self.gold_of_row, group, n_groups)
+
+    def by_label(self) -> list[dict]:
+        """Per label precision, recall and F1, with the gold items each side rests on.
+
+        Recall rests on the gold items of that gold label, precision on the gold items
+        annotated with it; ``gold_items_effective`` is the smaller of the two.
+        """
+        q = self.batch.q
+        rows = gold.per_label(self.table, self.batch.labels.names)
+        distinct, by_gold = self.gold_support(self.gold_of_row, q)
+        _, by_given = self.gold_support(np.where(self.gold_of_row >= 0, self.label, -1), q)
+        for index, row in enumerate(rows):
+            row["gold_items"] = int(distinct[index])
+            row["gold_items_effective"] = _effective(min(by_gold[index], by_given[index]))
+        return rows
 
     def reading_aids(self) -> dict:
         shares = aids.prevalence(self.label, self.batch.labels.names)
@@ -184,7 +211,7 @@ class _Scope:
         clear = np.zeros(self.item.size, dtype=bool)
         agrees = np.zeros(self.item.size, dtype=bool)
         clear[multi], agrees[multi] = leave_one_out(self.patterns, self.item[multi], self.label[multi], self.batch.q)
-        return by_annotator(
+        entries = by_annotator(
             self.batch.annotator_names,
             self.batch.labels.names,
             self.annotator,
@@ -194,6 +221,12 @@ class _Scope:
             self.batch.q,
             self.batch.has_gold,
         )
+        if self.batch.has_gold:
+            distinct, effective = self.gold_support(self.annotator, len(entries))
+            for index, entry in enumerate(entries):
+                entry["gold_items"] = int(distinct[index])
+                entry["gold_items_effective"] = _effective(effective[index])
+        return entries
 
 
 _AGREEMENT_ORDER = (
@@ -228,7 +261,7 @@ def build_document(stats: BatchStatistics, *, claimed_accuracy: float | None, se
             name: _queue_section(batch, code, seed, claimed_accuracy) for code, name in enumerate(stats.queues, start=1)
         },
         "by_annotator": whole.by_annotator(),
-        "by_label": gold.per_label(whole.table, batch.labels.names) if batch.has_gold else [],
+        "by_label": whole.by_label() if batch.has_gold else [],
         "confusion_matrix": _confusion(whole, batch),
         "anchoring": _anchoring(whole, batch),
         "error_concentration": _concentration(whole, batch),
@@ -251,6 +284,11 @@ def _queue_section(batch: _Batch, code: int, seed: int, claimed: float | None) -
     if not scope.item.size:
         section["note"] = "no rated row is in this queue"
     return section
+
+
+def _effective(value: float) -> float:
+    """An effective item count, rounded so chunked and whole batches store the same number."""
+    return round(float(value), 6)
 
 
 def _gap(claimed: float | None, measured: dict | None) -> float | None:

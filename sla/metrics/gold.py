@@ -12,7 +12,12 @@ annotations, not items.
   ``f1_score(average="macro")``), interval from a seeded bootstrap over gold items (1,000
   replicates, multinomial over (item pattern, gold label) groups, hence chunk-invariant);
 - kappa against gold: Cohen's kappa of ``C`` with the Fleiss-Cohen-Everitt interval
-  (``cohen.py``), scikit-learn's ``cohen_kappa_score(gold, annotated)``.
+  (``cohen.py``), scikit-learn's ``cohen_kappa_score(gold, annotated)``;
+- gold support of a figure: how many distinct gold items it rests on, and their effective
+  number ``(sum c)^2 / sum c^2`` (Kish) over the annotations ``c`` each item contributes.
+  The effective number equals the distinct count when every item weighs the same, and
+  falls towards 1 when one item dominates (one gold item rated a thousand times), which is
+  what the vendor-visibility rule (``sla/visibility.py``) must see.
 """
 
 from __future__ import annotations
@@ -33,6 +38,20 @@ def confusion(gold_of_row: np.ndarray, label: np.ndarray, q: int) -> np.ndarray:
     scored = gold_of_row >= 0
     cells = gold_of_row[scored] * q + label[scored]
     return np.bincount(cells, minlength=q * q).reshape(q, q)
+
+
+def gold_support(item: np.ndarray, gold_of_row: np.ndarray, group: np.ndarray, n_groups: int):
+    """Per group (annotator, label, or 0 for a whole scope): distinct gold items its rows rate, and their
+    effective number; rows with ``gold_of_row < 0`` (no gold) or ``group < 0`` do not count."""
+    kept = (gold_of_row >= 0) & (group >= 0)
+    n_items = int(item.max(initial=0)) + 1
+    cells, counts = np.unique(group[kept].astype(np.int64) * n_items + item[kept], return_counts=True)
+    owner = cells // n_items
+    distinct = np.bincount(owner, minlength=n_groups)
+    total = np.bincount(owner, weights=counts, minlength=n_groups)
+    squares = np.bincount(owner, weights=counts.astype(float) ** 2, minlength=n_groups)
+    effective = np.divide(total**2, squares, out=np.zeros(n_groups), where=squares > 0)
+    return distinct, effective
 
 
 def accuracy(table: np.ndarray) -> dict:

@@ -3,6 +3,7 @@
 from sla.services.breaches import (
     breach_decide,
     breach_dispute,
+    breach_owes_credit,
     breach_remediation_submit,
     breach_waive,
     breaches_escalate_overdue,
@@ -22,6 +23,7 @@ from sla.services.intake import (
 )
 from sla.services.notifications import (
     NotificationNotSent,
+    batch_probe_notify,
     breach_decided_notify,
     breach_disputed_notify,
     breach_escalated_notify,
@@ -38,15 +40,26 @@ from sla.services.notifications import (
 from sla.services.recovery import upload_retry, upload_wait_note, uploads_sweep
 from sla.services.reviews import qa_review_record
 from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_verdicts
+from sla.services.webhooks import (
+    WebhookNotSent,
+    webhook_create,
+    webhook_delete,
+    webhook_deliver,
+    webhook_deliveries_requeue,
+    webhook_delivery_resend,
+    webhooks_emit,
+)
 
 __all__ = [
     "NotificationNotSent",
     "Receipt",
     "batch_check",
     "batch_evaluate",
+    "batch_probe_notify",
     "batch_ingest",
     "batch_receive",
     "batch_statistics",
+    "breach_owes_credit",
     "breach_decide",
     "breach_decided_notify",
     "breach_dispute",
@@ -82,4 +95,11 @@ __all__ = [
     "upload_wait_note",
     "uploads_sweep",
     "weekly_digest_enqueue",
+    "WebhookNotSent",
+    "webhook_create",
+    "webhook_deliver",
+    "webhook_deliveries_requeue",
+    "webhook_delete",
+    "webhook_delivery_resend",
+    "webhooks_emit",
 ]

@@ -12,6 +12,7 @@ docstrings say how and why).
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
@@ -29,6 +30,7 @@ from sla.constants import (
     DisputeDecision,
 )
 from sla.models import AWAITING_FIX, Batch, Breach, BreachEvent, CheckRun, Contract
+from sla.visibility import finding_for_vendor
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import LEADS, has_role, role_of
@@ -64,6 +66,17 @@ def _notify_on_commit(task_name: str, breach_id: int) -> None:
 
     task = getattr(tasks, task_name)
     transaction.on_commit(lambda: task.delay(breach_id))
+
+
+def _opening_note(finding, batch) -> str:
+    """The finding's explanation, unless it repeats a gold figure the vendor rule withholds (the vendor
+    reads the history too): then the term and the reason, the figure staying on the buyer's finding."""
+    view = finding_for_vendor(
+        term=finding.term, extra=finding.extra, metrics=batch.metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
+    )
+    if view.withheld:
+        return f"{finding.term_label} failed; measured value {view.reason}."
+    return finding.detail[:1000]
 
 
 @transaction.atomic
@@ -103,7 +116,7 @@ def breaches_open(*, run: CheckRun) -> list[Breach]:
             credit_month=credits.credit_month(batch.delivered_at, contract.time_zone),
         )
         BreachEvent.objects.create(
-            breach=breach, to_status=BreachStatus.OPEN, at=run.ran_at, note=finding.detail[:1000]
+            breach=breach, to_status=BreachStatus.OPEN, at=run.ran_at, note=_opening_note(finding, batch)
         )
         opened.append(breach)
         _notify_on_commit("breach_opened_notify", breach.pk)
@@ -132,6 +145,11 @@ def _owes_credit(breach: Breach, contract: Contract) -> bool:
     if breach.status in (BreachStatus.WAIVED, BreachStatus.WITHDRAWN):
         return False
     return breach.status != BreachStatus.REMEDIATED or contract.reprice_remediated
+
+
+def breach_owes_credit(*, breach: Breach, contract: Contract) -> bool:
+    """Whether the breach's outcome leaves its credit owed before the cap; the credit statement explains with it."""
+    return _owes_credit(breach, contract)
 
 
 def month_invoiced_value(*, contract: Contract, month: dt.date) -> Decimal:

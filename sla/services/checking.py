@@ -18,6 +18,7 @@ from sla.models import Annotation, Batch, CheckRun, ContractTerms, Finding, QARe
 from sla.services.breaches import breaches_after_check
 from sla.services.lineage import batch_lineage_record
 from sla.services.sampling import qa_sample_decision, qa_sample_draw, qa_sample_record
+from sla.services.webhooks import batch_evaluated_emit
 
 DRIFT_BASELINE_BATCHES = 3
 
@@ -142,6 +143,7 @@ def batch_check(*, batch: Batch, user=None, reason: str = "automatic check after
     Finding.objects.bulk_create([_finding_row(run, finding) for finding in findings])
     Batch.objects.filter(pk=batch.pk).update(verdict=verdict, terms_version=terms_row)
     breaches_after_check(run=run)
+    batch_evaluated_emit(run=run)
     return run
 
 

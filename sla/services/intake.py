@@ -49,6 +49,7 @@ from sla.models import (
 from sla.services.breaches import remediation_received, remediation_resolve
 from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
+from sla.services.notifications import batch_probe_notify
 from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
 from vendorscore.broker import delay_on_commit
@@ -220,7 +221,7 @@ def _stopped(model, pk: int, error: Exception, *, retry: bool) -> None:
         upload = model.objects.select_for_update(of=("self",)).get(pk=pk)
         if upload.status != UploadStatus.PROCESSING:
             return
-        detail = f"{type(error).__name__}: {error}"[:500]
+        detail = type(error).__name__  # the message may hold paths or values: it goes to the log, not the page
         if retry:
             upload.status = UploadStatus.RECEIVED
             upload.failure = f"Reading the stored file failed ({detail}); a retry is scheduled."
@@ -263,6 +264,7 @@ def _batch_store(batch_id: int, on_progress) -> Batch:
             batch.save(update_fields=["skipped", "intake_notes"])
             batch = batch_evaluate(batch=batch, statistics=statistics.merged())
             batch_check(batch=batch)
+            batch_probe_notify(batch_id=batch.pk)
             batch.refresh_from_db()
             return batch
     except InvalidDelivery as invalid:
@@ -280,6 +282,7 @@ def _guarded(model, pk: int, work, *, retry: bool):
     try:
         return work()
     except OSError as error:
+        logger.warning("Reading %s %s failed", model.__name__, pk, exc_info=True)
         _stopped(model, pk, error, retry=retry)
         if retry:
             raise

@@ -11,6 +11,7 @@ task retries with backoff; the daily sweep re-queues whatever is still unsent.
 """
 
 import datetime as dt
+import logging
 import smtplib
 from collections import Counter
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sla import calendar, formatting, timefmt
+from sla import calendar, formatting, timefmt, webhooks
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import (
@@ -38,11 +39,15 @@ from sla.models import (
     Notification,
     NotificationPreference,
 )
+from sla.services.webhooks import breach_event_emit
+from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
 from vendorscore.constants import Role
 from vendorscore.models import User
+from vendorscore.permissions import role_of
 from vendorscore.scorecards.models import SOC2_KINDS, Certification
 
 SEND_ERRORS = (smtplib.SMTPException, OSError)
+logger = logging.getLogger(__name__)
 
 
 class NotificationNotSent(Exception):
@@ -109,7 +114,7 @@ def _enqueue(
     """
     from sla import tasks
 
-    subject = message["subject"]
+    subject = " ".join(message["subject"].split())  # one header line, whatever the names in it hold
     message = {**message, "preferences_link": _link(reverse("notification_preferences"))}
     text = render_to_string("emails/notice.txt", message)
     html = render_to_string("emails/notice.html", message)
@@ -137,7 +142,11 @@ def _enqueue(
 
 
 def notification_send(*, notification_id: int) -> bool:
-    """Send one ledger row unless it is sent or another worker holds it; True when this call sent it."""
+    """Send one ledger row unless it is sent or another worker holds it; True when this call sent it.
+
+    Any failure is recorded on the row (``failed``, ``last_error``, ``attempts``). A mail-server
+    failure is raised again as ``NotificationNotSent`` so the task retries with backoff.
+    """
     error = None
     with transaction.atomic():
         row = (
@@ -160,15 +169,19 @@ def notification_send(*, notification_id: int) -> bool:
                 message.attach(PurePath(row.attachment.name).name, attached.read())
         try:
             message.send()
-        except SEND_ERRORS as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row, none left pending
             error = exc
             row.status, row.last_error = Notification.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
         else:
             row.status, row.sent_at, row.last_error = Notification.Status.SENT, timezone.now(), ""
         row.save(update_fields=["status", "last_error", "sent_at"])
-    if error is not None:
+    if isinstance(error, SEND_ERRORS):
         raise NotificationNotSent(row.last_error) from error
-    return True
+    if error is not None:
+        # Not the mail server's fault (a bad header, a template bug): retrying the same message
+        # cannot help, so the row stays failed with its error for a person to read.
+        logger.error("notification %s not sent: %s", row.pk, row.last_error)
+    return error is None
 
 
 def notifications_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
@@ -195,7 +208,9 @@ def _breach_message(breach: Breach, kind: str, headline: str, extra: tuple = ())
         ("Term", breach.term_label),
         ("Severity", breach.get_severity_display()),
     ]
-    if finding is not None and finding.measured is not None:
+    if finding is not None and _withheld_from_vendor(finding, batch):
+        facts.append(("Measured", withheld_reason(settings.VENDOR_MIN_GOLD_ITEMS)))
+    elif finding is not None and finding.measured is not None:
         # The same formats as the batch page and the PDF (sla/formatting.py).
         unit = formatting.finding_unit(finding.term, finding.extra)
         facts.append(("Measured", formatting.value(finding.measured, unit, term=finding.term)))
@@ -218,6 +233,14 @@ def _breach_message(breach: Breach, kind: str, headline: str, extra: tuple = ())
     }
 
 
+def _withheld_from_vendor(finding, batch: Batch) -> bool:
+    """The message goes to the vendor too: a gold figure on too few gold items is withheld from it."""
+    view = finding_for_vendor(
+        term=finding.term, extra=finding.extra, metrics=batch.metrics, min_gold_items=settings.VENDOR_MIN_GOLD_ITEMS
+    )
+    return view.withheld
+
+
 def _breach_related():
     return Breach.objects.select_related(
         "batch__contract__vendor", "batch__contract__owner", "batch__task_type", "finding"
@@ -227,6 +250,7 @@ def _breach_related():
 def breach_opened_notify(*, breach_id: int) -> list[Notification]:
     """Tell the contract owner and the vendor's contacts at once that a batch failed a term."""
     breach = _breach_related().get(pk=breach_id)
+    breach_event_emit(breach_id=breach.pk, event=webhooks.BREACH_OPENED, occurred_at=breach.opened_at)
     message = _breach_message(breach, rules.BREACH_OPENED, "SLA breach")
     return _enqueue(
         kind=rules.BREACH_OPENED,
@@ -241,6 +265,9 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
     breach = _breach_related().get(pk=breach_id)
     if breach.status != BreachStatus.ESCALATED:
         return []
+    breach_event_emit(
+        breach_id=breach.pk, event=webhooks.BREACH_ESCALATED, occurred_at=breach.escalated_at, on=breach.escalated_at
+    )
     message = _breach_message(breach, rules.BREACH_ESCALATED, "Breach escalated")
     return _enqueue(
         kind=rules.BREACH_ESCALATED,
@@ -248,6 +275,14 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
         recipients=_leads(),
         message=message,
     )
+
+
+# The breach moves that are also webhook events (API.md v1.1), emitted with their e-mail notice.
+WEBHOOK_EVENTS = {
+    rules.BREACH_REMEDIATED: webhooks.BREACH_REMEDIATED,
+    rules.BREACH_DISPUTED: webhooks.BREACH_DISPUTED,
+    rules.BREACH_DECIDED: webhooks.BREACH_DECIDED,
+}
 
 
 def _breach_event_notify(breach_id: int, kind: str, status: str, headline: str, *, leads_too: bool = False):
@@ -266,6 +301,8 @@ def _breach_event_notify(breach_id: int, kind: str, status: str, headline: str, 
         extra.append(("By", event.actor.username))
     if event.note:
         extra.append(("Note", event.note))
+    if kind in WEBHOOK_EVENTS:
+        breach_event_emit(breach_id=breach.pk, event=WEBHOOK_EVENTS[kind], occurred_at=event.at, on=event.pk)
     recipients = _breach_recipients(breach) + (_leads() if leads_too else [])
     return _enqueue(
         kind=kind,
@@ -311,6 +348,33 @@ def breach_decided_notify(*, breach_id: int) -> list[Notification]:
     withdrawn = event.to_status == BreachStatus.WITHDRAWN
     headline = "Dispute decided: breach withdrawn" if withdrawn else "Dispute decided: breach upheld"
     return _breach_event_notify(breach_id, rules.BREACH_DECIDED, event.to_status, headline)
+
+
+def batch_probe_notify(*, batch_id: int) -> list[Notification]:
+    """Tell the leads when a vendor user's upload looks shaped to isolate gold items (``probe_signals``).
+
+    The vendor rule withholds what such an upload is after; the lead hears of the attempt,
+    because a vendor probing the gold set is a contract matter, not a data-quality one.
+    """
+    batch = Batch.objects.select_related("contract__vendor", "task_type", "uploaded_by").get(pk=batch_id)
+    signals = probe_signals(batch.metrics)
+    if not signals or batch.uploaded_by is None or role_of(batch.uploaded_by) != Role.VENDOR:
+        return []
+    vendor = batch.contract.vendor
+    message = {
+        "subject": f"[vendorscore] Upload looks like a gold probe: {vendor.name}, batch {batch.pk}",
+        "headline": "A vendor upload looks shaped to isolate gold items",
+        "facts": [
+            ("Vendor", vendor.name),
+            ("Uploaded by", batch.uploaded_by.username),
+            ("Batch", f"{batch.pk} ({batch.reference or batch.original_name}), {batch.task_type.name}"),
+            *(("Signal", signal) for signal in signals),
+            ("Vendor view", f"gold figures on fewer than {settings.VENDOR_MIN_GOLD_ITEMS} gold items are withheld"),
+        ],
+        "link": _link(batch.get_absolute_url()),
+        "kind": rules.GOLD_PROBE,
+    }
+    return _enqueue(kind=rules.GOLD_PROBE, event_key=rules.probe_key(batch.pk), recipients=_leads(), message=message)
 
 
 def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:

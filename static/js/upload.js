@@ -7,6 +7,12 @@
 (function () {
   "use strict";
 
+  function readable(bytes) {
+    if (bytes >= 1073741824) return (bytes / 1073741824).toFixed(1) + " GiB";
+    if (bytes >= 1048576) return (bytes / 1048576).toFixed(1) + " MiB";
+    return Math.round(bytes / 1024) + " KiB";
+  }
+
   function setUp(form) {
     const zone = document.getElementById("dropzone");
     const input = form.querySelector("input[type=file]");
@@ -64,8 +70,8 @@
       const limit = Number(input.dataset.maxBytes || 0);
       if (limit && input.files.length && input.files[0].size > limit) {
         /* The server would answer 413 without reading the file; say so before sending it. */
-        fileName.textContent = input.files[0].name + " is " + (input.files[0].size / 1048576).toFixed(1) +
-          " MB; uploads are limited to " + (limit / 1048576).toFixed(1) + " MB. Split the delivery into smaller files, or gzip it.";
+        fileName.textContent = input.files[0].name + " is " + readable(input.files[0].size) +
+          "; uploads are limited to " + readable(limit) + ". Split the delivery into smaller files, or gzip it.";
         zone.classList.remove("has-file"); zone.classList.add("has-error");
         return;
       }

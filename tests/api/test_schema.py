@@ -30,3 +30,32 @@ def test_schema_generates_without_warnings_and_lists_the_public_paths(tmp_path, 
     schema = target.read_text()
     missing = [path for path in API_MD_PATHS if f"  {path}:" not in schema]
     assert not missing
+
+
+def _schema(client):
+    return client.get("/api/schema/?format=json").json()
+
+
+def test_findings_and_terms_are_documented_as_the_plain_lists_they_return(client, db):
+    paths = _schema(client)["paths"]
+    findings = paths["/api/v1/batches/{id}/findings/"]["get"]
+    assert findings["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    assert not [p for p in findings.get("parameters", []) if p["in"] == "query"], "no filters on one batch's findings"
+    terms = paths["/api/v1/contracts/{id}/terms/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert terms["schema"]["type"] == "array"
+
+
+def test_every_operation_documents_its_error_answers_and_the_token_its_throttling(client, db):
+    paths = _schema(client)["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert {"400", "401", "403", "404"} <= set(operation["responses"]), f"{method} {path}"
+    assert "429" in paths["/api/v1/auth/token/"]["post"]["responses"]
+
+
+def test_empty_verdicts_statuses_and_clock_actors_are_in_the_schema(client, db):
+    components = _schema(client)["components"]["schemas"]
+    event = components["BreachEvent"]["properties"]
+    assert event["actor"].get("nullable") is True
+    assert "" in str(event["from_status"]) or "BlankEnum" in str(event["from_status"])
+    assert "BlankEnum" in str(components["Batch"]["properties"]["verdict"])

@@ -84,3 +84,23 @@ def test_missing_file_shows_the_form_error(login, users, contract, live_server):
     page.click("#upload-button")
     assert page.locator("#id_file-error").inner_text() == "This field is required."
     assert not Batch.objects.exists()
+
+
+def test_a_file_over_the_upload_limit_is_refused_before_it_is_sent(
+    login, users, contract, live_server, tmp_path, settings
+):
+    settings.MAX_UPLOAD_BYTES = 50_000
+    path = tmp_path / "too-big.csv"
+    path.write_bytes(csv_bytes(simulate_delivery(DeliverySpec(items=2000, seed=13)).annotations))
+    page = login(users[Role.VENDOR])
+    sent = []
+    page.on("request", lambda request: sent.append(request) if request.method == "POST" else None)
+    page.goto(f"{live_server.url}/batches/upload/")
+    _choose(page, contract, path)
+    page.click("#upload-button")
+    message = page.locator("#file-name").inner_text()
+    size = round(path.stat().st_size / 1024)
+    limited = "uploads are limited to 49 KiB. Split the delivery into smaller files, or gzip it."
+    assert message == f"too-big.csv is {size} KiB; {limited}"
+    assert page.locator("#dropzone.has-error").count() == 1
+    assert sent == [] and not Batch.objects.exists()

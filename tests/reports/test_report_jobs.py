@@ -16,10 +16,10 @@ from vendorscore.constants import Role
 def ask(client, django_capture_on_commit_callbacks):
     """Post the report form as the given user, running the queued task as a worker would."""
 
-    def post(user, kind, pk, paper="a4"):
+    def post(user, kind, pk, paper="a4", **extra):
         client.force_login(user)
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post("/reports/", {"kind": kind, "id": pk, "paper": paper})
+            return client.post("/reports/", {"kind": kind, "id": pk, "paper": paper, **extra})
 
     return post
 
@@ -52,7 +52,7 @@ def test_a_job_runs_once_even_if_the_task_is_delivered_twice(ask, lead, batch_a)
 def test_vendor_user_gets_404_for_other_vendors_report_jobs(client, ask, users, batch_a, batch_b):
     vendor_user, lead = users[Role.VENDOR], users[Role.PROCUREMENT_LEAD]
     assert ask(vendor_user, "batch", batch_b.pk).status_code == 404
-    assert ask(vendor_user, "vendor", batch_a.contract.vendor_id).status_code == 404
+    assert ask(vendor_user, "vendor", batch_b.contract.vendor_id).status_code == 404
     ask(lead, "batch", batch_a.pk)
     buyer_job = ReportJob.objects.get()
     client.force_login(vendor_user)
@@ -65,7 +65,21 @@ def test_vendor_user_gets_404_for_other_vendors_report_jobs(client, ask, users, 
     assert "vendor copy" in text and "Confusion matrix" not in text
 
 
+def test_vendor_user_asking_for_the_buyers_copy_gets_the_vendor_copy(ask, users, batch_a):
+    ask(users[Role.VENDOR], "vendor", batch_a.contract.vendor_id, audience="buyer")
+    assert ReportJob.objects.get().audience == "vendor"
+
+
+def test_lead_queues_the_vendor_copy_and_reads_it(client, ask, lead, batch_a):
+    ask(lead, "vendor", batch_a.contract.vendor_id, audience="vendor")
+    job = ReportJob.objects.get()
+    assert job.audience == "vendor"
+    text = flat(pdf_text(get_pdf(client, f"/reports/jobs/{job.pk}/download/"))[1])
+    assert "vendor copy" in text.lower() and "buyer internal" not in text
+
+
 def test_report_form_rejects_bad_input(ask, lead):
+    assert ask(lead, "batch", 1, audience="auditor").status_code == 400
     assert ask(lead, "invoice", 1).status_code == 400
     assert ask(lead, "batch", "x").status_code == 400
     assert ask(lead, "batch", 1, paper="a0").status_code == 400

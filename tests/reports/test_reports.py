@@ -92,9 +92,18 @@ def test_vendor_user_gets_404_for_other_vendors_batch_report(api_client_for, cli
 
 
 @pytest.mark.parametrize("role", Role.values)
-def test_vendor_report_is_for_buyer_roles_only(api_client_for, users, vendor_a, role):
-    response = api_client_for(users[role]).get(f"/api/v1/vendors/{vendor_a.pk}/report.pdf")
-    assert response.status_code == (403 if role == Role.VENDOR else 200)
+def test_vendor_report_is_the_buyers_for_buyer_roles_and_the_vendor_copy_for_vendor_users(
+    api_client_for, users, vendor_a, role
+):
+    text = flat(pdf_text(get_pdf(api_client_for(users[role]), f"/api/v1/vendors/{vendor_a.pk}/report.pdf"))[1])
+    assert ("buyer internal" in text) == (role != Role.VENDOR)
+    assert ("vendor copy" in text.lower()) == (role == Role.VENDOR)
+
+
+def test_vendor_user_gets_404_for_another_vendors_report(api_client_for, client, users, vendor_b):
+    assert api_client_for(users[Role.VENDOR]).get(f"/api/v1/vendors/{vendor_b.pk}/report.pdf").status_code == 404
+    client.force_login(users[Role.VENDOR])
+    assert client.get(f"/vendors/{vendor_b.pk}/report.pdf").status_code == 404
 
 
 def test_report_links_need_a_login_and_honour_the_paper(client, lead, batch_a):
@@ -240,6 +249,26 @@ def test_failed_batch_report_shows_its_breaches_and_deadlines_to_the_vendor(api_
     for breach in breaches:
         assert breach.term_label in text
         assert timezone.localtime(breach.remediation_due).strftime("%Y-%m-%d %H:%M") in text
+
+
+def test_the_vendor_copy_a_lead_asks_for_has_no_buyer_mark_no_confusion_matrix_and_no_gold_support(
+    api_client_for, client, lead, batch_a, vendor_a
+):
+    vendor_a.notes = "Their rival quoted 20% less."
+    vendor_a.save()
+    api = api_client_for(lead)
+    batch_copy = flat(pdf_text(get_pdf(api, f"/api/v1/batches/{batch_a.pk}/report.pdf?audience=vendor"))[1])
+    assert "vendor copy" in batch_copy
+    assert "Confusion matrix" not in batch_copy and "Gold support" not in batch_copy
+    vendor_copy = flat(pdf_text(get_pdf(api, f"/api/v1/vendors/{vendor_a.pk}/report.pdf?audience=vendor"))[1])
+    assert "buyer internal" not in vendor_copy and "vendor copy" in vendor_copy.lower()
+    assert "rival quoted" not in vendor_copy
+    client.force_login(lead)
+    browser_copy = flat(pdf_text(get_pdf(client, f"/vendors/{vendor_a.pk}/report.pdf?audience=vendor"))[1])
+    assert "buyer internal" not in browser_copy
+    buyer_copy = flat(pdf_text(get_pdf(api, f"/api/v1/vendors/{vendor_a.pk}/report.pdf"))[1])
+    assert "buyer internal" in buyer_copy and "rival quoted" in buyer_copy
+    assert api.get(f"/api/v1/vendors/{vendor_a.pk}/report.pdf?audience=auditor").status_code == 400
 
 
 def test_vendor_report_first_page_is_a_summary_a_reader_can_stop_at(api_client_for, lead, batch_a):

@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.db.models import F
 
 from sla.models import Batch, Breach, Notification, QASample
+from sla.selectors import credit_statement
+from vendorscore.models import User
 from vendorscore.settings import BASE_DIR
 
 README = BASE_DIR / "README.md"
@@ -32,7 +34,12 @@ def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_pa
     assert Breach.objects.get(status="waived").events.last().actor.username == "lead"
     capped = Breach.objects.filter(status="escalated", service_credit__lt=F("credit_full"))
     assert capped.exists(), "the monthly cap cuts a September credit"
+    statement = credit_statement(user=User.objects.get(username="lead"), month=capped.first().credit_month)
+    rows = [row for vendor in statement["vendors"] for contract in vendor["contracts"] for row in contract["rows"]]
+    assert any(row["removed_by_cap"] > 0 for row in rows), "the demo's credit statement shows the cap at work"
     assert QASample.objects.exclude(decision="").count() == 1
+    failed = Batch.objects.get(status="failed")  # its worker lost twice: waiting for a lead's retry
+    assert failed.failure.startswith("Processing was interrupted 2 times without finishing")
     deliveries = re.search(r"\(`/batches/`\): (\d+) simulated deliveries", README.read_text())
     assert int(deliveries.group(1)) == Batch.objects.count(), "the README's figure matches the demo"
     _assert_the_timeline_holds_together()

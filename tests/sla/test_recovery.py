@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -75,8 +76,24 @@ def test_an_unexpected_exception_in_intake_ends_the_batch_failed_with_the_reason
     services.batch_ingest(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED
-    assert batch.failure == "Processing stopped on an internal error (KeyError: 'confusion_matrix')."
+    assert batch.failure == "Processing stopped on an internal error (KeyError)."
     assert batch.is_final and not Annotation.objects.filter(batch=batch).exists()
+
+
+def test_a_batch_stopped_by_the_soft_time_limit_ends_failed_saying_so(
+    lead, contract_a, sentiment, delivery, monkeypatch
+):
+    batch = received(contract_a, sentiment, lead, csv_bytes(delivery.annotations), "d.csv")
+
+    def too_slow(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("sla.services.intake.batch_check", too_slow)
+    services.batch_ingest(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert batch.failure == f"Processing took longer than the limit of {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds."
+    assert not Annotation.objects.filter(batch=batch).exists()
 
 
 KILL_IN_FIRST_CHUNK = (
@@ -141,13 +158,11 @@ def test_a_storage_error_waits_for_the_tasks_retry_then_fails_on_the_last(
         services.batch_ingest(batch_id=batch.pk, retry_storage_errors=True)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.RECEIVED
-    assert services.upload_wait_note(batch) == (
-        "Reading the stored file failed (OSError: bucket unavailable); a retry is scheduled."
-    )
+    assert services.upload_wait_note(batch) == ("Reading the stored file failed (OSError); a retry is scheduled.")
     services.batch_ingest(batch_id=batch.pk, retry_storage_errors=False)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED
-    assert batch.failure == "Processing stopped on an internal error (OSError: bucket unavailable)."
+    assert batch.failure == "Processing stopped on an internal error (OSError)."
 
 
 # The sweep --------------------------------------------------------------------------------
@@ -269,7 +284,7 @@ def test_the_batch_page_shows_the_failure_and_a_retry_button_to_leads_only(
 ):
     client.force_login(users[Role.QA_ANALYST])
     page = client.get(failed_fix.get_absolute_url()).content.decode()
-    assert "Processing stopped on an internal error (ZeroDivisionError: division by zero)." in page
+    assert "Processing stopped on an internal error (ZeroDivisionError)." in page
     assert "a procurement lead can retry it" in page and 'action="/batches/' not in page.split("batch-failure")[1][:400]
     assert client.post(f"/batches/{failed_fix.pk}/retry/").status_code == 403
 
@@ -282,8 +297,8 @@ def test_the_batch_page_shows_the_failure_and_a_retry_button_to_leads_only(
     assert failed_fix.status == BatchStatus.EVALUATED
 
 
-def test_a_failed_gold_set_is_retried_through_the_api(
-    lead, sentiment, api_client_for, monkeypatch, django_capture_on_commit_callbacks
+def test_a_failed_gold_set_says_why_and_is_retried_through_the_api(
+    client, lead, sentiment, api_client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
     content = b"item_id,label\nitem-1,positive\nitem-2,negative\n"
     with monkeypatch.context() as patch:
@@ -294,6 +309,8 @@ def test_a_failed_gold_set_is_retried_through_the_api(
             )
     gold = GoldSet.objects.get(pk=receipt.upload.pk)
     assert gold.status == "failed"
+    client.force_login(lead)
+    assert "Processing stopped on an internal error (ZeroDivisionError)." in client.get("/gold-sets/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = api_client_for(lead).post(f"/api/v1/gold-sets/{gold.pk}/retry/")
     assert response.status_code == 202
@@ -305,7 +322,7 @@ def test_a_failed_gold_set_is_retried_through_the_api(
 
 
 def test_an_upload_while_the_broker_is_down_answers_202_and_the_sweep_runs_it(
-    broker_down, api_client_for, users, contract_a, delivery, django_capture_on_commit_callbacks, monkeypatch
+    broker_down, api_client_for, client, users, contract_a, delivery, django_capture_on_commit_callbacks, monkeypatch
 ):
     content = csv_bytes(delivery.annotations)
     started = time.monotonic()
@@ -320,6 +337,10 @@ def test_an_upload_while_the_broker_is_down_answers_202_and_the_sweep_runs_it(
     batch = Batch.objects.get(pk=response.json()["id"])
     assert (batch.status, batch.queued_at) == (BatchStatus.RECEIVED, None)
     assert batch.file.read() == content
+    Batch.objects.filter(pk=batch.pk).update(uploaded_at=timezone.now() - dt.timedelta(minutes=1))
+    client.force_login(users[Role.VENDOR])
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert "The task queue was unavailable when the file arrived; it will be queued again by" in page
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)  # the broker is back
     with django_capture_on_commit_callbacks(execute=True):

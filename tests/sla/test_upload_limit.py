@@ -10,7 +10,7 @@ from vendorscore.constants import Role
 from vendorscore.middleware import MULTIPART_ALLOWANCE
 
 LIMIT = 20_000
-LIMITED = "uploads are limited to 20,000 bytes (0.0 MiB). Split the delivery into smaller files, or gzip it."
+LIMITED = "uploads are limited to 20,000 bytes (20 KiB). Split the delivery into smaller files, or gzip it."
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +61,7 @@ def test_a_gold_set_over_the_limit_gets_413(api_client_for, lead, sentiment, set
     assert response.status_code == 413
     assert response.json() == {
         "file": [
-            f"The file is {len(content):,} bytes (0.0 MiB); uploads are limited to 20,000 bytes (0.0 MiB). "
+            f"The file is {len(content):,} bytes (31 KiB); uploads are limited to 20,000 bytes (20 KiB). "
             "Split the delivery into smaller files, or gzip it."
         ]
     }

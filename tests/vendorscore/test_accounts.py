@@ -1,5 +1,7 @@
 """Session login, logout and password change pages."""
 
+from django.http import HttpRequest
+
 
 def test_login_page_logs_in_and_lands_on_dashboard(client, lead, password):
     response = client.post("/accounts/login/", {"username": "lead", "password": password}, follow=True)
@@ -31,7 +33,7 @@ def test_password_change_takes_effect(client, lead, password):
     )
     assert response.status_code == 302
     client.logout()
-    assert client.login(username="lead", password="a-much-longer-passphrase")
+    assert client.login(request=HttpRequest(), username="lead", password="a-much-longer-passphrase")
 
 
 def test_vendor_form_rejects_duplicate_name_case_insensitively(client, lead, vendor_a):

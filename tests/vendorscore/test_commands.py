@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.http import HttpRequest
 
 from vendorscore.models import User, Vendor
 
@@ -21,7 +22,7 @@ def test_add_user_creates_a_vendor_user_who_can_log_in(db, vendor_a, client):
     )
     user = User.objects.get(username="ana")
     assert (user.role, user.vendor, user.email) == ("vendor", vendor_a, "ana@vendor-a.example")
-    assert client.login(username="ana", password="s3cret-pass")
+    assert client.login(request=HttpRequest(), username="ana", password="s3cret-pass")
 
 
 def test_add_user_refuses_a_vendor_user_without_vendor(db):
@@ -64,4 +65,4 @@ def test_printed_demo_logins_work(db, client, capsys):
     for line in capsys.readouterr().out.splitlines():
         parts = line.split()
         if len(parts) >= 3 and parts[1].endswith("-demo-pass"):
-            assert client.login(username=parts[0], password=parts[1]), parts[0]
+            assert client.login(request=HttpRequest(), username=parts[0], password=parts[1]), parts[0]

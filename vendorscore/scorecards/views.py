@@ -6,7 +6,7 @@ contracts or scores". Vendor users get 403 on every page here.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -70,6 +70,8 @@ class EvaluationListView(BuyerView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         status = self.request.GET.get("status", "")
+        if status and status not in EvaluationStatus.values:
+            raise BadRequest(f"status must be one of: {', '.join(EvaluationStatus.values)}")
         evaluations = selectors.evaluation_list(user=self.request.user, status=status or None)
         context["summaries"] = [selectors.evaluation_summary(evaluation=e) for e in evaluations]
         context["statuses"] = EvaluationStatus.choices
