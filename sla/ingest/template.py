@@ -25,7 +25,7 @@ MEANINGS = {
     "annotated_at": "When it was labeled: ISO 8601, e.g. 2026-09-01T14:05:00Z (UTC without an offset).",
     "escalated": "true when the annotator escalated the item as an edge case; empty or false otherwise.",
     "escalation_resolved_at": "When the escalation was resolved: ISO 8601.",
-    "text": "The item itself (what was labeled), shown to QA reviewers; kept once per item, up to 5,000 characters.",
+    "text": "The item itself (its text), shown to the QA reviewers; needed once per item.",
 }
 
 
@@ -50,15 +50,18 @@ def delivery_template_csv(labels: Sequence[str], task_type: str, safety_labels: 
     ordinary = [label for label in labels if label not in set(safety_labels)] or labels
     first, second = labels[0], ordinary[-1]
     examples = [
-        ("item-0001", "annotator-01", first, "full", "", "0.9", "2026-09-01T09:00:00Z", "false", "", "First item."),
-        ("item-0001", "annotator-02", first, "full", "", "0.8", "2026-09-01T09:02:00Z", "false", "", "First item."),
-        ("item-0002", "annotator-01", second, "prelabeled", second, "0.95", "2026-09-01T09:05:00Z", "false", "", ""),
-        ("item-0003", "annotator-02", second, "full", "", "0.6", "2026-09-01T09:07:00Z", "true", RESOLVED, ""),
+        ("item-0001", "annotator-01", first, "full", "", "0.9", "2026-09-01T09:00:00Z", "false", ""),
+        ("item-0001", "annotator-02", first, "full", "", "0.8", "2026-09-01T09:02:00Z", "false", ""),
+        ("item-0002", "annotator-01", second, "prelabeled", second, "0.95", "2026-09-01T09:05:00Z", "false", ""),
+        ("item-0003", "annotator-02", second, "full", "", "0.6", "2026-09-01T09:07:00Z", "true", RESOLVED),
     ]
-    names = [name for name in DELIVERY.names if name != "task_type"]
+    fields = ("item_id", "annotator_id", "label", "queue", "prelabel", "confidence", "annotated_at", "escalated")
+    fields += ("escalation_resolved_at",)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=DELIVERY.names, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=DELIVERY.names, lineterminator="\n", restval="")
     writer.writeheader()
     for example in examples:
-        writer.writerow({"task_type": task_type, **dict(zip(names, example, strict=True))})
+        row = dict(zip(fields, example, strict=True), task_type=task_type)
+        row["text"] = f"The text of {row['item_id']}, as the annotators saw it."
+        writer.writerow({name: value for name, value in row.items() if name in DELIVERY.names})
     return buffer.getvalue()
