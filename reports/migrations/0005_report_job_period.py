@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0004_report_jobs_sweep_schedule'),
+        ("reports", "0004_report_jobs_sweep_schedule"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0005_report_job_period'),
+        ("reports", "0005_report_job_period"),
     ]
 
     operations = [

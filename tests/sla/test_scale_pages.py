@@ -41,7 +41,7 @@ def test_the_data_migration_fills_the_columns_of_batches_stored_before_it(overla
     batch = deliver(overlap_contract, PASSING)
     expected = {column: getattr(Batch.objects.get(pk=batch.pk), column) for column in HEADLINE_COLUMNS}
     Batch.objects.filter(pk=batch.pk).update(**dict.fromkeys(HEADLINE_COLUMNS))
-    migration = importlib.import_module("sla.migrations.0018_batch_headline_columns_and_list_indexes")
+    migration = importlib.import_module("sla.migrations.0020_batch_headline_columns_and_list_indexes")
     migration.fill_headline_columns(apps, None)
     stored = Batch.objects.get(pk=batch.pk)
     assert {column: getattr(stored, column) for column in HEADLINE_COLUMNS} == expected

@@ -19,7 +19,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sla", "0012_uploads_queued_attempts_failed"),
+        ("sla", "0013_uploads_queued_attempts_failed"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

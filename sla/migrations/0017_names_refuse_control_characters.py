@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0011_annotation_partitioned_by_batch'),
+        ("sla", "0016_notification_attachment"),
     ]
 
     operations = [

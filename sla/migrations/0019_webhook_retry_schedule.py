@@ -20,6 +20,6 @@ def remove_schedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sla", "0017_webhooks"), ("django_celery_beat", "0019_alter_periodictasks_options")]
+    dependencies = [("sla", "0018_webhooks"), ("django_celery_beat", "0019_alter_periodictasks_options")]
 
     operations = [migrations.RunPython(create_schedule, remove_schedule)]

@@ -30,7 +30,7 @@ def fill_headline_columns(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0017_merge_names_validators'),
+        ("sla", "0019_webhook_retry_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

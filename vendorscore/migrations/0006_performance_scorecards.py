@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendorscore', '0004_default_scorecard_template'),
+        ("vendorscore", "0005_names_refuse_control_characters"),
     ]
 
     operations = [

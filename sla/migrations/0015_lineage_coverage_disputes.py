@@ -14,7 +14,7 @@ def invoice_stored_batches(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0011_annotation_partitioned_by_batch'),
+        ("sla", "0014_uploads_sweep_schedule"),
     ]
 
     operations = [

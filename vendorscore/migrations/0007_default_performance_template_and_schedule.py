@@ -55,7 +55,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("vendorscore", "0005_performance_scorecards"),
+        ("vendorscore", "0006_performance_scorecards"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sla', '0016_merge_notification_attachment'),
+        ("sla", "0017_names_refuse_control_characters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
