@@ -2,7 +2,7 @@
 
 The upload gives every (item, label) pair its own annotator id; under the old rule each
 annotator with accuracy 1.0 over n = 1 named a gold item and its label (Wilson interval
-0.2065 to 1 on the page, 0.207 to 1.000 in the PDF).
+20.65% to 100%, on the page and in the PDF alike).
 """
 
 import io
@@ -11,12 +11,17 @@ import pandas as pd
 import pytest
 from django.core import mail
 
+from sla import formatting
+from sla.checks import wilson_interval
 from sla.models import Batch, Notification
 from tests.reports.test_reports import flat, get_pdf, pdf_text
 from tests.sla.conftest import csv_bytes
 from vendorscore.constants import Role
 
-ONE_OF_ONE = "0.2065 – 1.0000"
+# As pages and PDFs show an annotator's accuracy interval (sla/formatting.py): one gold item, right.
+ONE_OF_ONE = formatting.interval(*wilson_interval(1, 1), formatting.SHARE)
+# The failed accuracy finding's sentence, which names the measured value.
+MEASURED_ZERO = "Accuracy against gold is 0%"
 
 
 @pytest.fixture
@@ -63,11 +68,11 @@ def test_crafted_upload_reveals_no_gold_label_on_the_batch_page(client, users, p
 
 def test_crafted_upload_reveals_no_gold_label_in_the_vendor_pdf(api_client_for, users, lead, probe):
     text = flat(pdf_text(get_pdf(api_client_for(users[Role.VENDOR]), f"/api/v1/batches/{probe.pk}/report.pdf"))[1])
-    assert "0.207 – 1.000" not in text and "withheld" in text
+    assert ONE_OF_ONE not in text and "withheld" in text
     lead_copy = get_pdf(api_client_for(lead), f"/api/v1/batches/{probe.pk}/report.pdf?audience=vendor")
-    assert "0.207 – 1.000" not in flat(pdf_text(lead_copy)[1])
+    assert ONE_OF_ONE not in flat(pdf_text(lead_copy)[1])
     buyer = flat(pdf_text(get_pdf(api_client_for(lead), f"/api/v1/batches/{probe.pk}/report.pdf"))[1])
-    assert "0.207 – 1.000" in buyer, "the buyer's copy keeps them"
+    assert ONE_OF_ONE in buyer, "the buyer's copy keeps them"
 
 
 def test_the_leads_are_alerted_once_of_the_probe(lead, probe):
@@ -106,9 +111,9 @@ def thin_failure(gold, contract_a, sentiment, delivery, users, api_client_for, d
 def test_a_thin_accuracy_breach_shows_the_vendor_no_measured_value(client, users, lead, thin_failure):
     client.force_login(users[Role.VENDOR])
     page = client.get(f"/breaches/{thin_failure.pk}/").content.decode()
-    assert "withheld: fewer than 20 gold items" in page and "0.0000" not in page
+    assert "withheld: fewer than 20 gold items" in page and MEASURED_ZERO not in page
     client.force_login(lead)
-    assert "0.0000" in client.get(f"/breaches/{thin_failure.pk}/").content.decode()
+    assert MEASURED_ZERO in client.get(f"/breaches/{thin_failure.pk}/").content.decode()
     notices = [m for m in mail.outbox if f"batch {thin_failure.batch_id}," in m.subject and "ccuracy" in m.subject]
     assert notices and all("withheld: fewer than 20 gold items" in m.body for m in notices)
     assert not any("95% interval" in m.body for m in notices)
