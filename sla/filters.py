@@ -20,12 +20,18 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from sla import checks
+from sla import checks, lineage
 from sla.constants import TERM_LABELS, BatchStatus, BatchVerdict, BreachStatus, Severity
 from sla.models import Batch, Breach, Contract, Finding, TaskType
 from vendorscore.models import Vendor
 
-FINDING_VERDICTS = [(checks.PASS, "Pass"), (checks.FAIL, "Fail"), (checks.INCONCLUSIVE, "Inconclusive")]
+FINDING_VERDICTS = [
+    (checks.PASS, "Pass"),
+    (checks.BELOW_TARGET, "Below target"),
+    (checks.FAIL, "Fail"),
+    (checks.INCONCLUSIVE, "Inconclusive"),
+    (lineage.NOTICE, "Notice"),
+]
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 

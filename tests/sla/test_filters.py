@@ -112,3 +112,16 @@ def test_a_task_type_filter_with_control_characters_or_odd_digits_is_a_400(api_c
     """Issue 14 finding 7 on the new filters: a NUL reached PostgreSQL as an error (500), "²" passed isdigit()."""
     response = api_client_for(lead).get("/api/v1/batches/", {"task_type": value})
     assert response.status_code == 400 and "task_type" in response.json()
+
+
+def test_findings_filter_by_the_verdicts_that_do_not_reject_a_batch(api_client_for, lead, contract_a, sentiment):
+    from sla.models import CheckRun, Finding
+
+    batch = make_batch(contract_a, sentiment, reference="amber", verdict="accepted")
+    run = CheckRun.objects.create(batch=batch, verdict="accepted")
+    for term, verdict in (("iaa", "below_target"), ("redelivery", "notice"), ("overlap", "pass")):
+        Finding.objects.create(check_run=run, term=term, verdict=verdict, detail="")
+    client = api_client_for(lead)
+    for verdict, term in (("below_target", "iaa"), ("notice", "redelivery")):
+        rows = client.get(f"/api/v1/findings/?verdict={verdict}").json()["results"]
+        assert [row["term"] for row in rows] == [term]
