@@ -18,6 +18,7 @@ from reports import services
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, MAX_COMPARED, PAPERS
 from reports.selectors import report_audience, vendor_report_subject
 from sla import selectors as sla_selectors
+from sla.filters import DATE_OR_BLANK
 from vendorscore.models import Vendor
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES
 
@@ -48,8 +49,8 @@ def audience_param(request) -> str:
 
 
 PERIOD_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First delivery day included (contract's zone)."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last delivery day included (contract's zone)."),
+    OpenApiParameter("from", DATE_OR_BLANK, description="First delivery day included (contract's zone); empty: none."),
+    OpenApiParameter("to", DATE_OR_BLANK, description="Last delivery day included (contract's zone); empty: none."),
 ]
 
 

@@ -559,9 +559,9 @@ class BreachViewSet(ExportListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyM
         return self._answer(request, breach)
 
     @extend_schema(responses=BreachEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def events(self, request, pk=None):
-        """Every move of the breach, oldest first, with who made it and why."""
+        """Every move of the breach, oldest first, with who made it and why (a plain list, not paginated)."""
         breach = self.get_object()
         return Response(BreachEventSerializer(breach.events.select_related("actor"), many=True).data)
 

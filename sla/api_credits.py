@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sla import exports, selectors
-from sla.api_exports import CSVRenderer, XLSXRenderer
+from sla.api_exports import CSVRenderer, ExportNegotiationMixin, XLSXRenderer
 from vendorscore.models import Vendor
 from vendorscore.permissions import ALL_ROLES
 from vendorscore.selectors import vendor_list
@@ -93,7 +93,7 @@ def _total(total: dict) -> dict:
     return {"currency": total["currency"], "owed": str(total["owed"])}
 
 
-class CreditStatementView(APIView):
+class CreditStatementView(ExportNegotiationMixin, APIView):
     """The month's service credit statement: one row per breach with a credit, the cap applied per contract."""
 
     read_roles = ALL_ROLES

@@ -27,7 +27,18 @@ class XLSXRenderer(_ExportRenderer):
     format = "xlsx"
 
 
-class ExportListMixin:
+class ExportNegotiationMixin:
+    """Only a GET is answered as a file: any other method negotiated to an export format (an
+    ``OPTIONS`` asking for ``text/csv``) is answered as JSON, which the export renderers cannot write."""
+
+    def perform_content_negotiation(self, request, force=False):
+        renderer, media_type = super().perform_content_negotiation(request, force)
+        if request.method != "GET" and renderer.format in exports.FORMATS:
+            return JSONRenderer(), JSONRenderer.media_type
+        return renderer, media_type
+
+
+class ExportListMixin(ExportNegotiationMixin):
     """A list endpoint that also answers ``?format=csv`` and ``?format=xlsx`` with every filtered row."""
 
     export = None  # an ``exports.Export``

@@ -25,6 +25,16 @@ from sla.constants import TERM_LABELS, BatchStatus, BatchVerdict, BreachStatus, 
 from sla.models import Batch, Breach, Contract, Finding, TaskType
 from vendorscore.models import Vendor
 
+# A day, or nothing: the list pages' filter forms send every field, the empty ones as "" (no filter),
+# so the schema says so rather than promising a date that an empty value is not.
+DATE_OR_BLANK = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
+
+
+@extend_schema_field(DATE_OR_BLANK)
+class DayFilter(django_filters.DateFilter):
+    """A delivery day as YYYY-MM-DD; an empty value is no filter."""
+
+
 FINDING_VERDICTS = [
     (checks.PASS, "Pass"),
     (checks.BELOW_TARGET, "Below target"),
@@ -104,8 +114,8 @@ class DeliveryFilterSet(django_filters.FilterSet):
     task_type = TaskTypeFilter(
         queryset=TaskType.objects.all(), method="filter_task_type", empty_label="Any task type", label="Task type"
     )
-    delivered_after = django_filters.DateFilter(method="filter_delivered", label="Delivered from", widget=DATE_INPUT)
-    delivered_before = django_filters.DateFilter(method="filter_delivered", label="Delivered to", widget=DATE_INPUT)
+    delivered_after = DayFilter(method="filter_delivered", label="Delivered from", widget=DATE_INPUT)
+    delivered_before = DayFilter(method="filter_delivered", label="Delivered to", widget=DATE_INPUT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -44,6 +44,21 @@ def test_findings_and_terms_are_documented_as_the_plain_lists_they_return(client
     assert queries == ["format"], "no filters on one batch's findings, only the export format"
     terms = paths["/api/v1/contracts/{id}/terms/"]["get"]["responses"]["200"]["content"]["application/json"]
     assert terms["schema"]["type"] == "array"
+    events = paths["/api/v1/breaches/{id}/events/"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert events["schema"]["type"] == "array"
+
+
+def test_an_empty_day_filter_is_documented_as_allowed_since_it_means_no_filter(client, db):
+    paths = _schema(client)["paths"]
+    for path in ("/api/v1/batches/", "/api/v1/breaches/", "/api/v1/findings/"):
+        (day,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == "delivered_before"]
+        assert {"maxLength": 0} in day["schema"]["anyOf"], path
+
+
+def test_options_asking_for_an_export_format_is_answered_as_json(api_client_for, lead):
+    for path in ("/api/v1/credits/", "/api/v1/batches/"):
+        response = api_client_for(lead).options(path, HTTP_ACCEPT="text/csv")
+        assert response.status_code in (200, 406) and response["Content-Type"].startswith("application/json"), path
 
 
 def test_every_operation_documents_its_error_answers_and_the_token_its_throttling(client, db):
