@@ -32,6 +32,8 @@ class ExportNegotiationMixin:
     ``OPTIONS`` asking for ``text/csv``) is answered as JSON, which the export renderers cannot write."""
 
     def perform_content_negotiation(self, request, force=False):
+        if request.method != "GET" and request.query_params.get("format") in exports.FORMATS:
+            return JSONRenderer(), JSONRenderer.media_type  # else TRACE ?format=csv is a 404, not a 405
         renderer, media_type = super().perform_content_negotiation(request, force)
         if request.method != "GET" and renderer.format in exports.FORMATS:
             return JSONRenderer(), JSONRenderer.media_type

@@ -61,6 +61,11 @@ def test_options_asking_for_an_export_format_is_answered_as_json(api_client_for,
         assert response.status_code in (200, 406) and response["Content-Type"].startswith("application/json"), path
 
 
+def test_a_method_the_list_does_not_take_is_a_405_even_when_it_asks_for_an_export(api_client_for, lead):
+    for path in ("/api/v1/breaches/?format=csv", "/api/v1/findings/?format=xlsx"):
+        assert api_client_for(lead).generic("TRACE", path).status_code == 405, path
+
+
 def test_every_operation_documents_its_error_answers_and_the_token_its_throttling(client, db):
     paths = _schema(client)["paths"]
     for path, operations in paths.items():
