@@ -713,46 +713,53 @@ class BreachSubmitView(RoleRequiredMixin, View):
         return redirect(breach)
 
 
-class BreachDisputeView(RoleRequiredMixin, View):
+class _BreachFormView(RoleRequiredMixin, View):
+    """A form posted from the breach page: the service acts, or the page comes back with the form's errors."""
+
+    form_class = None
+    form_name = ""  # the breach page's context name for this form, to show its errors in place
+
+    def act(self, breach, user, data) -> str:
+        """Call the service; return the success message."""
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        breach = selectors.breach_get(user=request.user, pk=pk)
+        form = self.form_class(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                done = self.act(breach, request.user, form.cleaned_data)
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, done)
+                return redirect(breach)
+        view = BreachDetailView(request=request, kwargs={"pk": pk})
+        return view.render_to_response(view.get_context_data(**{self.form_name: form}), status=400)
+
+
+class BreachDisputeView(_BreachFormView):
     """The vendor (or a lead) contests a breach with a reason and optional evidence; the clock stops."""
 
     allowed_roles = frozenset({Role.VENDOR, Role.PROCUREMENT_LEAD})
+    form_class = BreachDisputeForm
+    form_name = "dispute_form"
 
-    def post(self, request, pk):
-        breach = selectors.breach_get(user=request.user, pk=pk)
-        form = BreachDisputeForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.breach_dispute(
-                    breach=breach, user=request.user, reason=form.cleaned_data["reason"], file=form.cleaned_data["file"]
-                )
-            except DomainError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, f"Breach #{breach.pk} disputed: its clock is stopped until a lead decides.")
-                return redirect(breach)
-        view = BreachDetailView(request=request, kwargs={"pk": pk})
-        return view.render_to_response(view.get_context_data(dispute_form=form), status=400)
+    def act(self, breach, user, data) -> str:
+        services.breach_dispute(breach=breach, user=user, reason=data["reason"], file=data["file"])
+        return f"Breach #{breach.pk} disputed: its clock is stopped until a lead decides."
 
 
-class BreachDecideView(RoleRequiredMixin, View):
+class BreachDecideView(_BreachFormView):
     """A lead upholds a dispute (the clock resumes, the paused business time added) or withdraws the breach."""
 
     allowed_roles = LEADS
+    form_class = BreachDecideForm
+    form_name = "decide_form"
 
-    def post(self, request, pk):
-        breach = selectors.breach_get(user=request.user, pk=pk)
-        form = BreachDecideForm(request.POST)
-        if form.is_valid():
-            try:
-                services.breach_decide(breach=breach, user=request.user, **form.cleaned_data)
-            except DomainError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, f"Breach #{breach.pk}: dispute {form.cleaned_data['decision']}.")
-                return redirect(breach)
-        view = BreachDetailView(request=request, kwargs={"pk": pk})
-        return view.render_to_response(view.get_context_data(decide_form=form), status=400)
+    def act(self, breach, user, data) -> str:
+        services.breach_decide(breach=breach, user=user, **data)
+        return f"Breach #{breach.pk}: dispute {data['decision']}."
 
 
 class BreachDisputeFileView(RoleRequiredMixin, View):
