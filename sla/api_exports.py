@@ -6,6 +6,7 @@ as renderers; the list itself bypasses DRF's rendering and pagination and answer
 object. Errors (a bad filter: 400) are still answered as JSON, with their field errors.
 """
 
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 
 from sla import exports
@@ -32,6 +33,12 @@ class ExportNegotiationMixin:
     ``OPTIONS`` asking for ``text/csv``) is answered as JSON, which the export renderers cannot write."""
 
     def perform_content_negotiation(self, request, force=False):
+        if request.query_params.get("format", None) == "":
+            # DRF reads an empty ?format= as no format at all; the schema offers json, csv and xlsx.
+            # The error itself is negotiated again with force=True: it is answered as JSON.
+            if force:
+                return JSONRenderer(), JSONRenderer.media_type
+            raise NotFound("?format= is empty: give json, csv or xlsx.")
         if request.method != "GET" and request.query_params.get("format") in exports.FORMATS:
             return JSONRenderer(), JSONRenderer.media_type  # else TRACE ?format=csv is a 404, not a 405
         renderer, media_type = super().perform_content_negotiation(request, force)

@@ -21,6 +21,9 @@ review sample reviewed, so its defect rate is decided by the sampling plan. Nort
 newest self-harm delivery arrived this morning with escalated items still open, some of
 them a few hours from the 24 hours the terms allow, so the hourly reminder has work.
 One Meridian delivery lost its worker twice and is failed, waiting for a lead's retry.
+And a Meridian vendor user uploads a gold probe: earlier items, each paired with every
+label under an annotator id of its own, so that each per-annotator accuracy would name a
+gold item's label. The vendor's pages withhold those figures and the leads get the alert.
 """
 
 import datetime as dt
@@ -169,6 +172,7 @@ def demo_sla_ensure(*, today: dt.date | None = None) -> dict:
     _review_sample(lead)
     delivered += _in_flight_delivery(plans, lead, timezone.now())
     delivered += _lost_twice_delivery(plans, lead)
+    delivered += _gold_probe_delivery(plans, timezone.now())
     return {"task_types": len(task_types), "contracts": len(plans), "batches": delivered}
 
 
@@ -327,7 +331,7 @@ def _broken(annotations: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([broken, broken.iloc[[200]]], ignore_index=True)
 
 
-def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, lead, remediates=None) -> int:
+def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, user, remediates=None) -> int:
     """Receive a simulated delivery on its own date and check it two hours later, in the replayed calendar."""
     delivered_at = min(pd.Timestamp(spec.start).to_pydatetime() + dt.timedelta(hours=9), timezone.now())
     with clock.replay(delivered_at), transaction.atomic():
@@ -335,7 +339,7 @@ def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, 
             contract=contract,
             task_type=task_type,
             upload=ContentFile(content, name=name),
-            user=lead,
+            user=user,
             reference=name.split(".")[0],
             claimed_accuracy=round(min(spec.accuracy + 0.04, 0.99), 2),
             remediates=remediates,
@@ -405,6 +409,33 @@ def _lost_twice_delivery(plans: list[ContractPlan], lead) -> int:
     )
     services.batch_ingest(batch_id=batch.pk)
     return 1
+
+
+PROBE_ITEMS = 40
+
+
+def _gold_probe_delivery(plans: list[ContractPlan], now: dt.datetime) -> int:
+    """Meridian's vendor user sends a probe, this morning, once (looked up by reference, as the in-flight one).
+
+    The items are the first of Meridian's last sentiment delivery, some of them gold; every
+    (item, label) pair is a row of its own annotator, the shape ``visibility.probe_signals``
+    recognises.
+    """
+    plan = next(plan for plan in plans if plan.profile.vendor == "Meridian Data Services")
+    vendor_user = User.objects.filter(role="vendor", vendor__name=plan.profile.vendor).order_by("pk").first()
+    task_type, spec, name = plan.deliveries[-1]
+    reference = name.split(".")[0].rsplit("-", 1)[0] + "-probe"
+    if vendor_user is None or Batch.objects.filter(contract=plan.contract, reference=reference).exists():
+        return 0
+    items = simulate_delivery(spec).annotations["item_id"].drop_duplicates().head(PROBE_ITEMS)
+    pairs = pd.MultiIndex.from_product([items, task_type.labels], names=["item_id", "label"]).to_frame(index=False)
+    start = (now - dt.timedelta(hours=6)).replace(minute=0, second=0, microsecond=0)
+    probe = pairs.assign(
+        annotator_id=[f"{plan.profile.vendor.split()[0].lower()}-{n:04d}" for n in range(len(pairs))],
+        annotated_at=pd.Timestamp(start) + pd.to_timedelta(np.arange(len(pairs)), unit="s"),
+    )[["item_id", "annotator_id", "label", "annotated_at"]]
+    spec = replace(spec, start=start.isoformat())
+    return _deliver_one(plan.contract, task_type, f"{reference}.csv", _encode(probe, "csv"), spec, vendor_user)
 
 
 def _breach_story(plans: list[ContractPlan], lead) -> int:

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from sla.models import Batch, Breach, Notification, QASample
-from sla.selectors import credit_statement
+from sla.selectors import batch_metrics_visible, credit_statement
 from vendorscore.models import User
 from vendorscore.settings import BASE_DIR
 
@@ -40,9 +40,21 @@ def test_demo_shows_every_breach_state_and_stays_idempotent(db, settings, tmp_pa
     assert QASample.objects.exclude(decision="").count() == 1
     failed = Batch.objects.get(status="failed")  # its worker lost twice: waiting for a lead's retry
     assert failed.failure.startswith("Processing was interrupted 2 times without finishing")
+    _assert_the_probe_reveals_no_gold_and_alerts_the_leads()
     deliveries = re.search(r"\(`/batches/`\): (\d+) simulated deliveries", README.read_text())
     assert int(deliveries.group(1)) == Batch.objects.count(), "the README's figure matches the demo"
     _assert_the_timeline_holds_together()
+
+
+def _assert_the_probe_reveals_no_gold_and_alerts_the_leads():
+    probe = Batch.objects.get(reference__endswith="-probe")
+    assert probe.uploaded_by.role == "vendor"
+    vendor_view = batch_metrics_visible(batch=probe, vendor_copy=True)
+    assert vendor_view["by_annotator"], "the vendor still sees its annotators"
+    assert all(row["accuracy"]["value"] is None for row in vendor_view["by_annotator"])
+    assert all(row["accuracy"]["n"] == 1 for row in probe.metrics["by_annotator"] if row["accuracy"]["n"])
+    alert = Notification.objects.get(kind="gold_probe", recipient=User.objects.get(username="lead").email)
+    assert f"batch {probe.pk}" in alert.subject and alert.status == "sent"
 
 
 def _assert_the_timeline_holds_together():

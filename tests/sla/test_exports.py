@@ -116,6 +116,15 @@ def test_a_bad_filter_on_an_export_is_answered_400_in_json(api_client_for, lead,
     assert "contract" in response.json()
 
 
+@pytest.mark.parametrize("path", ["/api/v1/batches/", "/api/v1/breaches/", "/api/v1/findings/", "{findings}"])
+def test_an_empty_format_is_not_read_as_json(api_client_for, lead, deliveries, path):
+    """The schema offers json, csv and xlsx; DRF alone would answer ``?format=`` as JSON (schemathesis ST201)."""
+    path = path.format(findings=f"/api/v1/batches/{deliveries['failed'].pk}/findings/")
+    response = api_client_for(lead).get(path, {"format": ""})
+    assert response.status_code == 404
+    assert "format" in response.json()["detail"]
+
+
 def test_one_batchs_findings_export(api_client_for, lead, deliveries):
     failed = deliveries["failed"]
     client = api_client_for(lead)
