@@ -8,7 +8,7 @@ for) raise the credits owed.
 Each breach owes ``service_credit_percent`` of its batch's value. Per contract and
 calendar month the credits together may not exceed ``service_credit_cap_percent`` of the
 month's invoiced value: the value of the month's checked batches, counting only their new
-items, because a redelivered item is not invoiced again (``sla.lineage``). Credits are
+items, because a redelivered item is not invoiced again (``sla.lineage_rules``). Credits are
 allocated to the month's breaches in the order they were opened, so the earliest breaches
 keep their full credit and the last ones absorb the cap.
 

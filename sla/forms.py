@@ -4,8 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from sla import selectors
-from sla import webhooks as webhook_rules
+from sla import selectors, webhook_rules
 from sla.calendar import parse_holidays
 from sla.constants import DisputeDecision, DuplicatePolicy
 from sla.ingest import upload_too_large

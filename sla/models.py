@@ -548,7 +548,7 @@ class QAReviewSet(Upload):
 
 
 class InspectionState(models.Model):
-    """Where a contract and task type stand in ISO 2859-1's switching rules (see ``sla.sampling``)."""
+    """Where a contract and task type stand in ISO 2859-1's switching rules (see ``sla.sampling_plans``)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="inspection_states")
     task_type = models.ForeignKey(TaskType, on_delete=models.CASCADE, related_name="+")

@@ -59,9 +59,9 @@ from sla.forms import (
     WebhookForm,
 )
 from sla.ingest.template import delivery_columns, delivery_template_csv
-from sla.lineage import LISTED_ITEMS
+from sla.lineage_rules import LISTED_ITEMS
 from sla.models import Notification
-from sla.sampling import REDUCED_SCORE
+from sla.sampling_plans import REDUCED_SCORE
 from sla.services import lineage
 from sla.services.breaches import REMEDIABLE
 from sla.tables import (

@@ -17,8 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
 
-from sla import calendar, checks, clock, credits, timefmt
-from sla import lineage as lineage_rules
+from sla import calendar, checks, clock, credits, lineage_rules, timefmt
 from sla.constants import (
     BREACH_TRANSITIONS,
     CLOSED_BREACH_STATUSES,
@@ -153,7 +152,7 @@ def breach_owes_credit(*, breach: Breach, contract: Contract) -> bool:
 
 
 def month_invoiced_value(*, contract: Contract, month: dt.date) -> Decimal:
-    """The value of the contract's checked batches delivered in the month: their new items only (``sla.lineage``)."""
+    """The value of the contract's checked batches delivered in the month: new items only (``sla.lineage_rules``)."""
     start, end = credits.month_bounds(month, contract.time_zone)
     items = (
         Batch.objects.filter(
@@ -318,7 +317,7 @@ def remediation_received(*, batch: Batch) -> list[Breach]:
 
 @transaction.atomic
 def remediation_resolve(*, batch: Batch) -> list[Breach]:
-    """Settle the breaches a remediation batch answers, each on the failed batch's items (``sla.lineage``).
+    """Settle the breaches a remediation batch answers, each on the failed batch's items (``sla.lineage_rules``).
 
     Remediated when the breach's term passes on the items the batch shares with the failed
     batch and enough of those items are covered; partially remediated (clock running) when

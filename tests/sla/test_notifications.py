@@ -13,7 +13,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla import formatting, services, tasks
-from sla import notifications as rules
+from sla import notification_rules as rules
 from sla.models import Batch, Breach, Notification, NotificationPreference
 from sla.services.notifications import (
     certification_reminders_enqueue,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sla import webhooks
+from sla import webhook_rules as webhooks
 
 
 @pytest.mark.parametrize(
