@@ -27,7 +27,7 @@ from reports.constants import AUDIENCE_BUYER, PAPERS, REPORT_LAYOUT_VERSION
 from reports.models import ReportJob
 from sla.models import Batch
 from sla.visibility import OUTLIER_MIN_GOLD
-from vendorscore.broker import delay_on_commit
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.models import Vendor
 
 logger = logging.getLogger(__name__)
@@ -231,12 +231,11 @@ def report_job_create(
 
 def _job_enqueue(job: ReportJob) -> None:
     """Queue the job once committed; with the broker down it stays queued for ``report_jobs_sweep``."""
-    from reports import tasks  # the tasks module imports this one
 
     def queued() -> None:
         ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
 
-    delay_on_commit(tasks.report_job_run, str(job.pk), on_queued=queued)
+    enqueue_on_commit("reports.tasks.report_job_run", str(job.pk), on_queued=queued)
 
 
 def report_jobs_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:

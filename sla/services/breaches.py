@@ -30,6 +30,7 @@ from sla.constants import (
 )
 from sla.models import AWAITING_FIX, Batch, Breach, BreachEvent, CheckRun, Contract
 from sla.visibility import finding_for_vendor
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import LEADS, has_role, role_of
@@ -54,17 +55,6 @@ def _move(breach: Breach, to: str, *, actor=None, note: str = "", at: dt.datetim
 
 def _locked(breach: Breach) -> Breach:
     return Breach.objects.select_for_update(of=("self",)).select_related("batch__contract").get(pk=breach.pk)
-
-
-def _notify_on_commit(task_name: str, breach_id: int) -> None:
-    """Queue a breach notice once the move is committed (a rolled-back move tells nobody).
-
-    ``sla.tasks`` is imported here, not at the top, because the tasks import the services.
-    """
-    from sla import tasks
-
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(breach_id))
 
 
 def _opening_note(finding, batch) -> str:
@@ -118,7 +108,7 @@ def breaches_open(*, run: CheckRun) -> list[Breach]:
             breach=breach, to_status=BreachStatus.OPEN, at=run.ran_at, note=_opening_note(finding, batch)
         )
         opened.append(breach)
-        _notify_on_commit("breach_opened_notify", breach.pk)
+        enqueue_on_commit("sla.tasks.breach_opened_notify", breach.pk)
     return opened
 
 
@@ -176,7 +166,7 @@ def breach_waive(*, breach: Breach, user, reason: str) -> Breach:
     breach.disputed_at = None
     _move(breach, BreachStatus.WAIVED, actor=user, note=reason)
     credits_rebalance(contract=breach.batch.contract, month=breach.credit_month)
-    _notify_on_commit("breach_waived_notify", breach.pk)
+    enqueue_on_commit("sla.tasks.breach_waived_notify", breach.pk)
     return breach
 
 
@@ -218,7 +208,7 @@ def breach_dispute(*, breach: Breach, user, reason: str, file=None, at: dt.datet
     if file is not None:
         breach.dispute_file.save(getattr(file, "name", "dispute") or "dispute", file, save=False)
     _move(breach, BreachStatus.DISPUTED, actor=user, note=reason, at=at)
-    _notify_on_commit("breach_disputed_notify", breach.pk)
+    enqueue_on_commit("sla.tasks.breach_disputed_notify", breach.pk)
     return breach
 
 
@@ -256,7 +246,7 @@ def breach_decide(*, breach: Breach, user, decision: str, note: str = "", at: dt
         ).strip()
         _move(breach, _before_dispute(breach), actor=user, note=resumed, at=at)
         _answer_fix_delivered_during_dispute(breach, started=started, at=at)
-    _notify_on_commit("breach_decided_notify", breach.pk)
+    enqueue_on_commit("sla.tasks.breach_decided_notify", breach.pk)
     return breach
 
 
@@ -390,10 +380,10 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
             continue
         if outcome == "remediated":
             _move(breach, BreachStatus.REMEDIATED, note=f"Remediation batch {batch.pk}: {detail}")
-            _notify_on_commit("breach_remediated_notify", breach.pk)
+            enqueue_on_commit("sla.tasks.breach_remediated_notify", breach.pk)
         elif outcome == "partially_remediated":
             _move(breach, BreachStatus.PARTIALLY_REMEDIATED, note=f"Remediation batch {batch.pk}: {detail}")
-            _notify_on_commit("breach_partially_remediated_notify", breach.pk)
+            enqueue_on_commit("sla.tasks.breach_partially_remediated_notify", breach.pk)
         else:
             _move(breach, _back(breach), note=f"Remediation batch {batch.pk} does not answer the breach: {detail}")
         credits_rebalance(contract=contract, month=breach.credit_month)
@@ -441,6 +431,6 @@ def breaches_escalate_overdue(*, now: dt.datetime | None = None) -> int:
                 f"Not remediated by {timefmt.local_datetime(breach.remediation_due, breach.batch.contract.time_zone)}."
             )
             _move(breach, BreachStatus.ESCALATED, at=now, note=note)
-            _notify_on_commit("breach_escalated_notify", breach.pk)
+            enqueue_on_commit("sla.tasks.breach_escalated_notify", breach.pk)
             escalated += 1
     return escalated

@@ -52,7 +52,7 @@ from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.services.notifications import batch_probe_notify
 from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
-from vendorscore.broker import delay_on_commit
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.exceptions import DomainError
 
 # The annotation table's columns: the canonical columns of a delivery, after its batch and row. The
@@ -171,11 +171,9 @@ def upload_enqueue(upload: Batch | GoldSet) -> None:
     A broker that is down does not lose the upload, nor fail the request: the upload stays
     ``received`` with no ``queued_at``, and the sweep queues it once the broker is back.
     """
-    from sla import tasks
-
-    task = tasks.batch_process if isinstance(upload, Batch) else tasks.gold_set_process
+    task = "sla.tasks.batch_process" if isinstance(upload, Batch) else "sla.tasks.gold_set_process"
     model = type(upload)
-    delay_on_commit(
+    enqueue_on_commit(
         task, upload.pk, on_queued=lambda: model.objects.filter(pk=upload.pk).update(queued_at=timezone.now())
     )
 

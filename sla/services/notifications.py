@@ -40,6 +40,7 @@ from sla.models import (
 )
 from sla.services.webhooks import breach_event_emit
 from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
 from vendorscore.models import User
 from vendorscore.permissions import role_of
@@ -111,8 +112,6 @@ def _enqueue(
 
     ``attachment`` is the storage name of a file already saved (e.g. a report PDF) sent with each message.
     """
-    from sla import tasks
-
     subject = " ".join(message["subject"].split())  # one header line, whatever the names in it hold
     message = {**message, "preferences_link": _link(reverse("notification_preferences"))}
     text = render_to_string("emails/notice.txt", message)
@@ -135,7 +134,7 @@ def _enqueue(
                 },
             )
             if row.status != Notification.Status.SENT:
-                transaction.on_commit(lambda pk=row.pk: tasks.notification_send.delay(pk))
+                enqueue_on_commit("sla.tasks.notification_send", row.pk)
             rows.append(row)
     return rows
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from sla import checks, webhook_rules
 from sla.models import Batch, Breach, CheckRun, Webhook, WebhookDelivery
 from sla.timefmt import local_datetime
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.exceptions import DomainError
 
 SEND_ERRORS = (OSError, http.client.HTTPException, webhook_rules.UnsafeDestination)
@@ -145,8 +146,6 @@ def webhooks_emit(*, event: str, event_key: str, occurred_at: dt.datetime, data:
     ``event_key`` is the event's id: the same event emitted again (a retried task, a
     second scheduler tick) finds its rows and adds nothing.
     """
-    from sla import tasks
-
     rows = []
     hooks = _listening(event)
     with transaction.atomic():
@@ -161,7 +160,7 @@ def webhooks_emit(*, event: str, event_key: str, occurred_at: dt.datetime, data:
                 event_key=event_key, webhook=hook, defaults={"event": event, "body": body.decode("utf-8")}
             )
             if row.status != WebhookDelivery.Status.SENT:
-                transaction.on_commit(lambda pk=row.pk: tasks.webhook_deliver.delay(pk))
+                enqueue_on_commit("sla.tasks.webhook_deliver", row.pk)
             rows.append(row)
     return rows
 
@@ -231,10 +230,8 @@ def webhook_deliveries_requeue(*, older_than: dt.timedelta = dt.timedelta(minute
 @transaction.atomic
 def webhook_delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """A lead's "send again": the same body (same event id) is posted once more, e.g. after fixing the receiver."""
-    from sla import tasks
-
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.PENDING)
-    transaction.on_commit(lambda: tasks.webhook_deliver.delay(delivery.pk))
+    enqueue_on_commit("sla.tasks.webhook_deliver", delivery.pk)
     delivery.refresh_from_db()
     return delivery
 
