@@ -23,7 +23,7 @@ from sla.constants import (
     BreachStatus,
     UploadStatus,
 )
-from sla.credits import money, monthly_cap
+from sla.credits import money, monthly_cap, outcome_owes_credit
 from sla.headline import headline_measure
 from sla.models import (
     AWAITING_FIX,
@@ -429,7 +429,7 @@ def credit_statement(*, user, month: dt.date, vendor=None) -> dict:
     order the cap allocates (opening order) with its full credit, what its outcome removed
     (waived, or remediated without repricing) and what the cap removed.
     """
-    from sla.services import breach_owes_credit, month_invoiced_value
+    from sla.services import month_invoiced_value
 
     breaches = breach_list(user=user).filter(credit_month=month, credit_full__gt=0).order_by("opened_at", "id")
     if vendor is not None:
@@ -447,7 +447,7 @@ def credit_statement(*, user, month: dt.date, vendor=None) -> dict:
                 "cap": monthly_cap(invoiced, contract.service_credit_cap_percent),
                 "rows": [],
             }
-        owes = breach_owes_credit(breach=breach, contract=contract)
+        owes = outcome_owes_credit(status=breach.status, reprice_remediated=contract.reprice_remediated)
         section["rows"].append(
             {
                 "breach": breach,

@@ -42,6 +42,7 @@ from sla.constants import (
     UploadStatus,
     defect_types_for,
 )
+from sla.credits import credit_reduction
 from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.forms import (
     BatchUploadForm,
@@ -652,6 +653,12 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
         may_move = BREACH_TRANSITIONS[breach.status]
         selectors.breach_finding_visible(breach=breach, vendor_copy=selectors.sees_vendor_copy(self.request.user))
         context["breach"] = breach
+        context["credit_reduction"] = credit_reduction(
+            status=breach.status,
+            reprice_remediated=breach.batch.contract.reprice_remediated,
+            credit_full=breach.credit_full,
+            owed=breach.service_credit,
+        )
         context["now"] = timezone.now()
         context["can_waive"] = has_role(self.request.user, LEADS) and BreachStatus.WAIVED in may_move
         context["can_submit"] = (

@@ -121,24 +121,17 @@ def credits_rebalance(*, contract: Contract, month: dt.date) -> None:
     breaches = list(Breach.objects.filter(batch__contract=contract, credit_month=month).order_by("opened_at", "id"))
     if not breaches:
         return
-    charged = [breach for breach in breaches if _owes_credit(breach, contract)]
+    charged = [
+        breach
+        for breach in breaches
+        if credits.outcome_owes_credit(status=breach.status, reprice_remediated=contract.reprice_remediated)
+    ]
     cap = credits.monthly_cap(month_invoiced_value(contract=contract, month=month), contract.service_credit_cap_percent)
     owed = dict(zip((b.pk for b in charged), credits.allocate([b.credit_full for b in charged], cap), strict=True))
     for breach in breaches:
         amount = owed.get(breach.pk, credits.money(0))
         if breach.service_credit != amount:
             Breach.objects.filter(pk=breach.pk).update(service_credit=amount)
-
-
-def _owes_credit(breach: Breach, contract: Contract) -> bool:
-    if breach.status in (BreachStatus.WAIVED, BreachStatus.WITHDRAWN):
-        return False
-    return breach.status != BreachStatus.REMEDIATED or contract.reprice_remediated
-
-
-def breach_owes_credit(*, breach: Breach, contract: Contract) -> bool:
-    """Whether the breach's outcome leaves its credit owed before the cap; the credit statement explains with it."""
-    return _owes_credit(breach, contract)
 
 
 def month_invoiced_value(*, contract: Contract, month: dt.date) -> Decimal:

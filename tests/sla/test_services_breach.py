@@ -158,3 +158,24 @@ def test_the_escalation_sweep_is_scheduled_every_quarter_hour(db):
 
     task = PeriodicTask.objects.get(task="sla.tasks.breaches_escalate")
     assert (task.interval.every, task.interval.period) == (15, "minutes")
+
+
+def test_the_breach_page_says_the_cap_cut_a_remediated_credit_of_a_repricing_contract(
+    overlap_contract, deliver, users, client, lead
+):
+    overlap_contract.reprice_remediated = True
+    overlap_contract.service_credit_cap_percent = 5
+    overlap_contract.save()
+    rejected = deliver(overlap_contract, FAILING)
+    deliver(overlap_contract, FIX, remediates=rejected, user=users[Role.VENDOR])
+    breach = Breach.objects.get(batch=rejected)
+    # Invoiced: the failed batch's 300 items (the fix redelivers them, not invoiced again) x 0.10; 5% = 1.50.
+    assert (breach.status, breach.credit_full, breach.service_credit) == (
+        "remediated",
+        Decimal("3.00"),
+        Decimal("1.50"),
+    )
+    client.force_login(lead)
+    page = client.get(breach.get_absolute_url()).content.decode()
+    assert "= 3.00; reduced by the monthly cap" in page
+    assert "not repriced" not in page
