@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -252,8 +251,7 @@ def report_jobs_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
     )
     requeued = 0
     for job in lost:
-        with transaction.atomic():
-            _job_enqueue(job)
+        _job_enqueue(job)
         requeued += 1
     failed = ReportJob.objects.filter(status=ReportJob.Status.RENDERING, started_at__lt=stuck_before).update(
         status=ReportJob.Status.FAILED,

@@ -7,7 +7,6 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import (
     FileResponse,
     Http404,
@@ -366,19 +365,18 @@ class BatchUploadView(RoleRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                receipt = services.batch_receive(
-                    contract=data["contract"],
-                    task_type=data["task_type"],
-                    upload=data["file"],
-                    user=self.request.user,
-                    reference=data["reference"],
-                    claimed_accuracy=data["claimed_accuracy"],
-                    remediates=data["remediates"],
-                    due_at=data["due_at"],
-                    annotator=data["annotator"],
-                    duplicates=data["duplicates"],
-                )
+            receipt = services.batch_receive(
+                contract=data["contract"],
+                task_type=data["task_type"],
+                upload=data["file"],
+                user=self.request.user,
+                reference=data["reference"],
+                claimed_accuracy=data["claimed_accuracy"],
+                remediates=data["remediates"],
+                due_at=data["due_at"],
+                annotator=data["annotator"],
+                duplicates=data["duplicates"],
+            )
         except (DomainError, ValidationError) as error:
             _form_error_from(form, error)
             return self.form_invalid(form)
@@ -592,10 +590,9 @@ class GoldSetUploadView(GoldSetListView):
         if not form.is_valid():
             self.object_list = self.get_queryset()
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        with transaction.atomic():
-            receipt = services.gold_set_receive(
-                task_type=form.cleaned_data["task_type"], upload=form.cleaned_data["file"], user=request.user
-            )
+        receipt = services.gold_set_receive(
+            task_type=form.cleaned_data["task_type"], upload=form.cleaned_data["file"], user=request.user
+        )
         gold_set = receipt.upload
         gold_set.refresh_from_db()
         if receipt.duplicate:

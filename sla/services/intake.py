@@ -114,6 +114,7 @@ def _check_remediation(*, contract: Contract, task_type: TaskType, remediates: B
         )
 
 
+@transaction.atomic
 def batch_receive(
     *,
     contract: Contract,
@@ -134,6 +135,9 @@ def batch_receive(
     export, else the file name's stem); ``duplicates`` is the policy for an annotator's
     second answer to an item (``DuplicatePolicy``). ``queue_processing=False`` leaves the
     processing to the caller (the import command runs it in-process to show progress).
+
+    One transaction: the batch and the move of the breach it remediates are stored
+    together, and its processing is queued once both are committed.
     """
     if not contract.terms.filter(task_type=task_type).exists():
         raise DomainError(
@@ -435,19 +439,22 @@ def _mark_invalid(upload, reader):
     return upload
 
 
+@transaction.atomic
 def gold_set_receive(*, task_type: TaskType, upload: File, user) -> Receipt:
-    """Keep a gold file as the next version of the task type's gold set and queue its parsing."""
+    """Keep a gold file as the next version of the task type's gold set and queue its parsing.
+
+    One transaction, the task type's versions locked: two uploads at once get two numbers.
+    """
     fields = _upload_fields(upload, user)
     existing = GoldSet.objects.filter(task_type=task_type, sha256=fields["sha256"]).first()
     if existing is not None:
         return Receipt(existing, duplicate=True)
-    with transaction.atomic():
-        latest = GoldSet.objects.select_for_update().filter(task_type=task_type).aggregate(v=Max("version"))["v"]
-        gold_set = GoldSet(task_type=task_type, version=(latest or 0) + 1, **fields)
-        gold_set.file.save(fields["original_name"], upload, save=False)
-        gold_set.full_clean()
-        gold_set.save()
-        upload_enqueue(gold_set)
+    latest = GoldSet.objects.select_for_update().filter(task_type=task_type).aggregate(v=Max("version"))["v"]
+    gold_set = GoldSet(task_type=task_type, version=(latest or 0) + 1, **fields)
+    gold_set.file.save(fields["original_name"], upload, save=False)
+    gold_set.full_clean()
+    gold_set.save()
+    upload_enqueue(gold_set)
     return Receipt(gold_set)
 
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla import services
 from sla.constants import BreachStatus
-from sla.models import Breach, BreachEvent
+from sla.models import Batch, Breach, BreachEvent
 from sla.simulate import DeliverySpec, simulate_delivery
 from sla.tasks import breaches_escalate
 from tests.sla.conftest import FAILING, FIX, PASSING, csv_bytes
@@ -179,3 +179,26 @@ def test_the_breach_page_says_the_cap_cut_a_remediated_credit_of_a_repricing_con
     page = client.get(breach.get_absolute_url()).content.decode()
     assert "= 3.00; reduced by the monthly cap" in page
     assert "not repriced" not in page
+
+
+def test_a_remediation_whose_breach_move_fails_stores_no_batch_and_queues_nothing(
+    overlap_contract, deliver, users, sentiment, monkeypatch, django_capture_on_commit_callbacks
+):
+    rejected = deliver(overlap_contract, FAILING)
+    real = services.intake.remediation_received
+
+    def moved_then_failed(*, batch):
+        real(batch=batch)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services.intake, "remediation_received", moved_then_failed)
+    fix = SimpleUploadedFile("fix.csv", csv_bytes(simulate_delivery(FIX).annotations))
+    with django_capture_on_commit_callbacks() as queued, pytest.raises(RuntimeError):
+        services.batch_receive(
+            contract=overlap_contract, task_type=sentiment, upload=fix, user=users[Role.VENDOR], remediates=rejected
+        )
+    assert queued == []
+    assert list(Batch.objects.filter(contract=overlap_contract).values_list("pk", flat=True)) == [rejected.pk]
+    breach = Breach.objects.get(batch=rejected)
+    assert (breach.status, breach.remediation_batch) == ("open", None)
+    assert breach.events.count() == 1

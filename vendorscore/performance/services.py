@@ -51,6 +51,7 @@ def _require_lead(user, what: str) -> None:
 # Templates ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def default_template_ensure() -> PerformanceTemplate:
     """The shipped default (made by migration; made again here if a test flushed the tables)."""
     template = PerformanceTemplate.objects.filter(is_default=True).first()
