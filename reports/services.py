@@ -24,6 +24,7 @@ from reports import charts, pdf
 from reports import selectors as report_selectors
 from reports.constants import AUDIENCE_BUYER, PAPERS, REPORT_LAYOUT_VERSION
 from reports.models import ReportJob
+from sla import selectors as sla_selectors
 from sla.models import Batch
 from sla.visibility import OUTLIER_MIN_GOLD
 from vendorscore.broker import enqueue_on_commit
@@ -292,13 +293,13 @@ def report_job_run(*, job_id) -> None:
 
 def _render_job(job: ReportJob, on_progress) -> ReportFile:
     if job.kind == ReportJob.Kind.BATCH:
-        batch = Batch.objects.select_related("contract__vendor", "task_type", "terms_version").get(pk=job.object_id)
+        batch = sla_selectors.batch_get(user=job.requested_by, pk=job.object_id)
         return batch_report_render(batch=batch, audience=job.audience, paper=job.paper, on_progress=on_progress)
     if job.kind == ReportJob.Kind.COMPARISON:
         return comparison_report_render(
             vendor_ids=job.vendor_ids, user=job.requested_by, paper=job.paper, on_progress=on_progress
         )
-    vendor = Vendor.objects.get(pk=job.object_id)
+    vendor = report_selectors.vendor_report_subject(user=job.requested_by, pk=job.object_id)
     return vendor_report_render(
         vendor=vendor,
         user=job.requested_by,
