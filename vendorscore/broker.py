@@ -5,8 +5,10 @@ the worker never sees a row that is not committed, and a rolled-back write queue
 
 Work is owed by a database row (an upload, a report job, a notification or webhook
 delivery), not by a message: when the broker is down the row stays as it is, the request
-still succeeds, and the row's sweep queues the work once the broker is back. The settings
-bound how long a failed publish takes (``CELERY_TASK_PUBLISH_RETRY_POLICY``).
+still succeeds, and the row's sweep queues the work once the broker is back. A task no row
+owes (a breach notice, a terms recheck, a scorecard's report) is logged as not queued; the
+write it follows stands either way. The settings bound how long a failed publish takes
+(``CELERY_TASK_PUBLISH_RETRY_POLICY``).
 """
 
 import logging
@@ -33,7 +35,7 @@ def enqueue_on_commit(task: str, *args, on_queued: Callable[[], None] | None = N
         try:
             getattr(import_module(module), name).delay(*args)
         except OperationalError:
-            logger.warning("The broker is unavailable: %s%r is left for the sweep to queue.", task, args)
+            logger.warning("The broker is unavailable: %s%r was not queued (a sweep queues what a row owes).", task, args)
             return
         if on_queued is not None:
             on_queued()

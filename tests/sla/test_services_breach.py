@@ -202,3 +202,17 @@ def test_a_remediation_whose_breach_move_fails_stores_no_batch_and_queues_nothin
     breach = Breach.objects.get(batch=rejected)
     assert (breach.status, breach.remediation_batch) == ("open", None)
     assert breach.events.count() == 1
+
+
+def test_a_breach_waived_while_the_broker_is_down_is_stored_and_its_unsent_notice_logged(
+    overlap_contract, deliver, client, lead, request, caplog, django_capture_on_commit_callbacks
+):
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    request.getfixturevalue("broker_down")
+    client.force_login(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/breaches/{breach.pk}/waive/", {"waiver_reason": "Pilot month."})
+    assert response.status_code == 302
+    breach.refresh_from_db()
+    assert breach.status == "waived"
+    assert f"sla.tasks.breach_waived_notify({breach.pk},) was not queued" in caplog.text
