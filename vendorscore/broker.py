@@ -35,7 +35,7 @@ def enqueue_on_commit(task: str, *args, on_queued: Callable[[], None] | None = N
         try:
             getattr(import_module(module), name).delay(*args)
         except OperationalError:
-            logger.warning("The broker is unavailable: %s%r was not queued (a sweep queues what a row owes).", task, args)
+            logger.warning("The broker is unavailable: %s%r was not queued (sweeps queue what a row owes).", task, args)
             return
         if on_queued is not None:
             on_queued()
