@@ -506,10 +506,13 @@ def _mark_stored(upload, result, *, items: int | None = None) -> None:
     upload.save(update_fields=fields)
 
 
+@transaction.atomic
 def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
     """Keep a file of QA review verdicts on a batch, store them, and check the batch again.
 
     The check again is what turns a completed review sample into the defect-rate decision.
+    One transaction: a check that fails leaves no review set stuck as received, nor verdicts
+    without their check.
     """
     fields = _upload_fields(upload, user)
     existing = batch.review_sets.filter(sha256=fields["sha256"]).first()
@@ -530,11 +533,10 @@ def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
         result = _reviews_of_batch_items(batch, result, review_set.original_name)
     if not result.ok:
         return Receipt(_mark_invalid(review_set, result))
-    with transaction.atomic():
-        columns = ["item_id", "reviewer", "verdict", "defect_type", "note"]
-        rows_store(table=QAReview._meta.db_table, data=_text_table(result.frame, columns, review_set_id=review_set.pk))
-        _mark_stored(review_set, result)
-        batch_check(batch=batch, reason="QA review verdicts received")
+    columns = ["item_id", "reviewer", "verdict", "defect_type", "note"]
+    rows_store(table=QAReview._meta.db_table, data=_text_table(result.frame, columns, review_set_id=review_set.pk))
+    _mark_stored(review_set, result)
+    batch_check(batch=batch, reason="QA review verdicts received")
     return Receipt(review_set)
 
 
