@@ -5,21 +5,20 @@ of exactly this data (same numbers, same PDF, rendered once), and what the vendo
 variant leaves out is decided here, once, by not putting it in the dict at all, so no
 template can show it by mistake.
 
-Vendor audience: the gold-derived figures follow the one vendor rule of ``sla/visibility.py``,
-reached through ``sla.selectors.batch_metrics_visible`` and ``batch_findings_visible`` as
-the pages and the API reach it (no confusion matrix, gold support or wrong labels; thin
-gold figures withheld). Besides, the check history (who re-ran it and why), the buyer's
-notes on the vendor and the internal scorecard are left out of the vendor's copy.
+Vendor audience: who reads the vendor's copy is the SLA app's rule (``sla.selectors.sees_vendor_copy``),
+and its gold-derived figures follow the one vendor rule of ``sla/visibility.py``, reached
+through ``sla.selectors.batch_metrics_visible``, ``batch_findings_visible`` and
+``findings_visible`` as the pages and the API reach it (no confusion matrix, gold support or
+wrong labels; thin gold figures withheld). Besides, the check history (who re-ran it and
+why), the buyer's notes on the vendor and the internal scorecard are left out of the
+vendor's copy. The SLA app's tables are read only through its selectors; vendors through
+the vendors app's, with the same scoping as their pages.
 """
 
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.apps import apps
-from django.core.exceptions import FieldError
-from django.db.models import F
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from reports.charts import point_verdict
@@ -27,18 +26,23 @@ from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
 from sla import formatting
 from sla import selectors as sla_selectors
-from sla.constants import MEASURE_LABELS, TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
+from sla.constants import MEASURE_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus
 from sla.filters import delivered_on_or_after
-from sla.models import Batch, Contract, ContractTerms, Finding
+from sla.models import Batch, Contract, ContractTerms
 from sla.visibility import is_outlier
-from vendorscore.constants import Role
+from vendorscore import selectors as vendor_selectors
 from vendorscore.models import Vendor
-from vendorscore.permissions import BUYER_ROLES, has_role, role_of
 from vendorscore.scorecards import selectors as scorecard_selectors
 
 
 def audience_of(user) -> str:
-    return AUDIENCE_VENDOR if role_of(user) == Role.VENDOR else AUDIENCE_BUYER
+    """The copy a user reads by default: the vendor's for whoever the SLA app shows the vendor copy."""
+    return AUDIENCE_VENDOR if sla_selectors.sees_vendor_copy(user) else AUDIENCE_BUYER
+
+
+def _vendor_copy(audience: str) -> bool:
+    """Whether a report is the vendor's copy: gold figures under the vendor rule, buyer internals left out."""
+    return audience == AUDIENCE_VENDOR
 
 
 def _measure(m: dict | None) -> dict | None:
@@ -60,8 +64,8 @@ def _measure(m: dict | None) -> dict | None:
 
 def batch_report(*, batch: Batch, audience: str) -> dict:
     """Everything the batch report shows; the vendor audience gets the vendor rule's figures only."""
-    buyer = audience == AUDIENCE_BUYER
-    metrics = sla_selectors.batch_metrics_visible(batch=batch, vendor_copy=not buyer) or {}
+    vendor_copy = _vendor_copy(audience)
+    metrics = sla_selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy) or {}
     terms = batch.terms_version
     iaa = terms.iaa_coefficient if terms else "fleiss_kappa"
     data = {
@@ -89,7 +93,7 @@ def batch_report(*, batch: Batch, audience: str) -> dict:
             "remediation_coverage": batch.remediation_coverage,
         },
         "terms": _terms(terms),
-        "findings": [_finding(f) for f in sla_selectors.batch_findings_visible(batch=batch, vendor_copy=not buyer)],
+        "findings": [_finding(f) for f in sla_selectors.batch_findings_visible(batch=batch, vendor_copy=vendor_copy)],
         "breaches": breaches_of(batch=batch),
         "measures": _headline_measures(metrics),
         "overlap_rate": metrics.get("overlap_rate"),
@@ -99,14 +103,14 @@ def batch_report(*, batch: Batch, audience: str) -> dict:
             {k: row[k] for k in ("label", "precision", "recall", "f1", "support", "note") if k in row}
             for row in metrics.get("by_label", [])
         ],
-        "gold_rule": "" if buyer else sla_selectors.vendor_gold_rule(),
+        "gold_rule": sla_selectors.vendor_gold_rule() if vendor_copy else "",
         "denominator": _denominator_check(metrics, batch.claimed_accuracy),
         "anchoring": _anchoring(metrics.get("anchoring")),
         "warnings": [w.get("message", "") for w in metrics.get("warnings", [])],
         "confusion": metrics.get("confusion_matrix"),
         "error_concentration": metrics.get("error_concentration"),
     }
-    if buyer:
+    if not vendor_copy:
         data["history"] = [
             {"verdict": run.verdict, "ran_at": run.ran_at, "reason": run.reason, "current": run.is_current}
             for run in sla_selectors.batch_check_history(batch=batch)
@@ -262,8 +266,8 @@ def vendor_report(
     trends and breaches to a period; the scorecard and certifications are the vendor's current
     ones whatever the period.
     """
-    buyer = audience == AUDIENCE_BUYER
-    contracts = list(Contract.objects.filter(vendor=vendor).order_by("start_date"))
+    vendor_copy = _vendor_copy(audience)
+    contracts = list(sla_selectors.contract_list(user=user).filter(vendor=vendor).order_by("start_date"))
     batches = sla_selectors.batch_list(user=user).filter(contract__vendor=vendor)
     if start is not None:
         batches = delivered_on_or_after(batches, batch_path="", day=start, after=True)
@@ -271,7 +275,7 @@ def vendor_report(
         batches = delivered_on_or_after(batches, batch_path="", day=end, after=False)
     batches = list(batches.select_related("terms_version").defer(None).order_by("delivered_at", "pk"))
     for batch in batches:
-        batch.metrics = sla_selectors.batch_metrics_visible(batch=batch, vendor_copy=not buyer)
+        batch.metrics = sla_selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy)
     evaluated = [b for b in batches if b.status == BatchStatus.EVALUATED]
     delivered = [b.delivered_at for b in batches]
     in_period = {b.pk for b in batches}
@@ -283,18 +287,18 @@ def vendor_report(
             "workforce_model": vendor.get_workforce_model_display(),
             "status": vendor.get_status_display(),
             "country": vendor.country,
-            "notes": vendor.notes if buyer else "",
+            "notes": "" if vendor_copy else vendor.notes,
         },
         "period": {"start": min(delivered) if delivered else None, "end": max(delivered) if delivered else None},
         "requested_period": {"start": start, "end": end},
         "contracts": [_contract(c) for c in contracts],
-        "scorecard": _scorecard(vendor=vendor, user=user) if buyer else None,
-        "certifications": _certifications(vendor) if buyer else [],
-        "compliance": [s for c in contracts for s in _compliance(c, user, in_period, vendor_copy=not buyer)],
+        "scorecard": None if vendor_copy else _scorecard(vendor=vendor, user=user),
+        "certifications": [] if vendor_copy else _certifications(vendor),
+        "compliance": [s for c in contracts for s in _compliance(c, user, in_period, vendor_copy=vendor_copy)],
         "batches": [_batch_row(b) for b in batches],
         "batch_count": len(batches),
         "verdicts": dict(Counter(b.verdict or "unchecked" for b in evaluated)),
-        "defect_rates": _defect_rates(evaluated),
+        "defect_rates": _defect_rates(evaluated, vendor_copy=vendor_copy),
         "breaches": breaches_of(vendor=vendor, batch_ids=in_period if start or end else None),
         "outliers": _outliers(evaluated),
     }
@@ -312,7 +316,7 @@ def _summary(data: dict) -> dict:
     it (``charts.point_verdict``), and its trend is the latest value against the mean of the
     ``TREND_BATCHES`` batches before it.
     """
-    breaches = data["breaches"] or {"rows": [], "credits": 0.0}
+    breaches = data["breaches"]
     unresolved = [r for r in breaches["rows"] if r["status"] in UNRESOLVED_BREACH_STATUSES]
     verdicts = data["verdicts"]
     checked = sum(verdicts.values())
@@ -473,14 +477,10 @@ def _batch_row(batch: Batch) -> dict:
     }
 
 
-def _defect_rates(batches: list[Batch]) -> list[dict]:
+def _defect_rates(batches: list[Batch], *, vendor_copy: bool) -> list[dict]:
     """Per task type, the QA-sampled defect rate of each batch that has one, for the AQL chart."""
-    findings = {
-        f.check_run.batch_id: f
-        for f in Finding.objects.filter(
-            check_run__batch__in=batches, check_run__is_current=True, term="defect_rate"
-        ).select_related("check_run")
-    }
+    current = sla_selectors.batches_term_findings(batches=batches, term="defect_rate")
+    findings = {f.check_run.batch_id: f for f in sla_selectors.findings_visible(current, vendor_copy=vendor_copy)}
     by_task: dict[str, dict] = {}
     for batch in batches:
         finding = findings.get(batch.pk)
@@ -525,47 +525,9 @@ def _outliers(batches: list[Batch]) -> list[dict]:
     )
 
 
-def breaches_of(
-    *, vendor: Vendor | None = None, batch: Batch | None = None, batch_ids: set[int] | None = None
-) -> dict | None:
-    """A vendor's (or one batch's) breaches with credits, or None while the breach model is not installed.
-
-    Guarded because breaches are built alongside this report; the report names the section
-    "not available" rather than failing.
-    """
-    try:
-        Breach = apps.get_model("sla", "Breach")
-    except LookupError:
-        return None
-    fields = (
-        "id",
-        "batch_id",
-        "term",
-        "status",
-        "opened_at",
-        "remediation_due",
-        "closed_at",
-        "service_credit",
-        "credit_month",
-    )
-    try:
-        breaches = (
-            Breach.objects.filter(batch=batch) if batch else Breach.objects.filter(batch__contract__vendor=vendor)
-        )
-        if batch_ids is not None:
-            breaches = breaches.filter(batch_id__in=batch_ids)
-        rows = list(
-            breaches.order_by("opened_at", "pk").values(
-                *fields, currency=F("batch__contract__currency"), time_zone=F("batch__contract__time_zone")
-            )
-        )
-    except FieldError:
-        return None
-    for row in rows:
-        row["term_label"] = TERM_LABELS.get(row["term"], row["term"])
-        closed = row["closed_at"] if row["status"] == BreachStatus.REMEDIATED else None
-        # Only a remediated breach took days to remediate; a waived or withdrawn one was never fixed.
-        row["remediation_days"] = round((closed - row["opened_at"]).total_seconds() / 86400, 1) if closed else None
+def breaches_of(*, vendor: Vendor | None = None, batch: Batch | None = None, batch_ids: set[int] | None = None) -> dict:
+    """A vendor's (or one batch's) breaches, read through the SLA app, with the credits they owe in all."""
+    rows = sla_selectors.breach_records(vendor=vendor, batch=batch, batch_ids=batch_ids)
     return {"rows": rows, "credits": sum(float(r["service_credit"] or 0) for r in rows)}
 
 
@@ -588,7 +550,7 @@ def report_job_get(*, user, pk):
 
 def audiences_for(user) -> tuple[str, ...]:
     """The copies a user may read: buyer roles both, vendor users (and anyone else) only the vendor's."""
-    return (AUDIENCE_BUYER, AUDIENCE_VENDOR) if has_role(user, BUYER_ROLES) else (AUDIENCE_VENDOR,)
+    return (AUDIENCE_VENDOR,) if sla_selectors.sees_vendor_copy(user) else (AUDIENCE_BUYER, AUDIENCE_VENDOR)
 
 
 def report_audience(*, user, requested: str | None) -> str:
@@ -603,12 +565,7 @@ def report_audience(*, user, requested: str | None) -> str:
 
 def vendor_report_subject(*, user, pk) -> Vendor:
     """The vendor a vendor report is about: any vendor for buyer roles, only their own for vendor users (404)."""
-    vendors = Vendor.objects.all()
-    if not has_role(user, BUYER_ROLES):
-        vendors = (
-            vendors.filter(pk=getattr(user, "vendor_id", None)) if has_role(user, {Role.VENDOR}) else vendors.none()
-        )
-    return get_object_or_404(vendors, pk=pk)
+    return vendor_selectors.vendor_get(user=user, pk=pk)
 
 
 # Comparison report -------------------------------------------------------------------------
@@ -638,7 +595,7 @@ def comparison_report(*, user, vendor_ids: list[int]) -> dict:
         }
         for row in comparison.rows
     ]
-    vendors = Vendor.objects.filter(pk__in=vendor_ids).order_by("name")
+    vendors = vendor_selectors.vendor_list(user=user).filter(pk__in=vendor_ids)
     return {
         "columns": columns,
         "rows": rows,
@@ -660,6 +617,6 @@ def _sla_record(vendor: Vendor, user) -> dict:
         "batches": len(batches),
         "accepted": batches.count("accepted"),
         "rejected": batches.count("rejected"),
-        "breaches": None if breaches is None else len(breaches["rows"]),
-        "credits": None if breaches is None else breaches["credits"],
+        "breaches": len(breaches["rows"]),
+        "credits": breaches["credits"],
     }

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,9 +24,10 @@ from reports import charts, pdf
 from reports import selectors as report_selectors
 from reports.constants import AUDIENCE_BUYER, PAPERS, REPORT_LAYOUT_VERSION
 from reports.models import ReportJob
+from sla import selectors as sla_selectors
 from sla.models import Batch
 from sla.visibility import OUTLIER_MIN_GOLD
-from vendorscore.broker import delay_on_commit
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.models import Vendor
 
 logger = logging.getLogger(__name__)
@@ -231,12 +231,11 @@ def report_job_create(
 
 def _job_enqueue(job: ReportJob) -> None:
     """Queue the job once committed; with the broker down it stays queued for ``report_jobs_sweep``."""
-    from reports import tasks  # the tasks module imports this one
 
     def queued() -> None:
         ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
 
-    delay_on_commit(tasks.report_job_run, str(job.pk), on_queued=queued)
+    enqueue_on_commit("reports.tasks.report_job_run", str(job.pk), on_queued=queued)
 
 
 def report_jobs_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
@@ -253,8 +252,7 @@ def report_jobs_sweep(*, now: dt.datetime | None = None) -> tuple[int, int]:
     )
     requeued = 0
     for job in lost:
-        with transaction.atomic():
-            _job_enqueue(job)
+        _job_enqueue(job)
         requeued += 1
     failed = ReportJob.objects.filter(status=ReportJob.Status.RENDERING, started_at__lt=stuck_before).update(
         status=ReportJob.Status.FAILED,
@@ -295,13 +293,13 @@ def report_job_run(*, job_id) -> None:
 
 def _render_job(job: ReportJob, on_progress) -> ReportFile:
     if job.kind == ReportJob.Kind.BATCH:
-        batch = Batch.objects.select_related("contract__vendor", "task_type", "terms_version").get(pk=job.object_id)
+        batch = sla_selectors.batch_get(user=job.requested_by, pk=job.object_id)
         return batch_report_render(batch=batch, audience=job.audience, paper=job.paper, on_progress=on_progress)
     if job.kind == ReportJob.Kind.COMPARISON:
         return comparison_report_render(
             vendor_ids=job.vendor_ids, user=job.requested_by, paper=job.paper, on_progress=on_progress
         )
-    vendor = Vendor.objects.get(pk=job.object_id)
+    vendor = report_selectors.vendor_report_subject(user=job.requested_by, pk=job.object_id)
     return vendor_report_render(
         vendor=vendor,
         user=job.requested_by,

@@ -4,7 +4,6 @@ Serializers translate; services write; selectors scope what a caller may see. A 
 user naming another vendor's contract or batch is answered 404.
 """
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -327,19 +326,18 @@ class BatchViewSet(ExportListMixin, viewsets.ReadOnlyModelViewSet):
         remediates = None
         if data.get("remediates") is not None:
             remediates = selectors.batch_get(user=request.user, pk=data["remediates"])
-        with transaction.atomic():
-            receipt = services.batch_receive(
-                contract=contract,
-                task_type=data["task_type"],
-                upload=data["file"],
-                user=request.user,
-                reference=data["reference"],
-                claimed_accuracy=data.get("claimed_accuracy"),
-                remediates=remediates,
-                due_at=data.get("due_at"),
-                annotator=data["annotator"],
-                duplicates=data["duplicates"],
-            )
+        receipt = services.batch_receive(
+            contract=contract,
+            task_type=data["task_type"],
+            upload=data["file"],
+            user=request.user,
+            reference=data["reference"],
+            claimed_accuracy=data.get("claimed_accuracy"),
+            remediates=remediates,
+            due_at=data.get("due_at"),
+            annotator=data["annotator"],
+            duplicates=data["duplicates"],
+        )
         receipt.upload.refresh_from_db()
         return _receipt_response(receipt, BatchSerializer)
 
@@ -434,10 +432,9 @@ class GoldSetViewSet(viewsets.ReadOnlyModelViewSet):
     def create(self, request):
         upload = GoldSetUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        with transaction.atomic():
-            receipt = services.gold_set_receive(
-                task_type=upload.validated_data["task_type"], upload=upload.validated_data["file"], user=request.user
-            )
+        receipt = services.gold_set_receive(
+            task_type=upload.validated_data["task_type"], upload=upload.validated_data["file"], user=request.user
+        )
         receipt.upload.refresh_from_db()
         return _receipt_response(receipt, GoldSetSerializer)
 

@@ -5,14 +5,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from sla import selectors, services
-from sla import webhooks as rules
+from sla import selectors, services, webhook_rules
 from sla.models import Webhook, WebhookDelivery
 from vendorscore.permissions import LEADS
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    events = serializers.ListField(child=serializers.ChoiceField(choices=rules.EVENTS), allow_empty=False)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=webhook_rules.EVENTS), allow_empty=False)
     secret = serializers.CharField(
         write_only=True,
         required=False,

@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 
 from sla import clock, services
@@ -257,12 +256,11 @@ def _gold_sets(task_types: dict, plans: list[ContractPlan]) -> None:
         gold = pd.concat([simulate_delivery(spec).gold for spec in specs])
         if gold.empty:
             continue
-        with transaction.atomic():
-            receipt = services.gold_set_receive(
-                task_type=task_type,
-                upload=ContentFile(_encode(gold, "csv"), name=f"{task_type.name}-gold.csv"),
-                user=None,
-            )
+        receipt = services.gold_set_receive(
+            task_type=task_type,
+            upload=ContentFile(_encode(gold, "csv"), name=f"{task_type.name}-gold.csv"),
+            user=None,
+        )
         services.gold_set_ingest(gold_set_id=receipt.upload.pk)
 
 
@@ -334,7 +332,7 @@ def _broken(annotations: pd.DataFrame) -> pd.DataFrame:
 def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, user, remediates=None) -> int:
     """Receive a simulated delivery on its own date and check it two hours later, in the replayed calendar."""
     delivered_at = min(pd.Timestamp(spec.start).to_pydatetime() + dt.timedelta(hours=9), timezone.now())
-    with clock.replay(delivered_at), transaction.atomic():
+    with clock.replay(delivered_at):
         receipt = services.batch_receive(
             contract=contract,
             task_type=task_type,
@@ -394,15 +392,14 @@ def _lost_twice_delivery(plans: list[ContractPlan], lead) -> int:
     reference = name.split(".")[0].rsplit("-", 1)[0] + f"-{BATCHES_PER_TASK + 1:02d}"
     if Batch.objects.filter(contract=plan.contract, reference=reference).exists():
         return 0
-    with transaction.atomic():
-        batch = services.batch_receive(
-            contract=plan.contract,
-            task_type=task_type,
-            upload=ContentFile(_encode(simulate_delivery(spec).annotations, "csv"), name=f"{reference}.csv"),
-            user=lead,
-            reference=reference,
-            queue_processing=False,
-        ).upload
+    batch = services.batch_receive(
+        contract=plan.contract,
+        task_type=task_type,
+        upload=ContentFile(_encode(simulate_delivery(spec).annotations, "csv"), name=f"{reference}.csv"),
+        user=lead,
+        reference=reference,
+        queue_processing=False,
+    ).upload
     lost = timezone.now() - dt.timedelta(minutes=20)
     Batch.objects.filter(pk=batch.pk).update(
         status=BatchStatus.PROCESSING, attempts=settings.INGEST_MAX_ATTEMPTS, started_at=lost

@@ -20,7 +20,7 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from sla import checks, lineage
+from sla import checks, lineage_rules
 from sla.constants import TERM_LABELS, BatchStatus, BatchVerdict, BreachStatus, Severity
 from sla.models import Batch, Breach, Contract, Finding, TaskType
 from vendorscore.models import Vendor
@@ -40,7 +40,7 @@ FINDING_VERDICTS = [
     (checks.BELOW_TARGET, "Below target"),
     (checks.FAIL, "Fail"),
     (checks.INCONCLUSIVE, "Inconclusive"),
-    (lineage.NOTICE, "Notice"),
+    (lineage_rules.NOTICE, "Notice"),
 ]
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 

@@ -4,8 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from sla import selectors
-from sla import webhooks as webhook_rules
+from sla import selectors, webhook_rules
 from sla.calendar import parse_holidays
 from sla.constants import DisputeDecision, DuplicatePolicy
 from sla.ingest import upload_too_large
@@ -237,7 +236,11 @@ DEFAULTED_SAMPLING_FIELDS = ("inspection_level", "sample_draw")
 
 
 class TermsForm(forms.ModelForm):
-    """One version of a contract's terms for a task type, with errors that say what is wrong."""
+    """One version of a contract's terms for a task type, with errors that say what is wrong.
+
+    The terms' own rules (labels of the task type, thresholds that agree) are the model's
+    (``ContractTerms.clean``), which a model form runs: each problem shows beside its field.
+    """
 
     safety_critical_labels = forms.CharField(
         required=False,
@@ -272,31 +275,6 @@ class TermsForm(forms.ModelForm):
 
     def clean_safety_critical_labels(self) -> list[str]:
         return [label.strip() for label in self.cleaned_data["safety_critical_labels"].split(",") if label.strip()]
-
-    def clean(self):
-        cleaned = super().clean()
-        task_type = cleaned.get("task_type")
-        unknown = [
-            label
-            for label in cleaned.get("safety_critical_labels") or []
-            if task_type and label not in task_type.labels
-        ]
-        if unknown:
-            self.add_error("safety_critical_labels", f"Not in the label set of {task_type.name}: {', '.join(unknown)}.")
-        self._explain_pairs(cleaned)
-        return cleaned
-
-    def _explain_pairs(self, cleaned: dict) -> None:
-        target, fail = cleaned.get("iaa_min"), cleaned.get("iaa_fail_below")
-        if target is not None and fail is not None and fail > target:
-            self.add_error(
-                "iaa_fail_below",
-                f"The fail threshold ({fail:g}) is above the target ({target:g}); "
-                "a batch would fail while meeting the target.",
-            )
-        low, high = cleaned.get("overlap_min"), cleaned.get("overlap_max")
-        if low is not None and high is not None and low > high:
-            self.add_error("overlap_min", f"The overlap minimum ({low:g}) is above the maximum ({high:g}).")
 
 
 class BreachWaiveForm(forms.Form):

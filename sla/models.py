@@ -37,6 +37,7 @@ from sla.constants import (
     UploadStatus,
 )
 from sla.headline import HEADLINE_COLUMNS, headline_columns
+from sla.terms_rules import terms_problems
 from vendorscore.models import Vendor
 from vendorscore.validators import validate_single_line
 
@@ -230,6 +231,21 @@ class ContractTerms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} / {self.task_type} from {self.effective_from}"
+
+    def clean(self) -> None:
+        """The terms must hold together and name only their task type's labels (``sla.terms_rules``)."""
+        task_type = self.task_type if self.task_type_id else None
+        problems = terms_problems(
+            task_type_name=task_type.name if task_type else None,
+            labels=task_type.labels if task_type else (),
+            safety_critical_labels=self.safety_critical_labels,
+            iaa_min=self.iaa_min,
+            iaa_fail_below=self.iaa_fail_below,
+            overlap_min=self.overlap_min,
+            overlap_max=self.overlap_max,
+        )
+        if problems:
+            raise ValidationError(problems)
 
 
 class Upload(models.Model):
@@ -548,7 +564,7 @@ class QAReviewSet(Upload):
 
 
 class InspectionState(models.Model):
-    """Where a contract and task type stand in ISO 2859-1's switching rules (see ``sla.sampling``)."""
+    """Where a contract and task type stand in ISO 2859-1's switching rules (see ``sla.sampling_plans``)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="inspection_states")
     task_type = models.ForeignKey(TaskType, on_delete=models.CASCADE, related_name="+")

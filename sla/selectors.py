@@ -18,12 +18,13 @@ from sla.constants import (
     BREACH_DUE_SOON_DAYS,
     CREDIT_MONTHS_SHOWN,
     DASHBOARD_ESCALATED_ROWS,
+    TERM_LABELS,
     UNRESOLVED_BREACH_STATUSES,
     BatchStatus,
     BreachStatus,
     UploadStatus,
 )
-from sla.credits import money, monthly_cap
+from sla.credits import money, monthly_cap, outcome_owes_credit
 from sla.headline import headline_measure
 from sla.models import (
     AWAITING_FIX,
@@ -140,10 +141,11 @@ def batch_findings_visible(*, batch: Batch, vendor_copy: bool) -> list[Finding]:
     return findings
 
 
-def findings_visible(findings: Iterable[Finding], *, user) -> Iterable[Finding]:
-    """Findings of many batches (lists, exports) as ``user`` may read them: as stored for buyers; for
-    vendor users each gold figure under the vendor rule, against its own batch's metrics (a list)."""
-    if not sees_vendor_copy(user):
+def findings_visible(findings: Iterable[Finding], *, user=None, vendor_copy: bool | None = None) -> Iterable[Finding]:
+    """Findings of many batches (lists, exports, reports) as ``user`` may read them, or as the copy
+    ``vendor_copy`` asks for: as stored for buyers; in the vendor copy each gold figure under the vendor
+    rule, against its own batch's metrics (a list)."""
+    if not (sees_vendor_copy(user) if vendor_copy is None else vendor_copy):
         return findings
     visible = list(findings)
     for finding in visible:
@@ -168,6 +170,18 @@ def _finding_blank_if_withheld(finding: Finding, metrics: dict | None) -> None:
         finding.detail = f"Measured value {view.reason}."
         finding.withheld = view.reason  # for lists that show the figure alone, not the detail
         finding.extra = {k: v for k, v in (finding.extra or {}).items() if k != "p_value"}
+
+
+def batches_term_findings(*, batches: Iterable[Batch], term: str) -> QuerySet[Finding]:
+    """The current findings on one term of batches the caller has already scoped to its reader.
+
+    Each batch's metrics document is read only if the vendor rule needs it for a finding.
+    """
+    return (
+        Finding.objects.filter(check_run__batch__in=batches, check_run__is_current=True, term=term)
+        .select_related("check_run__batch")
+        .defer("check_run__batch__metrics")
+    )
 
 
 def finding_list(*, user) -> QuerySet[Finding]:
@@ -254,6 +268,41 @@ def breach_get(*, user, pk) -> Breach:
 def batch_breaches(*, batch: Batch) -> QuerySet[Breach]:
     """The breaches a batch's failed terms opened, for its page (the batch was already scoped to the user)."""
     return Breach.objects.filter(batch=batch).select_related("batch__contract", "remediation_batch").order_by("id")
+
+
+BREACH_RECORD_FIELDS = (
+    "id",
+    "batch_id",
+    "term",
+    "status",
+    "opened_at",
+    "remediation_due",
+    "closed_at",
+    "service_credit",
+    "credit_month",
+)
+
+
+def breach_records(*, vendor=None, batch: Batch | None = None, batch_ids: Iterable[int] | None = None) -> list[dict]:
+    """A vendor's (or one batch's) breaches as plain rows, oldest first, for reports; ``batch_ids`` narrows them.
+
+    The vendor or batch was already scoped to the reader. Each row adds the term's label,
+    the contract's currency and time zone, and the days a remediated breach took to remediate
+    (a waived or withdrawn one was never fixed, so it has none).
+    """
+    breaches = Breach.objects.filter(batch=batch) if batch else Breach.objects.filter(batch__contract__vendor=vendor)
+    if batch_ids is not None:
+        breaches = breaches.filter(batch_id__in=batch_ids)
+    rows = list(
+        breaches.order_by("opened_at", "pk").values(
+            *BREACH_RECORD_FIELDS, currency=F("batch__contract__currency"), time_zone=F("batch__contract__time_zone")
+        )
+    )
+    for row in rows:
+        row["term_label"] = TERM_LABELS.get(row["term"], row["term"])
+        closed = row["closed_at"] if row["status"] == BreachStatus.REMEDIATED else None
+        row["remediation_days"] = round((closed - row["opened_at"]).total_seconds() / 86400, 1) if closed else None
+    return rows
 
 
 def redelivered_items(*, batch: Batch) -> QuerySet:
@@ -429,7 +478,7 @@ def credit_statement(*, user, month: dt.date, vendor=None) -> dict:
     order the cap allocates (opening order) with its full credit, what its outcome removed
     (waived, or remediated without repricing) and what the cap removed.
     """
-    from sla.services import breach_owes_credit, month_invoiced_value
+    from sla.services import month_invoiced_value
 
     breaches = breach_list(user=user).filter(credit_month=month, credit_full__gt=0).order_by("opened_at", "id")
     if vendor is not None:
@@ -447,7 +496,7 @@ def credit_statement(*, user, month: dt.date, vendor=None) -> dict:
                 "cap": monthly_cap(invoiced, contract.service_credit_cap_percent),
                 "rows": [],
             }
-        owes = breach_owes_credit(breach=breach, contract=contract)
+        owes = outcome_owes_credit(status=breach.status, reprice_remediated=contract.reprice_remediated)
         section["rows"].append(
             {
                 "breach": breach,

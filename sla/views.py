@@ -7,7 +7,6 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import (
     FileResponse,
     Http404,
@@ -42,6 +41,7 @@ from sla.constants import (
     UploadStatus,
     defect_types_for,
 )
+from sla.credits import credit_reduction
 from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.forms import (
     BatchUploadForm,
@@ -59,9 +59,9 @@ from sla.forms import (
     WebhookForm,
 )
 from sla.ingest.template import delivery_columns, delivery_template_csv
-from sla.lineage import LISTED_ITEMS
+from sla.lineage_rules import LISTED_ITEMS
 from sla.models import Notification
-from sla.sampling import REDUCED_SCORE
+from sla.sampling_plans import REDUCED_SCORE
 from sla.services import lineage
 from sla.services.breaches import REMEDIABLE
 from sla.tables import (
@@ -365,19 +365,18 @@ class BatchUploadView(RoleRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                receipt = services.batch_receive(
-                    contract=data["contract"],
-                    task_type=data["task_type"],
-                    upload=data["file"],
-                    user=self.request.user,
-                    reference=data["reference"],
-                    claimed_accuracy=data["claimed_accuracy"],
-                    remediates=data["remediates"],
-                    due_at=data["due_at"],
-                    annotator=data["annotator"],
-                    duplicates=data["duplicates"],
-                )
+            receipt = services.batch_receive(
+                contract=data["contract"],
+                task_type=data["task_type"],
+                upload=data["file"],
+                user=self.request.user,
+                reference=data["reference"],
+                claimed_accuracy=data["claimed_accuracy"],
+                remediates=data["remediates"],
+                due_at=data["due_at"],
+                annotator=data["annotator"],
+                duplicates=data["duplicates"],
+            )
         except (DomainError, ValidationError) as error:
             _form_error_from(form, error)
             return self.form_invalid(form)
@@ -591,10 +590,9 @@ class GoldSetUploadView(GoldSetListView):
         if not form.is_valid():
             self.object_list = self.get_queryset()
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        with transaction.atomic():
-            receipt = services.gold_set_receive(
-                task_type=form.cleaned_data["task_type"], upload=form.cleaned_data["file"], user=request.user
-            )
+        receipt = services.gold_set_receive(
+            task_type=form.cleaned_data["task_type"], upload=form.cleaned_data["file"], user=request.user
+        )
         gold_set = receipt.upload
         gold_set.refresh_from_db()
         if receipt.duplicate:
@@ -652,6 +650,12 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
         may_move = BREACH_TRANSITIONS[breach.status]
         selectors.breach_finding_visible(breach=breach, vendor_copy=selectors.sees_vendor_copy(self.request.user))
         context["breach"] = breach
+        context["credit_reduction"] = credit_reduction(
+            status=breach.status,
+            reprice_remediated=breach.batch.contract.reprice_remediated,
+            credit_full=breach.credit_full,
+            owed=breach.service_credit,
+        )
         context["now"] = timezone.now()
         context["can_waive"] = has_role(self.request.user, LEADS) and BreachStatus.WAIVED in may_move
         context["can_submit"] = (

@@ -3,7 +3,6 @@
 from sla.services.breaches import (
     breach_decide,
     breach_dispute,
-    breach_owes_credit,
     breach_remediation_submit,
     breach_waive,
     breaches_escalate_overdue,
@@ -59,7 +58,6 @@ __all__ = [
     "batch_ingest",
     "batch_receive",
     "batch_statistics",
-    "breach_owes_credit",
     "breach_decide",
     "breach_decided_notify",
     "breach_dispute",

@@ -17,8 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
 
-from sla import calendar, checks, clock, credits, timefmt
-from sla import lineage as lineage_rules
+from sla import calendar, checks, clock, credits, lineage_rules, timefmt
 from sla.constants import (
     BREACH_TRANSITIONS,
     CLOSED_BREACH_STATUSES,
@@ -31,6 +30,7 @@ from sla.constants import (
 )
 from sla.models import AWAITING_FIX, Batch, Breach, BreachEvent, CheckRun, Contract
 from sla.visibility import finding_for_vendor
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.permissions import LEADS, has_role, role_of
@@ -55,17 +55,6 @@ def _move(breach: Breach, to: str, *, actor=None, note: str = "", at: dt.datetim
 
 def _locked(breach: Breach) -> Breach:
     return Breach.objects.select_for_update(of=("self",)).select_related("batch__contract").get(pk=breach.pk)
-
-
-def _notify_on_commit(task_name: str, breach_id: int) -> None:
-    """Queue a breach notice once the move is committed (a rolled-back move tells nobody).
-
-    ``sla.tasks`` is imported here, not at the top, because the tasks import the services.
-    """
-    from sla import tasks
-
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(breach_id))
 
 
 def _opening_note(finding, batch) -> str:
@@ -119,7 +108,7 @@ def breaches_open(*, run: CheckRun) -> list[Breach]:
             breach=breach, to_status=BreachStatus.OPEN, at=run.ran_at, note=_opening_note(finding, batch)
         )
         opened.append(breach)
-        _notify_on_commit("breach_opened_notify", breach.pk)
+        enqueue_on_commit("sla.tasks.breach_opened_notify", breach.pk)
     return opened
 
 
@@ -132,7 +121,11 @@ def credits_rebalance(*, contract: Contract, month: dt.date) -> None:
     breaches = list(Breach.objects.filter(batch__contract=contract, credit_month=month).order_by("opened_at", "id"))
     if not breaches:
         return
-    charged = [breach for breach in breaches if _owes_credit(breach, contract)]
+    charged = [
+        breach
+        for breach in breaches
+        if credits.outcome_owes_credit(status=breach.status, reprice_remediated=contract.reprice_remediated)
+    ]
     cap = credits.monthly_cap(month_invoiced_value(contract=contract, month=month), contract.service_credit_cap_percent)
     owed = dict(zip((b.pk for b in charged), credits.allocate([b.credit_full for b in charged], cap), strict=True))
     for breach in breaches:
@@ -141,19 +134,8 @@ def credits_rebalance(*, contract: Contract, month: dt.date) -> None:
             Breach.objects.filter(pk=breach.pk).update(service_credit=amount)
 
 
-def _owes_credit(breach: Breach, contract: Contract) -> bool:
-    if breach.status in (BreachStatus.WAIVED, BreachStatus.WITHDRAWN):
-        return False
-    return breach.status != BreachStatus.REMEDIATED or contract.reprice_remediated
-
-
-def breach_owes_credit(*, breach: Breach, contract: Contract) -> bool:
-    """Whether the breach's outcome leaves its credit owed before the cap; the credit statement explains with it."""
-    return _owes_credit(breach, contract)
-
-
 def month_invoiced_value(*, contract: Contract, month: dt.date) -> Decimal:
-    """The value of the contract's checked batches delivered in the month: their new items only (``sla.lineage``)."""
+    """The value of the contract's checked batches delivered in the month: new items only (``sla.lineage_rules``)."""
     start, end = credits.month_bounds(month, contract.time_zone)
     items = (
         Batch.objects.filter(
@@ -177,7 +159,7 @@ def breach_waive(*, breach: Breach, user, reason: str) -> Breach:
     breach.disputed_at = None
     _move(breach, BreachStatus.WAIVED, actor=user, note=reason)
     credits_rebalance(contract=breach.batch.contract, month=breach.credit_month)
-    _notify_on_commit("breach_waived_notify", breach.pk)
+    enqueue_on_commit("sla.tasks.breach_waived_notify", breach.pk)
     return breach
 
 
@@ -219,7 +201,7 @@ def breach_dispute(*, breach: Breach, user, reason: str, file=None, at: dt.datet
     if file is not None:
         breach.dispute_file.save(getattr(file, "name", "dispute") or "dispute", file, save=False)
     _move(breach, BreachStatus.DISPUTED, actor=user, note=reason, at=at)
-    _notify_on_commit("breach_disputed_notify", breach.pk)
+    enqueue_on_commit("sla.tasks.breach_disputed_notify", breach.pk)
     return breach
 
 
@@ -257,7 +239,7 @@ def breach_decide(*, breach: Breach, user, decision: str, note: str = "", at: dt
         ).strip()
         _move(breach, _before_dispute(breach), actor=user, note=resumed, at=at)
         _answer_fix_delivered_during_dispute(breach, started=started, at=at)
-    _notify_on_commit("breach_decided_notify", breach.pk)
+    enqueue_on_commit("sla.tasks.breach_decided_notify", breach.pk)
     return breach
 
 
@@ -318,7 +300,7 @@ def remediation_received(*, batch: Batch) -> list[Breach]:
 
 @transaction.atomic
 def remediation_resolve(*, batch: Batch) -> list[Breach]:
-    """Settle the breaches a remediation batch answers, each on the failed batch's items (``sla.lineage``).
+    """Settle the breaches a remediation batch answers, each on the failed batch's items (``sla.lineage_rules``).
 
     Remediated when the breach's term passes on the items the batch shares with the failed
     batch and enough of those items are covered; partially remediated (clock running) when
@@ -391,10 +373,10 @@ def remediation_resolve(*, batch: Batch) -> list[Breach]:
             continue
         if outcome == "remediated":
             _move(breach, BreachStatus.REMEDIATED, note=f"Remediation batch {batch.pk}: {detail}")
-            _notify_on_commit("breach_remediated_notify", breach.pk)
+            enqueue_on_commit("sla.tasks.breach_remediated_notify", breach.pk)
         elif outcome == "partially_remediated":
             _move(breach, BreachStatus.PARTIALLY_REMEDIATED, note=f"Remediation batch {batch.pk}: {detail}")
-            _notify_on_commit("breach_partially_remediated_notify", breach.pk)
+            enqueue_on_commit("sla.tasks.breach_partially_remediated_notify", breach.pk)
         else:
             _move(breach, _back(breach), note=f"Remediation batch {batch.pk} does not answer the breach: {detail}")
         credits_rebalance(contract=contract, month=breach.credit_month)
@@ -442,6 +424,6 @@ def breaches_escalate_overdue(*, now: dt.datetime | None = None) -> int:
                 f"Not remediated by {timefmt.local_datetime(breach.remediation_due, breach.batch.contract.time_zone)}."
             )
             _move(breach, BreachStatus.ESCALATED, at=now, note=note)
-            _notify_on_commit("breach_escalated_notify", breach.pk)
+            enqueue_on_commit("sla.tasks.breach_escalated_notify", breach.pk)
             escalated += 1
     return escalated

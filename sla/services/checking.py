@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Max, Min, Q
 
-from sla import checks
-from sla import lineage as lineage_rules
+from sla import checks, lineage_rules
 from sla.constants import BatchStatus, BatchVerdict, ReviewVerdict, UploadStatus
 from sla.models import Annotation, Batch, CheckRun, ContractTerms, Finding, QAReview, QASample
 from sla.services.breaches import breaches_after_check

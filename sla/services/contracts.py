@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from sla.models import Batch, Contract, ContractTerms, TaskType
+from vendorscore.broker import enqueue_on_commit
 
 
 def task_type_create(
@@ -46,9 +47,7 @@ def terms_correct(*, terms: ContractTerms, data: dict, user) -> ContractTerms:
         setattr(terms, name, value)
     terms.full_clean()
     terms.save()
-    from sla import tasks
-
-    transaction.on_commit(lambda: tasks.terms_recheck.delay(terms.pk, user.pk if user else None))
+    enqueue_on_commit("sla.tasks.terms_recheck", terms.pk, user.pk if user else None)
     return terms
 
 

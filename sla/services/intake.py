@@ -52,7 +52,7 @@ from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.services.notifications import batch_probe_notify
 from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
-from vendorscore.broker import delay_on_commit
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.exceptions import DomainError
 
 # The annotation table's columns: the canonical columns of a delivery, after its batch and row. The
@@ -114,6 +114,7 @@ def _check_remediation(*, contract: Contract, task_type: TaskType, remediates: B
         )
 
 
+@transaction.atomic
 def batch_receive(
     *,
     contract: Contract,
@@ -134,6 +135,9 @@ def batch_receive(
     export, else the file name's stem); ``duplicates`` is the policy for an annotator's
     second answer to an item (``DuplicatePolicy``). ``queue_processing=False`` leaves the
     processing to the caller (the import command runs it in-process to show progress).
+
+    One transaction: the batch and the move of the breach it remediates are stored
+    together, and its processing is queued once both are committed.
     """
     if not contract.terms.filter(task_type=task_type).exists():
         raise DomainError(
@@ -171,11 +175,9 @@ def upload_enqueue(upload: Batch | GoldSet) -> None:
     A broker that is down does not lose the upload, nor fail the request: the upload stays
     ``received`` with no ``queued_at``, and the sweep queues it once the broker is back.
     """
-    from sla import tasks
-
-    task = tasks.batch_process if isinstance(upload, Batch) else tasks.gold_set_process
+    task = "sla.tasks.batch_process" if isinstance(upload, Batch) else "sla.tasks.gold_set_process"
     model = type(upload)
-    delay_on_commit(
+    enqueue_on_commit(
         task, upload.pk, on_queued=lambda: model.objects.filter(pk=upload.pk).update(queued_at=timezone.now())
     )
 
@@ -437,19 +439,22 @@ def _mark_invalid(upload, reader):
     return upload
 
 
+@transaction.atomic
 def gold_set_receive(*, task_type: TaskType, upload: File, user) -> Receipt:
-    """Keep a gold file as the next version of the task type's gold set and queue its parsing."""
+    """Keep a gold file as the next version of the task type's gold set and queue its parsing.
+
+    One transaction, the task type's versions locked: two uploads at once get two numbers.
+    """
     fields = _upload_fields(upload, user)
     existing = GoldSet.objects.filter(task_type=task_type, sha256=fields["sha256"]).first()
     if existing is not None:
         return Receipt(existing, duplicate=True)
-    with transaction.atomic():
-        latest = GoldSet.objects.select_for_update().filter(task_type=task_type).aggregate(v=Max("version"))["v"]
-        gold_set = GoldSet(task_type=task_type, version=(latest or 0) + 1, **fields)
-        gold_set.file.save(fields["original_name"], upload, save=False)
-        gold_set.full_clean()
-        gold_set.save()
-        upload_enqueue(gold_set)
+    latest = GoldSet.objects.select_for_update().filter(task_type=task_type).aggregate(v=Max("version"))["v"]
+    gold_set = GoldSet(task_type=task_type, version=(latest or 0) + 1, **fields)
+    gold_set.file.save(fields["original_name"], upload, save=False)
+    gold_set.full_clean()
+    gold_set.save()
+    upload_enqueue(gold_set)
     return Receipt(gold_set)
 
 
@@ -501,10 +506,13 @@ def _mark_stored(upload, result, *, items: int | None = None) -> None:
     upload.save(update_fields=fields)
 
 
+@transaction.atomic
 def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
     """Keep a file of QA review verdicts on a batch, store them, and check the batch again.
 
     The check again is what turns a completed review sample into the defect-rate decision.
+    One transaction: a check that fails leaves no review set stuck as received, nor verdicts
+    without their check.
     """
     fields = _upload_fields(upload, user)
     existing = batch.review_sets.filter(sha256=fields["sha256"]).first()
@@ -525,11 +533,10 @@ def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
         result = _reviews_of_batch_items(batch, result, review_set.original_name)
     if not result.ok:
         return Receipt(_mark_invalid(review_set, result))
-    with transaction.atomic():
-        columns = ["item_id", "reviewer", "verdict", "defect_type", "note"]
-        rows_store(table=QAReview._meta.db_table, data=_text_table(result.frame, columns, review_set_id=review_set.pk))
-        _mark_stored(review_set, result)
-        batch_check(batch=batch, reason="QA review verdicts received")
+    columns = ["item_id", "reviewer", "verdict", "defect_type", "note"]
+    rows_store(table=QAReview._meta.db_table, data=_text_table(result.frame, columns, review_set_id=review_set.pk))
+    _mark_stored(review_set, result)
+    batch_check(batch=batch, reason="QA review verdicts received")
     return Receipt(review_set)
 
 

@@ -1,6 +1,6 @@
 """Item lineage under a contract: what of a batch is new work, and what of a failed batch a remediation answers.
 
-The rules are in ``sla.lineage`` (pure); this module counts with set-based queries over
+The rules are in ``sla.lineage_rules`` (pure); this module counts with set-based queries over
 the stored rows (``item_id IN (SELECT item_id ...)``, ``COUNT(DISTINCT ...)``), so the
 database does the work in one pass per question, never a Python loop over items. On
 PostgreSQL each batch's rows are a partition of their own, so a question about two
@@ -11,8 +11,7 @@ read in full once per check: the cost grows with the contract's history, not the
 import pandas as pd
 from django.db.models import Q, QuerySet
 
-from sla import checks
-from sla import lineage as rules
+from sla import checks, lineage_rules
 from sla.constants import BatchStatus
 from sla.metrics import merge_statistics
 from sla.models import Annotation, Batch, Finding
@@ -47,7 +46,7 @@ def redelivered_rows(*, batch: Batch, outside_remediation: bool = False) -> Quer
     return rows
 
 
-def batch_lineage(*, batch: Batch) -> tuple[rules.Lineage, int | None]:
+def batch_lineage(*, batch: Batch) -> tuple[lineage_rules.Lineage, int | None]:
     """How many of the batch's items are redelivered, how many outside a remediation, and a remediation's cover.
 
     Two counts at most: the failed batch is one of the earlier batches, so the items redelivered
@@ -75,10 +74,10 @@ def batch_lineage(*, batch: Batch) -> tuple[rules.Lineage, int | None]:
             .order_by("batch_id")
         )
         examples = tuple(unexpected_rows.values_list("item_id", flat=True).distinct().order_by("item_id")[:EXAMPLES])
-    return rules.Lineage(batch.items, redelivered, unexpected, first_in, examples), covered
+    return lineage_rules.Lineage(batch.items, redelivered, unexpected, first_in, examples), covered
 
 
-def batch_lineage_record(*, batch: Batch) -> rules.Lineage:
+def batch_lineage_record(*, batch: Batch) -> lineage_rules.Lineage:
     """Count the batch's lineage and keep it on the batch: redelivered, invoiced, and a remediation's coverage."""
     lineage, covered = batch_lineage(batch=batch)
     batch.redelivered_items, batch.invoiced_items = lineage.redelivered, lineage.invoiced
@@ -94,7 +93,7 @@ def batch_lineage_record(*, batch: Batch) -> rules.Lineage:
     return lineage
 
 
-def remediation_coverage(*, batch: Batch, counted: list[int]) -> rules.Coverage:
+def remediation_coverage(*, batch: Batch, counted: list[int]) -> lineage_rules.Coverage:
     """The failed batch's items that ``batch`` delivers again, and with the ``counted`` earlier remediations.
 
     The failed batch's distinct items are its stored ``items``; this batch's share of them is the
@@ -107,7 +106,7 @@ def remediation_coverage(*, batch: Batch, counted: list[int]) -> rules.Coverage:
     so_far = covered
     if counted:
         so_far = covered_items(failed_batch_id=batch.remediates_id, batches=[*counted, batch.pk])
-    return rules.Coverage(failed_items, covered, so_far, batch.items - covered)
+    return lineage_rules.Coverage(failed_items, covered, so_far, batch.items - covered)
 
 
 def covered_items(*, failed_batch_id: int, batches: list[int]) -> int:

@@ -26,8 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sla import calendar, formatting, timefmt, webhooks
-from sla import notifications as rules
+from sla import calendar, formatting, notification_rules, timefmt, webhook_rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
 from sla.models import (
     AWAITING_FIX,
@@ -41,6 +40,7 @@ from sla.models import (
 )
 from sla.services.webhooks import breach_event_emit
 from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
 from vendorscore.models import User
 from vendorscore.permissions import role_of
@@ -97,12 +97,12 @@ def _unique(recipients: list[Recipient]) -> list[Recipient]:
 
 def _wants(recipient: Recipient, kind: str) -> bool:
     """Breach notices always go; reminders and the digest go unless the user turned them off."""
-    if recipient.user is None or (kind not in rules.REMINDERS and kind not in rules.DIGESTS):
+    if recipient.user is None or (kind not in notification_rules.REMINDERS and kind not in notification_rules.DIGESTS):
         return True
     prefs = NotificationPreference.objects.filter(user=recipient.user).first()
     if prefs is None:
         return True
-    return prefs.digest if kind in rules.DIGESTS else prefs.reminders
+    return prefs.digest if kind in notification_rules.DIGESTS else prefs.reminders
 
 
 def _enqueue(
@@ -112,8 +112,6 @@ def _enqueue(
 
     ``attachment`` is the storage name of a file already saved (e.g. a report PDF) sent with each message.
     """
-    from sla import tasks
-
     subject = " ".join(message["subject"].split())  # one header line, whatever the names in it hold
     message = {**message, "preferences_link": _link(reverse("notification_preferences"))}
     text = render_to_string("emails/notice.txt", message)
@@ -136,7 +134,7 @@ def _enqueue(
                 },
             )
             if row.status != Notification.Status.SENT:
-                transaction.on_commit(lambda pk=row.pk: tasks.notification_send.delay(pk))
+                enqueue_on_commit("sla.tasks.notification_send", row.pk)
             rows.append(row)
     return rows
 
@@ -250,11 +248,11 @@ def _breach_related():
 def breach_opened_notify(*, breach_id: int) -> list[Notification]:
     """Tell the contract owner and the vendor's contacts at once that a batch failed a term."""
     breach = _breach_related().get(pk=breach_id)
-    breach_event_emit(breach_id=breach.pk, event=webhooks.BREACH_OPENED, occurred_at=breach.opened_at)
-    message = _breach_message(breach, rules.BREACH_OPENED, "SLA breach")
+    breach_event_emit(breach_id=breach.pk, event=webhook_rules.BREACH_OPENED, occurred_at=breach.opened_at)
+    message = _breach_message(breach, notification_rules.BREACH_OPENED, "SLA breach")
     return _enqueue(
-        kind=rules.BREACH_OPENED,
-        event_key=rules.breach_key(breach.pk, rules.BREACH_OPENED),
+        kind=notification_rules.BREACH_OPENED,
+        event_key=notification_rules.breach_key(breach.pk, notification_rules.BREACH_OPENED),
         recipients=_breach_recipients(breach),
         message=message,
     )
@@ -266,12 +264,15 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
     if breach.status != BreachStatus.ESCALATED:
         return []
     breach_event_emit(
-        breach_id=breach.pk, event=webhooks.BREACH_ESCALATED, occurred_at=breach.escalated_at, on=breach.escalated_at
+        breach_id=breach.pk,
+        event=webhook_rules.BREACH_ESCALATED,
+        occurred_at=breach.escalated_at,
+        on=breach.escalated_at,
     )
-    message = _breach_message(breach, rules.BREACH_ESCALATED, "Breach escalated")
+    message = _breach_message(breach, notification_rules.BREACH_ESCALATED, "Breach escalated")
     return _enqueue(
-        kind=rules.BREACH_ESCALATED,
-        event_key=rules.breach_key(breach.pk, rules.BREACH_ESCALATED, on=breach.escalated_at),
+        kind=notification_rules.BREACH_ESCALATED,
+        event_key=notification_rules.breach_key(breach.pk, notification_rules.BREACH_ESCALATED, on=breach.escalated_at),
         recipients=_leads(),
         message=message,
     )
@@ -279,9 +280,9 @@ def breach_escalated_notify(*, breach_id: int) -> list[Notification]:
 
 # The breach moves that are also webhook events (API.md v1.1), emitted with their e-mail notice.
 WEBHOOK_EVENTS = {
-    rules.BREACH_REMEDIATED: webhooks.BREACH_REMEDIATED,
-    rules.BREACH_DISPUTED: webhooks.BREACH_DISPUTED,
-    rules.BREACH_DECIDED: webhooks.BREACH_DECIDED,
+    notification_rules.BREACH_REMEDIATED: webhook_rules.BREACH_REMEDIATED,
+    notification_rules.BREACH_DISPUTED: webhook_rules.BREACH_DISPUTED,
+    notification_rules.BREACH_DECIDED: webhook_rules.BREACH_DECIDED,
 }
 
 
@@ -306,7 +307,7 @@ def _breach_event_notify(breach_id: int, kind: str, status: str, headline: str, 
     recipients = _breach_recipients(breach) + (_leads() if leads_too else [])
     return _enqueue(
         kind=kind,
-        event_key=rules.breach_key(breach.pk, kind, on=event.pk),
+        event_key=notification_rules.breach_key(breach.pk, kind, on=event.pk),
         recipients=_unique(recipients),
         message=_breach_message(breach, kind, headline, tuple(extra)),
     )
@@ -314,19 +315,21 @@ def _breach_event_notify(breach_id: int, kind: str, status: str, headline: str, 
 
 def breach_waived_notify(*, breach_id: int) -> list[Notification]:
     """Tell both sides that a lead waived a breach and its credit, with the reason."""
-    return _breach_event_notify(breach_id, rules.BREACH_WAIVED, BreachStatus.WAIVED, "Breach waived")
+    return _breach_event_notify(breach_id, notification_rules.BREACH_WAIVED, BreachStatus.WAIVED, "Breach waived")
 
 
 def breach_remediated_notify(*, breach_id: int) -> list[Notification]:
     """Tell both sides that a remediation batch answered the failed work and the breach is closed."""
-    return _breach_event_notify(breach_id, rules.BREACH_REMEDIATED, BreachStatus.REMEDIATED, "Breach remediated")
+    return _breach_event_notify(
+        breach_id, notification_rules.BREACH_REMEDIATED, BreachStatus.REMEDIATED, "Breach remediated"
+    )
 
 
 def breach_partially_remediated_notify(*, breach_id: int) -> list[Notification]:
     """Tell both sides that a remediation covered too little of the failed work: the clock keeps running."""
     return _breach_event_notify(
         breach_id,
-        rules.BREACH_PARTIALLY_REMEDIATED,
+        notification_rules.BREACH_PARTIALLY_REMEDIATED,
         BreachStatus.PARTIALLY_REMEDIATED,
         "Breach partially remediated: items still missing",
     )
@@ -335,7 +338,11 @@ def breach_partially_remediated_notify(*, breach_id: int) -> list[Notification]:
 def breach_disputed_notify(*, breach_id: int) -> list[Notification]:
     """Tell both sides, and every lead, that a breach is disputed and its clock stopped."""
     return _breach_event_notify(
-        breach_id, rules.BREACH_DISPUTED, BreachStatus.DISPUTED, "Breach disputed: clock stopped", leads_too=True
+        breach_id,
+        notification_rules.BREACH_DISPUTED,
+        BreachStatus.DISPUTED,
+        "Breach disputed: clock stopped",
+        leads_too=True,
     )
 
 
@@ -347,7 +354,7 @@ def breach_decided_notify(*, breach_id: int) -> list[Notification]:
         return []
     withdrawn = event.to_status == BreachStatus.WITHDRAWN
     headline = "Dispute decided: breach withdrawn" if withdrawn else "Dispute decided: breach upheld"
-    return _breach_event_notify(breach_id, rules.BREACH_DECIDED, event.to_status, headline)
+    return _breach_event_notify(breach_id, notification_rules.BREACH_DECIDED, event.to_status, headline)
 
 
 def batch_probe_notify(*, batch_id: int) -> list[Notification]:
@@ -372,9 +379,14 @@ def batch_probe_notify(*, batch_id: int) -> list[Notification]:
             ("Vendor view", f"gold figures on fewer than {settings.VENDOR_MIN_GOLD_ITEMS} gold items are withheld"),
         ],
         "link": _link(batch.get_absolute_url()),
-        "kind": rules.GOLD_PROBE,
+        "kind": notification_rules.GOLD_PROBE,
     }
-    return _enqueue(kind=rules.GOLD_PROBE, event_key=rules.probe_key(batch.pk), recipients=_leads(), message=message)
+    return _enqueue(
+        kind=notification_rules.GOLD_PROBE,
+        event_key=notification_rules.probe_key(batch.pk),
+        recipients=_leads(),
+        message=message,
+    )
 
 
 def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
@@ -388,16 +400,16 @@ def remediation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
         today, due = now.astimezone(zone).date(), breach.remediation_due.astimezone(zone).date()
         if breach.remediation_due < now:
             kind, key, headline = (
-                rules.REMEDIATION_OVERDUE,
-                rules.breach_key(breach.pk, rules.REMEDIATION_OVERDUE, on=today),
+                notification_rules.REMEDIATION_OVERDUE,
+                notification_rules.breach_key(breach.pk, notification_rules.REMEDIATION_OVERDUE, on=today),
                 "Remediation overdue",
             )
-        elif rules.business_days_until(today, due, calendar.parse_holidays(contract.holidays)) <= (
-            rules.DUE_SOON_BUSINESS_DAYS
+        elif notification_rules.business_days_until(today, due, calendar.parse_holidays(contract.holidays)) <= (
+            notification_rules.DUE_SOON_BUSINESS_DAYS
         ):
             kind, key, headline = (
-                rules.REMEDIATION_DUE_SOON,
-                rules.breach_key(breach.pk, rules.REMEDIATION_DUE_SOON, on=due),
+                notification_rules.REMEDIATION_DUE_SOON,
+                notification_rules.breach_key(breach.pk, notification_rules.REMEDIATION_DUE_SOON, on=due),
                 "Remediation due soon",
             )
         else:
@@ -428,14 +440,18 @@ def escalation_reminders_enqueue(*, now: dt.datetime | None = None) -> int:
         hours = batch.terms_version.escalation_hours
         allowed = dt.timedelta(hours=hours)
         deadlines = {item: raised + allowed for item, raised in _pending_escalations(batch, now - allowed).items()}
-        if not any(deadline <= now + rules.escalation_warning(hours) for deadline in deadlines.values()):
+        if not any(deadline <= now + notification_rules.escalation_warning(hours) for deadline in deadlines.values()):
             continue
-        listed = {item: deadline for item, deadline in deadlines.items() if deadline <= now + rules.ESCALATION_LISTING}
+        listed = {
+            item: deadline
+            for item, deadline in deadlines.items()
+            if deadline <= now + notification_rules.ESCALATION_LISTING
+        }
         today = now.astimezone(ZoneInfo(batch.contract.time_zone)).date()
         count += len(
             _enqueue(
-                kind=rules.ESCALATIONS_NEARING,
-                event_key=rules.escalations_key(batch.pk, today),
+                kind=notification_rules.ESCALATIONS_NEARING,
+                event_key=notification_rules.escalations_key(batch.pk, today),
                 recipients=_contract_recipients(batch.contract),
                 message=_escalations_message(batch, listed, hours),
             )
@@ -509,7 +525,7 @@ def _escalations_message(batch: Batch, deadlines: dict[str, dt.datetime], hours:
             ("Items", shown + more),
         ],
         "link": _link(batch.get_absolute_url()),
-        "kind": rules.ESCALATIONS_NEARING,
+        "kind": notification_rules.ESCALATIONS_NEARING,
     }
 
 
@@ -518,16 +534,18 @@ def certification_reminders_enqueue(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     count = 0
     for certification in Certification.objects.select_related("vendor").order_by("pk"):
-        expiry = rules.certification_expiry(
+        expiry = notification_rules.certification_expiry(
             expires_on=certification.expires_on,
             audit_period_end=certification.audit_period_end,
             is_soc2=certification.kind in SOC2_KINDS,
         )
-        kind = rules.certification_event(expiry, today) if expiry else None
+        kind = notification_rules.certification_event(expiry, today) if expiry else None
         if kind is None:
             continue
-        verb = "expired on" if kind == rules.CERTIFICATION_EXPIRED else "expires on"
-        headline = "Certification expired" if kind == rules.CERTIFICATION_EXPIRED else "Certification expiring"
+        verb = "expired on" if kind == notification_rules.CERTIFICATION_EXPIRED else "expires on"
+        headline = (
+            "Certification expired" if kind == notification_rules.CERTIFICATION_EXPIRED else "Certification expiring"
+        )
         name = certification.get_kind_display()
         message = {
             "subject": f"[vendorscore] {headline}: {certification.vendor.name}, {name}, {expiry:%Y-%m-%d}",
@@ -535,7 +553,7 @@ def certification_reminders_enqueue(*, today: dt.date | None = None) -> int:
             "facts": [("Vendor", certification.vendor.name), ("Certification", name), (verb.capitalize(), expiry)],
             "link": _link(certification.vendor.get_absolute_url()),
         }
-        key = rules.certification_key(certification.pk, kind, expiry)
+        key = notification_rules.certification_key(certification.pk, kind, expiry)
         count += len(_enqueue(kind=kind, event_key=key, recipients=_leads(), message=message))
     return count
 
@@ -578,8 +596,8 @@ def weekly_digest_enqueue(*, now: dt.datetime | None = None) -> list[Notificatio
         "facts": facts,
         "link": _link("/breaches/"),
     }
-    key = rules.digest_key(timezone.localdate(now))
-    return _enqueue(kind=rules.WEEKLY_DIGEST, event_key=key, recipients=_leads(), message=message)
+    key = notification_rules.digest_key(timezone.localdate(now))
+    return _enqueue(kind=notification_rules.WEEKLY_DIGEST, event_key=key, recipients=_leads(), message=message)
 
 
 def _standing_drop_facts(since: dt.datetime, now: dt.datetime) -> list[tuple[str, str]]:

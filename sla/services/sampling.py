@@ -1,6 +1,6 @@
 """QA review samples: drawn once per batch by the terms' ISO 2859-1 plan, decided when complete.
 
-The plan arithmetic and the draw are pure (``sla.sampling``); this module picks the plan
+The plan arithmetic and the draw are pure (``sla.sampling_plans``); this module picks the plan
 for the batch (lot size = its distinct items, the terms' AQL and inspection level, the
 contract and task type's current inspection severity), stores the draw, and records the
 lot's result in the switching state exactly once (a lot on original inspection only).
@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from sla import sampling
+from sla import sampling_plans
 from sla.constants import ReviewVerdict, SampleDraw, UploadStatus
 from sla.models import Annotation, Batch, ContractTerms, InspectionState, QAReview, QASample
 
@@ -23,8 +23,8 @@ def qa_sample_draw(*, batch: Batch, terms: ContractTerms | None) -> QASample | N
     if existing is not None or terms is None or terms.aql is None or batch.items < 2:
         return existing
     state = _state(batch)
-    plan = sampling.plan_for(
-        batch.items, sampling.nearest_aql(terms.aql), level=terms.inspection_level, inspection=state.inspection
+    plan = sampling_plans.plan_for(
+        batch.items, sampling_plans.nearest_aql(terms.aql), level=terms.inspection_level, inspection=state.inspection
     )
     # Seeded by the delivered file's hash: anyone holding the file can redraw the same sample.
     seed = int(batch.sha256[:15], 16)
@@ -47,7 +47,7 @@ def qa_sample_draw(*, batch: Batch, terms: ContractTerms | None) -> QASample | N
         reject=plan.reject,
         draw=terms.sample_draw,
         seed=seed,
-        items=sampling.draw(items, plan.sample_size, seed, strata=strata),
+        items=sampling_plans.draw(items, plan.sample_size, seed, strata=strata),
     )
 
 
@@ -108,7 +108,9 @@ def qa_sample_record(*, sample: QASample, decision: str | None) -> None:
         return
     state = InspectionState.objects.select_for_update().get(pk=_state(locked.batch).pk)
     _, defects = qa_sample_verdicts(sample=locked)
-    lot = sampling.Lot.inspected(defects, locked.accept, locked.code_letter, locked.aql)
-    moved = sampling.switch(sampling.SwitchState(state.inspection, tuple(state.results), state.switching_score), lot)
+    lot = sampling_plans.Lot.inspected(defects, locked.accept, locked.code_letter, locked.aql)
+    moved = sampling_plans.switch(
+        sampling_plans.SwitchState(state.inspection, tuple(state.results), state.switching_score), lot
+    )
     state.inspection, state.results, state.switching_score = moved.inspection, list(moved.results), moved.score
     state.save(update_fields=["inspection", "results", "switching_score", "updated_at"])

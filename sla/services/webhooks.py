@@ -27,21 +27,21 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from sla import checks
-from sla import webhooks as rules
+from sla import checks, webhook_rules
 from sla.models import Batch, Breach, CheckRun, Webhook, WebhookDelivery
 from sla.timefmt import local_datetime
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.exceptions import DomainError
 
-SEND_ERRORS = (OSError, http.client.HTTPException, rules.UnsafeDestination)
+SEND_ERRORS = (OSError, http.client.HTTPException, webhook_rules.UnsafeDestination)
 RESPONSE_READ_LIMIT = 64 * 1024
 EVENT_TITLES = {
-    rules.BATCH_EVALUATED: "Batch evaluated",
-    rules.BREACH_OPENED: "SLA breach opened",
-    rules.BREACH_ESCALATED: "Breach escalated",
-    rules.BREACH_REMEDIATED: "Breach remediated",
-    rules.BREACH_DISPUTED: "Breach disputed",
-    rules.BREACH_DECIDED: "Breach dispute decided",
+    webhook_rules.BATCH_EVALUATED: "Batch evaluated",
+    webhook_rules.BREACH_OPENED: "SLA breach opened",
+    webhook_rules.BREACH_ESCALATED: "Breach escalated",
+    webhook_rules.BREACH_REMEDIATED: "Breach remediated",
+    webhook_rules.BREACH_DISPUTED: "Breach disputed",
+    webhook_rules.BREACH_DECIDED: "Breach dispute decided",
 }
 
 
@@ -61,18 +61,18 @@ def _own_addresses() -> set[str]:
 
 
 def destination_check(url: str) -> tuple[str, str, int, list[str]]:
-    """(scheme, host, port, addresses) of a URL the server may call now, or ``rules.UnsafeDestination``."""
-    scheme, host, port = rules.target_of(url)
+    """(scheme, host, port, addresses) of a URL the server may call now, or ``webhook_rules.UnsafeDestination``."""
+    scheme, host, port = webhook_rules.target_of(url)
     try:
         addresses = list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
     except OSError as error:
-        raise rules.UnsafeDestination(f"{host} does not resolve ({error}).") from error
+        raise webhook_rules.UnsafeDestination(f"{host} does not resolve ({error}).") from error
     if not settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS:
         own = _own_addresses()
         for address in addresses:
-            reason = rules.refused_address(address, own=own)
+            reason = webhook_rules.refused_address(address, own=own)
             if reason:
-                raise rules.UnsafeDestination(
+                raise webhook_rules.UnsafeDestination(
                     f"{host} is refused: {reason}; webhooks may only call public addresses "
                     "(WEBHOOK_ALLOW_PRIVATE_NETWORKS allows private networks)."
                 )
@@ -121,13 +121,13 @@ def _post(url: str, body: bytes, headers: dict) -> int:
 def webhook_create(*, user, url: str, events: list[str], secret: str = "", kind: str = Webhook.Kind.JSON) -> Webhook:
     """Register a URL for some events; refused (400) when the server may not call it. A blank secret is generated."""
     events = list(dict.fromkeys(events))
-    unknown = [event for event in events if event not in rules.EVENTS]
+    unknown = [event for event in events if event not in webhook_rules.EVENTS]
     if unknown or not events:
-        raise DomainError(f"Choose events among: {', '.join(rules.EVENTS)}.", field="events")
+        raise DomainError(f"Choose events among: {', '.join(webhook_rules.EVENTS)}.", field="events")
     url = (url or "").strip()
     try:
         destination_check(url)
-    except rules.UnsafeDestination as error:
+    except webhook_rules.UnsafeDestination as error:
         raise DomainError(str(error), field="url") from error
     webhook = Webhook(url=url, events=events, secret=secret or secrets.token_hex(32), kind=kind, created_by=user)
     webhook.full_clean()
@@ -146,21 +146,21 @@ def webhooks_emit(*, event: str, event_key: str, occurred_at: dt.datetime, data:
     ``event_key`` is the event's id: the same event emitted again (a retried task, a
     second scheduler tick) finds its rows and adds nothing.
     """
-    from sla import tasks
-
     rows = []
     hooks = _listening(event)
     with transaction.atomic():
         for hook in hooks:
             if hook.kind == Webhook.Kind.SLACK:
-                body = rules.slack_body(text)
+                body = webhook_rules.slack_body(text)
             else:
-                body = rules.event_body(event=event, event_id=event_key, occurred_at=occurred_at.isoformat(), data=data)
+                body = webhook_rules.event_body(
+                    event=event, event_id=event_key, occurred_at=occurred_at.isoformat(), data=data
+                )
             row, _ = WebhookDelivery.objects.get_or_create(
                 event_key=event_key, webhook=hook, defaults={"event": event, "body": body.decode("utf-8")}
             )
             if row.status != WebhookDelivery.Status.SENT:
-                transaction.on_commit(lambda pk=row.pk: tasks.webhook_deliver.delay(pk))
+                enqueue_on_commit("sla.tasks.webhook_deliver", row.pk)
             rows.append(row)
     return rows
 
@@ -191,9 +191,9 @@ def webhook_deliver(*, delivery_id: int) -> bool:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "vendorscore-webhooks/1",
-            rules.SIGNATURE_HEADER: rules.signature(row.webhook.secret, body),
-            rules.EVENT_HEADER: row.event,
-            rules.DELIVERY_HEADER: row.event_key,
+            webhook_rules.SIGNATURE_HEADER: webhook_rules.signature(row.webhook.secret, body),
+            webhook_rules.EVENT_HEADER: row.event,
+            webhook_rules.DELIVERY_HEADER: row.event_key,
         }
         try:
             row.response_status = _post(row.webhook.url, body, headers)
@@ -230,10 +230,8 @@ def webhook_deliveries_requeue(*, older_than: dt.timedelta = dt.timedelta(minute
 @transaction.atomic
 def webhook_delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """A lead's "send again": the same body (same event id) is posted once more, e.g. after fixing the receiver."""
-    from sla import tasks
-
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.PENDING)
-    transaction.on_commit(lambda: tasks.webhook_deliver.delay(delivery.pk))
+    enqueue_on_commit("sla.tasks.webhook_deliver", delivery.pk)
     delivery.refresh_from_db()
     return delivery
 
@@ -278,7 +276,7 @@ def breach_event_emit(*, breach_id: int, event: str, occurred_at: dt.datetime | 
 
 def batch_evaluated_emit(*, run: CheckRun) -> list:
     """Emit ``batch.evaluated`` for a stored check run (each new verdict of a batch is its own event)."""
-    if not _listening(rules.BATCH_EVALUATED):
+    if not _listening(webhook_rules.BATCH_EVALUATED):
         return []
     batch = Batch.objects.select_related("contract__vendor", "task_type").get(pk=run.batch_id)
     contract = batch.contract
@@ -298,14 +296,14 @@ def batch_evaluated_emit(*, run: CheckRun) -> list:
     }
     failed = [term for term, verdict in findings if verdict == checks.FAIL]
     text = (
-        f"{EVENT_TITLES[rules.BATCH_EVALUATED]}: {contract.vendor.name}, batch {batch.pk} "
+        f"{EVENT_TITLES[webhook_rules.BATCH_EVALUATED]}: {contract.vendor.name}, batch {batch.pk} "
         f"({batch.reference or batch.original_name}, {batch.task_type.name}) {run.verdict}"
         + (f", failed: {', '.join(failed)}" if failed else "")
         + f". {data['url']}"
     )
     return webhooks_emit(
-        event=rules.BATCH_EVALUATED,
-        event_key=f"batch:{batch.pk}:{rules.BATCH_EVALUATED}:{run.pk}",
+        event=webhook_rules.BATCH_EVALUATED,
+        event_key=f"batch:{batch.pk}:{webhook_rules.BATCH_EVALUATED}:{run.pk}",
         occurred_at=run.ran_at,
         data=data,
         text=text,

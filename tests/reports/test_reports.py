@@ -288,3 +288,18 @@ def test_vendor_report_first_page_is_a_summary_a_reader_can_stop_at(api_client_f
     accuracy = formatting.percent(batch_a.metrics["accuracy"]["value"])
     assert f"sentiment Accuracy {accuracy} floor {formatting.percent(terms.accuracy_floor)}" in first
     assert "first batch" in first  # no trend from one batch
+
+
+def test_who_reads_the_vendor_copy_of_a_report_is_the_sla_pages_rule(users):
+    from django.contrib.auth.models import AnonymousUser
+
+    from reports.selectors import audiences_for, report_audience
+    from sla.selectors import sees_vendor_copy
+
+    roleless = users[Role.VIEWER]
+    roleless.role = ""
+    for user in (*users.values(), roleless, AnonymousUser()):
+        copy = AUDIENCE_VENDOR if sees_vendor_copy(user) else AUDIENCE_BUYER
+        assert report_audience(user=user, requested=None) == copy
+        assert (AUDIENCE_BUYER in audiences_for(user)) == (copy == AUDIENCE_BUYER)
+    assert report_audience(user=AnonymousUser(), requested=None) == AUDIENCE_VENDOR

@@ -41,6 +41,54 @@ def test_terms_form_explains_what_is_wrong(client, lead, contract_a, terms_data,
     assert contract_a.terms.count() == 1
 
 
+@pytest.mark.parametrize(
+    "fields,field,message",
+    [
+        ({"safety_critical_labels": ["no-such-label"]}, "safety_critical_labels", "Not in the label set of sentiment"),
+        ({"safety_critical_labels": "negative"}, "safety_critical_labels", "Expected a list of items"),
+        ({"overlap_min": 0.2, "overlap_max": 0.1}, "overlap_min", "The overlap minimum (0.2) is above the maximum"),
+        ({"iaa_min": 0.8, "iaa_fail_below": 0.85}, "iaa_fail_below", "The fail threshold (0.85) is above the target"),
+    ],
+)
+def test_terms_api_refuses_what_the_form_refuses_naming_the_field(
+    api_client_for, lead, contract_a, sentiment, fields, field, message
+):
+    response = api_client_for(lead).post(
+        f"/api/v1/contracts/{contract_a.pk}/terms/",
+        {"task_type": sentiment.name, "effective_from": "2026-06-01", **fields},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert message in response.json()[field][0]
+    assert contract_a.terms.count() == 1
+
+
+def test_terms_api_stores_safety_critical_labels_of_the_task_type(api_client_for, lead, contract_a, sentiment):
+    response = api_client_for(lead).post(
+        f"/api/v1/contracts/{contract_a.pk}/terms/",
+        {"task_type": sentiment.name, "effective_from": "2026-06-01", "safety_critical_labels": ["negative"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert contract_a.terms.get(pk=response.json()["id"]).safety_critical_labels == ["negative"]
+
+
+def test_services_refuse_terms_naming_labels_outside_the_task_type(contract_a, sentiment, lead):
+    from django.core.exceptions import ValidationError
+
+    from sla import services
+
+    with pytest.raises(ValidationError) as refused:
+        services.terms_create(
+            contract=contract_a, task_type=sentiment, effective_from="2026-06-01", safety_critical_labels=["urgent"]
+        )
+    assert refused.value.message_dict == {"safety_critical_labels": ["Not in the label set of sentiment: urgent."]}
+    terms = contract_a.terms.get()
+    with pytest.raises(ValidationError) as refused:
+        services.terms_correct(terms=terms, data={"iaa_min": 0.5, "iaa_fail_below": 0.6}, user=lead)
+    assert list(refused.value.message_dict) == ["iaa_fail_below"]
+
+
 def test_terms_template_prefills_the_framework_defaults(client, lead, contract_a):
     client.force_login(lead)
     form = client.get(f"/contracts/{contract_a.pk}/terms/new/?template=sentiment").context["form"]

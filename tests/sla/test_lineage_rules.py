@@ -1,7 +1,7 @@
 """The pure rules of item lineage: what a redelivery reports, and what a remediation does to a breach."""
 
 from sla.checks import FAIL, INCONCLUSIVE, PASS
-from sla.lineage import Coverage, Lineage, coverage_detail, redelivery_finding, remediation_outcome
+from sla.lineage_rules import Coverage, Lineage, coverage_detail, redelivery_finding, remediation_outcome
 
 
 def test_redelivered_items_outside_a_remediation_are_a_notice_and_not_invoiced():

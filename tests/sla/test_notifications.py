@@ -12,8 +12,7 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sla import formatting, services, tasks
-from sla import notifications as rules
+from sla import formatting, notification_rules, services, tasks
 from sla.models import Batch, Breach, Notification, NotificationPreference
 from sla.services.notifications import (
     certification_reminders_enqueue,
@@ -102,7 +101,7 @@ def test_a_breach_reaches_each_recipient_exactly_once_despite_ticks_and_retries(
         tasks.notification_send.apply(args=[row.pk])  # a retried or redelivered task
 
     assert sorted(inbox.recipients()) == sorted(people)
-    rows = Notification.objects.filter(kind=rules.BREACH_OPENED)
+    rows = Notification.objects.filter(kind=notification_rules.BREACH_OPENED)
     assert rows.count() == len(people)
     assert set(rows.values_list("status", "attempts")) == {(Notification.Status.SENT, 1)}
     message = inbox.messages[0]
@@ -113,7 +112,7 @@ def test_a_breach_reaches_each_recipient_exactly_once_despite_ticks_and_retries(
 def test_smtp_down_then_up_delivers_the_message_once(people, overlap_contract, deliver, smtp_port, settings):
     with pytest.raises(Retry):  # the send task asks Celery to retry it with backoff
         deliver(overlap_contract, FAILING)
-    rows = Notification.objects.filter(kind=rules.BREACH_OPENED)
+    rows = Notification.objects.filter(kind=notification_rules.BREACH_OPENED)
     assert rows.count() == len(people)
     failed = rows.get(status=Notification.Status.FAILED)
     assert failed.attempts == 1 and "Connection refused" in failed.last_error
@@ -158,7 +157,7 @@ def test_remediation_due_within_two_business_days_reminds_once(people, overlap_c
     assert remediation_reminders_enqueue(now=two_days_before) == len(people)
     remediation_reminders_enqueue(now=two_days_before + dt.timedelta(hours=3))
     remediation_reminders_enqueue(now=due - dt.timedelta(hours=1))
-    assert Notification.objects.filter(kind=rules.REMEDIATION_DUE_SOON).count() == len(people)
+    assert Notification.objects.filter(kind=notification_rules.REMEDIATION_DUE_SOON).count() == len(people)
 
 
 def test_an_overdue_remediation_reminds_every_day_until_resolved(people, overlap_contract, deliver, users):
@@ -166,9 +165,9 @@ def test_an_overdue_remediation_reminds_every_day_until_resolved(people, overlap
     day_one = breach.remediation_due + dt.timedelta(hours=12)
     for hours in (0, 1, 5):
         remediation_reminders_enqueue(now=day_one + dt.timedelta(hours=hours))
-    assert Notification.objects.filter(kind=rules.REMEDIATION_OVERDUE).count() == len(people)
+    assert Notification.objects.filter(kind=notification_rules.REMEDIATION_OVERDUE).count() == len(people)
     remediation_reminders_enqueue(now=day_one + dt.timedelta(days=1))
-    assert Notification.objects.filter(kind=rules.REMEDIATION_OVERDUE).count() == 2 * len(people)
+    assert Notification.objects.filter(kind=notification_rules.REMEDIATION_OVERDUE).count() == 2 * len(people)
 
     services.breach_waive(breach=breach, user=users[Role.PROCUREMENT_LEAD], reason="Agreed on a call.")
     assert remediation_reminders_enqueue(now=day_one + dt.timedelta(days=2)) == 0
@@ -178,9 +177,9 @@ def test_reminders_respect_the_users_preference_but_breach_notices_do_not(people
     vendor_user = users[Role.VENDOR]
     NotificationPreference.objects.create(user=vendor_user, reminders=False, digest=False)
     breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
-    assert Notification.objects.filter(kind=rules.BREACH_OPENED, user=vendor_user).exists()
+    assert Notification.objects.filter(kind=notification_rules.BREACH_OPENED, user=vendor_user).exists()
     remediation_reminders_enqueue(now=breach.remediation_due + dt.timedelta(hours=1))
-    overdue = Notification.objects.filter(kind=rules.REMEDIATION_OVERDUE)
+    overdue = Notification.objects.filter(kind=notification_rules.REMEDIATION_OVERDUE)
     assert overdue.count() == len(people) - 1 and not overdue.filter(user=vendor_user).exists()
 
 
@@ -193,8 +192,8 @@ def test_certifications_expiring_within_30_days_or_expired_warn_the_leads_once(u
         certification_reminders_enqueue(today=today)
     rows = Notification.objects.order_by("kind")
     assert [(row.kind, row.recipient) for row in rows] == [
-        (rules.CERTIFICATION_EXPIRED, "lead@example.com"),
-        (rules.CERTIFICATION_EXPIRING, "lead@example.com"),
+        (notification_rules.CERTIFICATION_EXPIRED, "lead@example.com"),
+        (notification_rules.CERTIFICATION_EXPIRING, "lead@example.com"),
     ]
     assert "Vendor A" in rows[1].subject and "2026-12-10" in rows[1].subject
     assert len(mail.outbox) == 0  # queued on commit; sent by the worker
@@ -209,11 +208,11 @@ def test_the_weekly_digest_goes_to_each_lead_once_per_week(people, overlap_contr
     )
     for hours in (0, 2, 30):
         services.weekly_digest_enqueue(now=monday + dt.timedelta(hours=hours))
-    rows = Notification.objects.filter(kind=rules.WEEKLY_DIGEST)
+    rows = Notification.objects.filter(kind=notification_rules.WEEKLY_DIGEST)
     assert sorted(rows.values_list("recipient", flat=True)) == ["lead@example.com", "lead_two@example.com"]
     assert "Batches received: 1" in rows[0].body_text and "Open breaches: 1" in rows[0].body_text
     services.weekly_digest_enqueue(now=monday + dt.timedelta(days=7))
-    assert Notification.objects.filter(kind=rules.WEEKLY_DIGEST).count() == 4
+    assert Notification.objects.filter(kind=notification_rules.WEEKLY_DIGEST).count() == 4
 
 
 def test_reminders_and_digest_are_scheduled_in_the_database(db):
@@ -269,7 +268,7 @@ def pending_items(batch) -> list[str]:
 
 
 def reminders():
-    return Notification.objects.filter(kind=rules.ESCALATIONS_NEARING)
+    return Notification.objects.filter(kind=notification_rules.ESCALATIONS_NEARING)
 
 
 def test_escalated_items_nearing_their_resolution_time_remind_once_per_batch_and_day(people, escalation_batch):

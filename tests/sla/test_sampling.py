@@ -2,7 +2,7 @@
 
 import pytest
 
-from sla.sampling import (
+from sla.sampling_plans import (
     AQLS,
     LETTERS,
     NORMAL,

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla import services
 from sla.constants import BreachStatus
-from sla.models import Breach, BreachEvent
+from sla.models import Batch, Breach, BreachEvent
 from sla.simulate import DeliverySpec, simulate_delivery
 from sla.tasks import breaches_escalate
 from tests.sla.conftest import FAILING, FIX, PASSING, csv_bytes
@@ -158,3 +158,61 @@ def test_the_escalation_sweep_is_scheduled_every_quarter_hour(db):
 
     task = PeriodicTask.objects.get(task="sla.tasks.breaches_escalate")
     assert (task.interval.every, task.interval.period) == (15, "minutes")
+
+
+def test_the_breach_page_says_the_cap_cut_a_remediated_credit_of_a_repricing_contract(
+    overlap_contract, deliver, users, client, lead
+):
+    overlap_contract.reprice_remediated = True
+    overlap_contract.service_credit_cap_percent = 5
+    overlap_contract.save()
+    rejected = deliver(overlap_contract, FAILING)
+    deliver(overlap_contract, FIX, remediates=rejected, user=users[Role.VENDOR])
+    breach = Breach.objects.get(batch=rejected)
+    # Invoiced: the failed batch's 300 items (the fix redelivers them, not invoiced again) x 0.10; 5% = 1.50.
+    assert (breach.status, breach.credit_full, breach.service_credit) == (
+        "remediated",
+        Decimal("3.00"),
+        Decimal("1.50"),
+    )
+    client.force_login(lead)
+    page = client.get(breach.get_absolute_url()).content.decode()
+    assert "= 3.00; reduced by the monthly cap" in page
+    assert "not repriced" not in page
+
+
+def test_a_remediation_whose_breach_move_fails_stores_no_batch_and_queues_nothing(
+    overlap_contract, deliver, users, sentiment, monkeypatch, django_capture_on_commit_callbacks
+):
+    rejected = deliver(overlap_contract, FAILING)
+    real = services.intake.remediation_received
+
+    def moved_then_failed(*, batch):
+        real(batch=batch)
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services.intake, "remediation_received", moved_then_failed)
+    fix = SimpleUploadedFile("fix.csv", csv_bytes(simulate_delivery(FIX).annotations))
+    with django_capture_on_commit_callbacks() as queued, pytest.raises(RuntimeError):
+        services.batch_receive(
+            contract=overlap_contract, task_type=sentiment, upload=fix, user=users[Role.VENDOR], remediates=rejected
+        )
+    assert queued == []
+    assert list(Batch.objects.filter(contract=overlap_contract).values_list("pk", flat=True)) == [rejected.pk]
+    breach = Breach.objects.get(batch=rejected)
+    assert (breach.status, breach.remediation_batch) == ("open", None)
+    assert breach.events.count() == 1
+
+
+def test_a_breach_waived_while_the_broker_is_down_is_stored_and_its_unsent_notice_logged(
+    overlap_contract, deliver, client, lead, request, caplog, django_capture_on_commit_callbacks
+):
+    breach = Breach.objects.get(batch=deliver(overlap_contract, FAILING))
+    request.getfixturevalue("broker_down")
+    client.force_login(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/breaches/{breach.pk}/waive/", {"waiver_reason": "Pilot month."})
+    assert response.status_code == 302
+    breach.refresh_from_db()
+    assert breach.status == "waived"
+    assert f"sla.tasks.breach_waived_notify({breach.pk},) was not queued" in caplog.text

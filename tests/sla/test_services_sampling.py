@@ -270,3 +270,16 @@ def test_a_defect_rate_breach_waits_for_the_remediation_s_own_sample_then_closes
     services.qa_reviews_receive(batch=fix, upload=_reviews(fix.qa_sample, 0), user=lead)
     breach.refresh_from_db()
     assert breach.status == "remediated"
+
+
+def test_review_verdicts_whose_check_fails_leave_no_review_set_behind(sampled_contract, deliver, lead, monkeypatch):
+    batch = deliver(sampled_contract, PASSING)
+
+    def check_failed(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services.intake, "batch_check", check_failed)
+    with pytest.raises(RuntimeError):
+        services.qa_reviews_receive(batch=batch, upload=_reviews(batch.qa_sample, 1), user=lead)
+    assert not batch.review_sets.exists()
+    assert not QAReview.objects.filter(review_set__batch=batch).exists()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sla import webhooks
+from sla import webhook_rules
 
 
 @pytest.mark.parametrize(
@@ -27,16 +27,16 @@ from sla import webhooks
     ],
 )
 def test_only_public_addresses_may_be_called(address, refused):
-    reason = webhooks.refused_address(address)
+    reason = webhook_rules.refused_address(address)
     assert (reason is None) if refused is None else (refused in reason)
 
 
 def test_the_servers_own_public_address_is_refused():
-    assert "own address" in webhooks.refused_address("93.184.215.14", own=["93.184.215.14"])
+    assert "own address" in webhook_rules.refused_address("93.184.215.14", own=["93.184.215.14"])
 
 
 def test_signature_is_the_hmac_sha256_of_the_raw_body():
-    body = webhooks.event_body(event="breach.opened", event_id="breach:1:breach.opened", occurred_at="t", data={})
+    body = webhook_rules.event_body(event="breach.opened", event_id="breach:1:breach.opened", occurred_at="t", data={})
     assert json.loads(body) == {
         "event": "breach.opened",
         "id": "breach:1:breach.opened",
@@ -44,12 +44,12 @@ def test_signature_is_the_hmac_sha256_of_the_raw_body():
         "data": {},
     }
     digest = hmac.new(b"key", body, hashlib.sha256).hexdigest()
-    assert webhooks.signature("key", body) == f"sha256={digest}"
+    assert webhook_rules.signature("key", body) == f"sha256={digest}"
 
 
 @pytest.mark.parametrize(
     "url", ["ftp://example.com/", "https:///nohost", "http://user:pw@example.com/", "http://x:99999/"]
 )
 def test_urls_that_cannot_be_called_are_refused(url):
-    with pytest.raises(webhooks.UnsafeDestination):
-        webhooks.target_of(url)
+    with pytest.raises(webhook_rules.UnsafeDestination):
+        webhook_rules.target_of(url)

@@ -14,7 +14,6 @@ history batches are looked up by their file's sha256, scorecards by vendor and p
 
 import pandas as pd
 from django.core.files.base import ContentFile
-from django.db import transaction
 
 from sla import demo as sla_demo
 from sla import selectors as sla_selectors
@@ -89,12 +88,11 @@ def _gold_extend(task_type: TaskType, specs: list[DeliverySpec]) -> None:
         columns=["item_id", "label"],
     )
     gold = pd.concat([earlier, history], ignore_index=True)
-    with transaction.atomic():
-        receipt = sla_services.gold_set_receive(
-            task_type=task_type,
-            upload=ContentFile(sla_demo._encode(gold, "csv"), name=f"{task_type.name}-gold-with-history.csv"),
-            user=None,
-        )
+    receipt = sla_services.gold_set_receive(
+        task_type=task_type,
+        upload=ContentFile(sla_demo._encode(gold, "csv"), name=f"{task_type.name}-gold-with-history.csv"),
+        user=None,
+    )
     sla_services.gold_set_ingest(gold_set_id=receipt.upload.pk)
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from vendorscore import scoring
+from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.models import Vendor
@@ -50,6 +51,7 @@ def _require_lead(user, what: str) -> None:
 # Templates ---------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def default_template_ensure() -> PerformanceTemplate:
     """The shipped default (made by migration; made again here if a test flushed the tables)."""
     template = PerformanceTemplate.objects.filter(is_default=True).first()
@@ -317,9 +319,7 @@ def scorecard_publish(*, scorecard: PeriodScorecard, user) -> PeriodScorecard:
     scorecard.published_at = timezone.now()
     scorecard.published_by = user
     scorecard.save()
-    from vendorscore.performance import tasks  # the tasks import this module
-
-    transaction.on_commit(lambda: tasks.performance_report_vendor.delay(scorecard.pk))
+    enqueue_on_commit("vendorscore.performance.tasks.performance_report_vendor", scorecard.pk)
     return scorecard
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from tqdm import tqdm
 
 from sla import services
@@ -56,7 +55,7 @@ class Command(BaseCommand):
     def _receive(self, file: Path, contract: Contract, task_type: TaskType, options) -> Batch:
         remediates = Batch.objects.filter(pk=options["remediates"]).first() if options["remediates"] else None
         try:
-            with transaction.atomic(), file.open("rb") as handle:
+            with file.open("rb") as handle:
                 receipt = services.batch_receive(
                     contract=contract,
                     task_type=task_type,
