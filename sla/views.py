@@ -27,7 +27,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
-from reports import charts
+from reports import figures
 from reports.constants import PAPERS
 from reports.services import credit_statement_render
 from sla import exports, formatting, selectors, services
@@ -35,7 +35,6 @@ from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
     BREACH_TRANSITIONS,
     DEFECT_TYPE_LABELS,
-    MEASURE_LABELS,
     TERM_TEMPLATES,
     BatchStatus,
     BreachStatus,
@@ -77,6 +76,7 @@ from sla.tables import (
 from sla.visibility import annotator_outliers
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
+from vendorscore.form_errors import form_add_service_error
 from vendorscore.performance.services import standing_guarded
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
 
@@ -85,15 +85,6 @@ STAGES = [
     (BatchStatus.PROCESSING, "Processing", "Parsing, validating and storing the rows."),
     (BatchStatus.EVALUATED, "Evaluated", "Metrics computed and checked against the SLA terms."),
 ]
-
-
-def _form_error_from(form, error: Exception) -> None:
-    """Show a service's refusal on the form instead of a 500."""
-    if isinstance(error, DomainError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    else:
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
 
 
 class ContractListView(RoleRequiredMixin, SingleTableMixin, FilterView):
@@ -132,38 +123,22 @@ class ContractDetailView(RoleRequiredMixin, TemplateView):
 def _with_charts(section: dict) -> dict:
     """Trend figures of one task type: accuracy against its floor, IAA against target and fail line."""
     terms, key = section["terms"], section["task_type"].pk
-    figures = []
-    accuracy = [p for p in section["accuracy"] if p["value"] is not None]
-    if accuracy and terms.accuracy_floor is not None:
-        title = f"{terms.get_accuracy_metric_display()} against gold"
-        figure = charts.compliance_trend(
-            measure=title,
-            points=accuracy,
-            thresholds=[("floor", terms.accuracy_floor)],
-            unit=formatting.accuracy_unit(terms.accuracy_metric),
-            rule=terms.decision_rule,
-        )
-        figures.append(_chart(f"accuracy-{key}", title, figure))
-    iaa = [p for p in section["iaa"] if p["value"] is not None]
-    lines = [
-        (name, value)
-        for name, value in (("target", terms.iaa_min), ("fails below", terms.iaa_fail_below))
-        if value is not None
-    ]
-    if iaa and lines:
-        title = terms.get_iaa_coefficient_display()
-        figures.append(
-            _chart(
-                f"iaa-{key}",
-                title,
-                charts.compliance_trend(measure=title, points=iaa, thresholds=lines, rule=terms.decision_rule),
-            )
-        )
-    return {**section, "figures": figures}
+    trends = figures.compliance_trends(
+        accuracy=section["accuracy"],
+        iaa=section["iaa"],
+        accuracy_metric=terms.get_accuracy_metric_display(),
+        accuracy_unit=formatting.accuracy_unit(terms.accuracy_metric),
+        accuracy_floor=terms.accuracy_floor,
+        iaa_coefficient=terms.get_iaa_coefficient_display(),
+        iaa_min=terms.iaa_min,
+        iaa_fail_below=terms.iaa_fail_below,
+        decision_rule=terms.decision_rule,
+    )
+    return {**section, "figures": [_chart(f"{kind}-{key}", title, figure) for kind, title, figure in trends]}
 
 
 def _chart(name: str, title: str, figure) -> dict:
-    return {"id": f"chart-{name}", "data_id": f"data-{name}", "title": title, "figure": charts.figure_data(figure)}
+    return {"id": f"chart-{name}", "data_id": f"data-{name}", "title": title, "figure": figures.figure_data(figure)}
 
 
 class TaskTypeListView(RoleRequiredMixin, FormView):
@@ -188,7 +163,7 @@ class TaskTypeListView(RoleRequiredMixin, FormView):
         try:
             task_type = services.task_type_create(**form.cleaned_data)
         except ValidationError as error:
-            _form_error_from(form, error)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Task type “{task_type.name}” added.")
         return redirect("task_type_list")
@@ -257,7 +232,7 @@ class TermsCreateView(RoleRequiredMixin, FormView):
             form.add_error(None, error.message)
             return self.form_invalid(form)
         except ValidationError as error:
-            _form_error_from(form, error)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Terms for {terms.task_type.name} from {terms.effective_from:%Y-%m-%d} added.")
         return redirect(self.contract)
@@ -379,7 +354,7 @@ class BatchUploadView(RoleRequiredMixin, FormView):
                     duplicates=data["duplicates"],
                 )
         except (DomainError, ValidationError) as error:
-            _form_error_from(form, error)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         batch = receipt.upload
         if receipt.duplicate:
@@ -417,7 +392,7 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
         batch.metrics = selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy)
         context["batch"] = batch
         context["stages"] = _stages(batch)
-        context["measure_rows"] = _measure_rows(batch.metrics)
+        context["measure_rows"] = figures.headline_measures(batch.metrics)
         context["confusion_rows"] = _confusion_rows(batch.metrics)
         context["outliers"] = annotator_outliers(batch.metrics)
         context["findings"] = findings
@@ -454,20 +429,6 @@ def _stages(batch) -> list[dict]:
         }
         for index, (status, label, help_text) in enumerate(STAGES)
     ]
-
-
-def _measure_rows(metrics: dict | None) -> list[tuple[str, dict, str]]:
-    """The headline measures of a metrics document, labeled for people, in a fixed order, with their unit."""
-    if not metrics:
-        return []
-    rows = [("Accuracy against gold", metrics["accuracy"], formatting.SHARE)] if metrics.get("accuracy") else []
-    agreement = metrics.get("agreement", {})
-    rows += [
-        (label, agreement[name], formatting.SHARE if name == "percent_agreement" else formatting.COEFFICIENT)
-        for name, label in MEASURE_LABELS.items()
-        if name in agreement
-    ]
-    return rows
 
 
 def _confusion_rows(metrics: dict | None) -> list[dict]:
@@ -960,7 +921,7 @@ class WebhookListView(RoleRequiredMixin, SingleTableMixin, FormView):
         try:
             webhook = services.webhook_create(user=self.request.user, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _form_error_from(form, error)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
