@@ -31,7 +31,6 @@ from reports import figures
 from reports.constants import PAPERS
 from reports.services import credit_statement_render
 from sla import exports, formatting, selectors, services
-from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
     BREACH_TRANSITIONS,
     DEFECT_TYPE_LABELS,
@@ -74,11 +73,24 @@ from sla.tables import (
     WebhookTable,
 )
 from sla.visibility import annotator_outliers
-from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 from vendorscore.form_errors import form_add_service_error
 from vendorscore.performance.services import standing_guarded
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
+from vendorscore.permissions import (
+    ALL_ROLES,
+    BUYER_ROLES,
+    BUYER_UPLOADERS,
+    LEADS,
+    LEADS_AND_VENDORS,
+    UPLOADERS,
+    RoleRequiredMixin,
+    may_answer_breach,
+    may_decide_dispute,
+    may_manage,
+    may_upload,
+    may_upload_gold,
+    sees_buyer_internals,
+)
 
 STAGES = [
     (BatchStatus.RECEIVED, "Received", "The file is stored; waiting for a worker."),
@@ -116,7 +128,7 @@ class ContractDetailView(RoleRequiredMixin, TemplateView):
             _with_charts(section)
             for section in selectors.contract_compliance(contract=contract, user=self.request.user)
         ]
-        context["can_edit"] = has_role(self.request.user, LEADS)
+        context["can_edit"] = may_manage(self.request.user)
         return context
 
 
@@ -151,11 +163,11 @@ class TaskTypeListView(RoleRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["task_types"] = selectors.task_type_list()
-        context["can_edit"] = has_role(self.request.user, LEADS)
+        context["can_edit"] = may_manage(self.request.user)
         return context
 
     def post(self, request, *args, **kwargs):
-        if not has_role(request.user, LEADS):
+        if not may_manage(request.user):
             raise PermissionDenied("Only procurement leads add task types.")
         return super().post(request, *args, **kwargs)
 
@@ -308,7 +320,7 @@ class BatchListView(RoleRequiredMixin, ExportPageMixin, SingleTableMixin, Filter
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_upload"] = has_role(self.request.user, UPLOADERS)
+        context["can_upload"] = may_upload(self.request.user)
         return context
 
 
@@ -399,19 +411,19 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
         context["gold_rule"] = selectors.vendor_gold_rule() if vendor_copy else ""
         context["breaches"] = selectors.batch_breaches(batch=batch)
         context["now"] = timezone.now()
-        context["can_upload_fix"] = has_role(self.request.user, UPLOADERS)
+        context["can_upload_fix"] = may_upload(self.request.user, batch.contract)
         context["remediable"] = REMEDIABLE
         if batch.redelivered_items:
             context["redelivered"] = selectors.redelivered_items(batch=batch)[:LISTED_ITEMS]
         if batch.remediates_id is not None and batch.remediation_coverage is not None:
             context["extra_items"] = batch.items - round(batch.remediation_coverage * batch.remediates.items)
         context["history"] = selectors.batch_check_history(batch=batch)
-        context["can_recheck"] = has_role(self.request.user, LEADS)
-        context["can_retry"] = batch.status == BatchStatus.FAILED and has_role(self.request.user, LEADS)
+        context["can_recheck"] = may_manage(self.request.user)
+        context["can_retry"] = batch.status == BatchStatus.FAILED and may_manage(self.request.user)
         context["wait_note"] = services.upload_wait_note(batch)
-        context["can_review"] = has_role(self.request.user, BUYER_UPLOADERS)
+        context["can_review"] = may_upload_gold(self.request.user)
         context["review_form"] = ReviewUploadForm()
-        context["review_sets"] = batch.review_sets.all() if has_role(self.request.user, BUYER_ROLES) else []
+        context["review_sets"] = batch.review_sets.all() if sees_buyer_internals(self.request.user) else []
         return context
 
 
@@ -538,7 +550,7 @@ class GoldSetListView(RoleRequiredMixin, SingleTableView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_upload"] = has_role(self.request.user, BUYER_UPLOADERS)
+        context["can_upload"] = may_upload_gold(self.request.user)
         context.setdefault("form", GoldSetUploadForm())
         return context
 
@@ -614,18 +626,16 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
         selectors.breach_finding_visible(breach=breach, vendor_copy=selectors.sees_vendor_copy(self.request.user))
         context["breach"] = breach
         context["now"] = timezone.now()
-        context["can_waive"] = has_role(self.request.user, LEADS) and BreachStatus.WAIVED in may_move
-        context["can_submit"] = (
-            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD})
-            and BreachStatus.REMEDIATION_SUBMITTED in may_move
-        )
-        context["can_upload_fix"] = context["can_submit"] and has_role(self.request.user, UPLOADERS)
+        user = self.request.user
+        context["can_waive"] = may_decide_dispute(user) and BreachStatus.WAIVED in may_move
+        context["can_submit"] = may_answer_breach(user, breach) and BreachStatus.REMEDIATION_SUBMITTED in may_move
+        context["can_upload_fix"] = context["can_submit"] and may_upload(user, breach.batch.contract)
         context["can_dispute"] = (
-            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD})
+            may_answer_breach(user, breach)
             and BreachStatus.DISPUTED in may_move
             and not any(event.to_status == BreachStatus.DISPUTED for event in breach.events.all())
         )
-        context["can_decide"] = has_role(self.request.user, LEADS) and breach.status == BreachStatus.DISPUTED
+        context["can_decide"] = may_decide_dispute(user) and breach.status == BreachStatus.DISPUTED
         context["waive_form"] = kwargs.get("waive_form") or BreachWaiveForm()
         context["submit_form"] = BreachSubmitForm()
         context["dispute_form"] = kwargs.get("dispute_form") or BreachDisputeForm()
@@ -659,7 +669,7 @@ class BreachWaiveView(RoleRequiredMixin, View):
 class BreachSubmitView(RoleRequiredMixin, View):
     """The vendor says a fix is on its way (the corrected batch itself is uploaded naming the batch)."""
 
-    allowed_roles = frozenset({Role.VENDOR, Role.PROCUREMENT_LEAD})
+    allowed_roles = LEADS_AND_VENDORS
 
     def post(self, request, pk):
         breach = selectors.breach_get(user=request.user, pk=pk)
@@ -702,7 +712,7 @@ class _BreachFormView(RoleRequiredMixin, View):
 class BreachDisputeView(_BreachFormView):
     """The vendor (or a lead) contests a breach with a reason and optional evidence; the clock stops."""
 
-    allowed_roles = frozenset({Role.VENDOR, Role.PROCUREMENT_LEAD})
+    allowed_roles = LEADS_AND_VENDORS
     form_class = BreachDisputeForm
     form_name = "dispute_form"
 
