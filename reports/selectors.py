@@ -21,12 +21,12 @@ from collections import Counter, defaultdict
 from django.http import Http404
 from django.utils import timezone
 
-from reports.charts import point_verdict
+from reports import figures
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
 from sla import formatting
 from sla import selectors as sla_selectors
-from sla.constants import MEASURE_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus
+from sla.constants import UNRESOLVED_BREACH_STATUSES, BatchStatus
 from sla.filters import delivered_on_or_after
 from sla.models import Batch, Contract, ContractTerms
 from sla.visibility import is_outlier
@@ -151,20 +151,9 @@ def _finding(finding) -> dict:
 
 
 def _headline_measures(metrics: dict) -> list[dict]:
-    rows = []
-    if metrics.get("accuracy"):
-        rows.append({"label": "Accuracy against gold", "unit": formatting.SHARE, **_measure(metrics["accuracy"])})
-    agreement = metrics.get("agreement", {})
-    rows += [
-        {
-            "label": label,
-            "unit": formatting.SHARE if name == "percent_agreement" else formatting.COEFFICIENT,
-            **_measure(agreement[name]),
-        }
-        for name, label in MEASURE_LABELS.items()
-        if name in agreement
+    return [
+        {"label": m["label"], "unit": m["unit"], **_measure(m["measure"])} for m in figures.headline_measures(metrics)
     ]
-    return rows
 
 
 def _queues(metrics: dict, iaa: str) -> list[dict]:
@@ -313,7 +302,7 @@ def _summary(data: dict) -> dict:
     """The first page a reader can stop at: verdicts, what is owed, each headline measure against its term.
 
     Each measure's latest batch is judged against the lines of its terms as the charts colour
-    it (``charts.point_verdict``), and its trend is the latest value against the mean of the
+    it (``figures.point_verdict``), and its trend is the latest value against the mean of the
     ``TREND_BATCHES`` batches before it.
     """
     breaches = data["breaches"]
@@ -328,7 +317,9 @@ def _summary(data: dict) -> dict:
             measures.append(
                 _headline(section, section["accuracy_metric"], section["accuracy"], lines, section["accuracy_unit"])
             )
-        lines = [(n, v) for n, v in (("target", section["iaa_min"]), ("fail line", section["iaa_fail_below"])) if v]
+        lines = figures.iaa_thresholds(
+            target=section["iaa_min"], fail_below=section["iaa_fail_below"], fail_name="fail line"
+        )
         if section["iaa"] and lines:
             measures.append(_headline(section, terms["iaa_coefficient"], section["iaa"], lines, formatting.COEFFICIENT))
     for section in data["defect_rates"]:
@@ -362,7 +353,7 @@ def _summary(data: dict) -> dict:
 
 def _headline(section: dict, name: str, points: list[dict], lines, unit: str, *, at_most: bool = False) -> dict:
     latest, earlier = points[-1], [p["value"] for p in points[-1 - TREND_BATCHES : -1]]
-    verdict = latest.get("finding_verdict") or point_verdict(
+    verdict = latest.get("finding_verdict") or figures.point_verdict(
         latest, [v for _, v in lines], at_most=at_most, rule=section.get("decision_rule", "point")
     )
     trend = latest["value"] - sum(earlier) / len(earlier) if earlier else None

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from reports import charts, pdf
+from reports import figures, pdf
 from reports import selectors as report_selectors
 from reports.constants import AUDIENCE_BUYER, PAPERS, REPORT_LAYOUT_VERSION
 from reports.models import ReportJob
@@ -90,18 +90,18 @@ def batch_report_render(*, batch: Batch, audience: str, paper: str = "a4", on_pr
 
 
 def _render(template: str, data: dict, charts: tuple[pdf.ChartSet, dict], paper: str, on_progress) -> bytes:
-    chart_set, figures = charts
+    chart_set, drawn = charts
     on_progress(30, f"Drawing {len(chart_set)} charts and laying out the PDF")
-    context = {**data, "charts": figures, "generated_at": timezone.now()}
+    context = {**data, "charts": drawn, "generated_at": timezone.now()}
     return pdf.render_pdf(template=template, context=context, paper=paper, charts=chart_set)
 
 
 def _batch_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
-    chart_set, figures = pdf.ChartSet(paper), {}
+    chart_set, drawn = pdf.ChartSet(paper), {}
     if data.get("confusion"):
         confusion = data["confusion"]
-        figure = charts.confusion_heatmap(labels=confusion["labels"], counts=confusion["counts"])
-        figures["confusion"] = chart_set.add(figure, share=0.8)
+        figure = figures.confusion_heatmap(labels=confusion["labels"], counts=confusion["counts"])
+        drawn["confusion"] = chart_set.add(figure, share=0.8)
     rows = [
         {**a["accuracy"], "annotator": a["annotator"], "outlier": a["outlier"]}
         for a in data["annotators"]
@@ -110,10 +110,10 @@ def _batch_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
     if rows:
         lowest = sorted(rows, key=lambda r: (r["value"], -r["n"]))[:ANNOTATORS_CHARTED]
         reference = next((m["value"] for m in data["measures"] if m["label"] == "Accuracy against gold"), None)
-        figure = charts.annotator_accuracy(rows=lowest, reference=reference)
-        figures["annotators"] = chart_set.add(figure)
-        figures["annotators_shown"] = len(lowest)
-    return chart_set, figures
+        figure = figures.annotator_accuracy(rows=lowest, reference=reference)
+        drawn["annotators"] = chart_set.add(figure)
+        drawn["annotators_shown"] = len(lowest)
+    return chart_set, drawn
 
 
 @pdf.gc_paused()
@@ -145,43 +145,35 @@ def vendor_report_render(
 
 
 def _vendor_charts(data: dict, paper: str) -> tuple[pdf.ChartSet, dict]:
-    chart_set, figures = pdf.ChartSet(paper), {"compliance": {}, "defects": {}}
+    chart_set, drawn = pdf.ChartSet(paper), {"compliance": {}, "defects": {}}
     scorecard = data["scorecard"]
     if scorecard:
-        radar = charts.scorecard_radar(
-            dimensions=[d["name"] for d in scorecard["dimensions"]],
-            series=[(data["vendor"]["name"], [d["score"] for d in scorecard["dimensions"]])],
-        )
-        figures["radar"] = chart_set.add(radar, share=0.62, height=330)
+        scores = {d["name"]: d["score"] for d in scorecard["dimensions"]}
+        radar = figures.vendors_radar(vendors=[(data["vendor"]["name"], scores)])
+        drawn["radar"] = chart_set.add(radar, share=0.62, height=330)
     for index, section in enumerate(data["compliance"]):
         terms = section["terms"]
-        images = []
-        if section["accuracy"] and terms["accuracy_floor"] is not None:
-            title = f"{section['accuracy_metric']} against gold"
-            figure = charts.compliance_trend(
-                measure=title,
-                points=section["accuracy"],
-                thresholds=[("floor", terms["accuracy_floor"])],
-                unit=section["accuracy_unit"],
-                rule=section["decision_rule"],
-            )
-            images.append(chart_set.add(figure, share=0.5, height=260))
-        lines = [(n, v) for n, v in (("target", section["iaa_min"]), ("fails below", section["iaa_fail_below"])) if v]
-        if section["iaa"] and lines:
-            figure = charts.compliance_trend(
-                measure=terms["iaa_coefficient"], points=section["iaa"], thresholds=lines, rule=section["decision_rule"]
-            )
-            images.append(chart_set.add(figure, share=0.5, height=260))
-        figures["compliance"][index] = images
+        trends = figures.compliance_trends(
+            accuracy=section["accuracy"],
+            iaa=section["iaa"],
+            accuracy_metric=section["accuracy_metric"],
+            accuracy_unit=section["accuracy_unit"],
+            accuracy_floor=terms["accuracy_floor"],
+            iaa_coefficient=terms["iaa_coefficient"],
+            iaa_min=section["iaa_min"],
+            iaa_fail_below=section["iaa_fail_below"],
+            decision_rule=section["decision_rule"],
+        )
+        drawn["compliance"][index] = [chart_set.add(figure, share=0.5, height=260) for _, _, figure in trends]
     for section in data["defect_rates"]:
-        figure = charts.defect_rate_against_aql(
+        figure = figures.defect_rate_against_aql(
             points=section["points"], ceiling=section["ceiling"], aql=section["aql"]
         )
-        figures["defects"][section["task_type"]] = chart_set.add(figure, height=260)
+        drawn["defects"][section["task_type"]] = chart_set.add(figure, height=260)
     breaches = data["breaches"]
     if breaches and breaches["rows"]:
-        figures["breaches"] = chart_set.add(_breach_figure(breaches["rows"]), height=260)
-    return chart_set, figures
+        drawn["breaches"] = chart_set.add(_breach_figure(breaches["rows"]), height=260)
+    return chart_set, drawn
 
 
 def _breach_figure(rows: list[dict]):
@@ -190,7 +182,7 @@ def _breach_figure(rows: list[dict]):
     terms = sorted({r["term_label"] for r in rows})
     tally = Counter((f"{r['credit_month']:%Y-%m}", r["term_label"]) for r in rows)
     series = [(term, [tally.get((month, term), 0) for month in months]) for term in terms]
-    return charts.breaches_over_time(months=months, series=series)
+    return figures.breaches_over_time(months=months, series=series)
 
 
 # Jobs: reports asked for in the browser ---------------------------------------------------
@@ -374,23 +366,23 @@ def comparison_report_render(*, vendor_ids: list[int], user, paper: str = "a4", 
     data = report_selectors.comparison_report(user=user, vendor_ids=sorted(set(vendor_ids)))
 
     def render() -> bytes:
-        chart_set, figures = pdf.ChartSet(paper), {}
+        chart_set, drawn = pdf.ChartSet(paper), {}
         if data["columns"]:
-            names = [row["dimension"] for row in data["rows"]]
-            points = [(c["vendor"], _column(data, i, "points")) for i, c in enumerate(data["columns"])]
-            scores = [(c["vendor"], _column(data, i, "score")) for i, c in enumerate(data["columns"])]
-            bars = charts.vendor_comparison_bars(dimensions=names, series=points)
-            figures["bars"] = chart_set.add(bars)
-            radar = charts.scorecard_radar(dimensions=names, series=scores)
-            figures["radar"] = chart_set.add(radar, share=0.75, height=400)
-        return _render("reports/comparison_report.html", data, (chart_set, figures), paper, on_progress)
+            bars = figures.vendors_bars(vendors=_by_dimension(data, "points"))
+            drawn["bars"] = chart_set.add(bars)
+            radar = figures.vendors_radar(vendors=_by_dimension(data, "score"))
+            drawn["radar"] = chart_set.add(radar, share=0.75, height=400)
+        return _render("reports/comparison_report.html", data, (chart_set, drawn), paper, on_progress)
 
     return _cached(kind="comparison", data=data, paper=paper, filename="vendor-comparison-report.pdf", render=render)
 
 
-def _column(data: dict, index: int, key: str) -> list:
-    """One vendor's ``key`` (points or score) down the dimensions; None where it lacks the dimension."""
-    return [row["cells"][index][key] if row["cells"][index] else None for row in data["rows"]]
+def _by_dimension(data: dict, key: str) -> list[tuple[str, dict]]:
+    """Each vendor's ``key`` (points or score) by dimension, leaving out the dimensions it lacks."""
+    return [
+        (column["vendor"], {row["dimension"]: row["cells"][i][key] for row in data["rows"] if row["cells"][i]})
+        for i, column in enumerate(data["columns"])
+    ]
 
 
 def credit_statement_render(*, statement: dict, paper: str = "a4") -> bytes:

@@ -16,13 +16,9 @@ from sla.api_exports import ExportListMixin
 from sla.constants import BREACH_MOVES, BatchStatus, BatchVerdict, BreachStatus, DisputeDecision, DuplicatePolicy
 from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, FindingFilterSet
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
-from vendorscore.constants import Role
 from vendorscore.models import Vendor
 from vendorscore.performance.services import standing_guarded
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS
-
-UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VENDOR})
-BUYER_UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST})
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, BUYER_UPLOADERS, LEADS, LEADS_AND_VENDORS, UPLOADERS
 
 
 class LabelField(serializers.CharField):
@@ -516,7 +512,7 @@ class BreachViewSet(ExportListMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyM
 
     serializer_class = BreachSerializer
     read_roles = ALL_ROLES
-    write_roles = frozenset({Role.PROCUREMENT_LEAD, Role.VENDOR})
+    write_roles = LEADS_AND_VENDORS
     filterset_class = BreachFilterSet
     export = exports.BREACHES
     ordering_fields = ["opened_at", "remediation_due", "id"]

@@ -93,17 +93,6 @@ class ReviewVerdict(models.TextChoices):
 
 MAX_LISTED_ERRORS = 100
 
-MEASURE_LABELS = {
-    "percent_agreement": "Percent agreement",
-    "cohen_kappa": "Cohen's kappa (mean over annotator pairs)",
-    "fleiss_kappa": "Fleiss' kappa",
-    "krippendorff_alpha": "Krippendorff's alpha",
-    "gwet_ac1": "Gwet's AC1",
-    "scott_pi": "Scott's pi",
-    "weighted_kappa_linear": "Weighted kappa (linear)",
-    "weighted_kappa_quadratic": "Weighted kappa (quadratic)",
-}
-
 # The names people read for the terms live with the other display formats (sla/formatting.py).
 TERM_LABELS = TERM_NAMES
 

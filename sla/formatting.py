@@ -26,6 +26,18 @@ MEASURE_NAMES = {
     "weighted_kappa_quadratic": "Weighted kappa (quadratic)",
 }
 
+# The agreement coefficients in the order and with the names of a batch's metrics table (page and PDF).
+MEASURE_LABELS = {
+    "percent_agreement": "Percent agreement",
+    "cohen_kappa": "Cohen's kappa (mean over annotator pairs)",
+    "fleiss_kappa": "Fleiss' kappa",
+    "krippendorff_alpha": "Krippendorff's alpha",
+    "gwet_ac1": "Gwet's AC1",
+    "scott_pi": "Scott's pi",
+    "weighted_kappa_linear": "Weighted kappa (linear)",
+    "weighted_kappa_quadratic": "Weighted kappa (quadratic)",
+}
+
 QUEUE_NAMES = {"prelabeled": "pre-labeled verification", "full": "full annotation"}
 
 TERM_NAMES = {

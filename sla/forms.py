@@ -10,8 +10,7 @@ from sla.constants import DisputeDecision, DuplicatePolicy
 from sla.ingest import upload_too_large
 from sla.models import Batch, Contract, ContractTerms, TaskType, Webhook
 from sla.services.contracts import TERMS_FIELDS
-from vendorscore.constants import Role
-from vendorscore.permissions import role_of
+from vendorscore.permissions import is_vendor_user
 
 
 def within_upload_limit(upload) -> None:
@@ -80,7 +79,7 @@ class BatchUploadForm(forms.Form):
         self.fields["file"].widget.attrs["data-max-bytes"] = settings.MAX_UPLOAD_BYTES  # checked by upload.js
         self.fields["remediates"].queryset = selectors.remediable_batches(user=user)
         self.fields["remediates"].label_from_instance = _batch_label
-        if role_of(user) == Role.VENDOR:
+        if is_vendor_user(user):
             self.fields["contract"].label_from_instance = lambda contract: contract.title
 
     def clean(self):

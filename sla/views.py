@@ -26,15 +26,13 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
-from reports import charts
+from reports import figures
 from reports.constants import PAPERS
 from reports.services import credit_statement_render
 from sla import exports, formatting, selectors, services
-from sla.api import BUYER_UPLOADERS, UPLOADERS
 from sla.constants import (
     BREACH_TRANSITIONS,
     DEFECT_TYPE_LABELS,
-    MEASURE_LABELS,
     TERM_TEMPLATES,
     BatchStatus,
     BreachStatus,
@@ -75,25 +73,30 @@ from sla.tables import (
     WebhookTable,
 )
 from sla.visibility import annotator_outliers
-from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
+from vendorscore.form_errors import form_add_service_error
 from vendorscore.performance.services import standing_guarded
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
+from vendorscore.permissions import (
+    ALL_ROLES,
+    BUYER_ROLES,
+    BUYER_UPLOADERS,
+    LEADS,
+    LEADS_AND_VENDORS,
+    UPLOADERS,
+    RoleRequiredMixin,
+    may_answer_breach,
+    may_decide_dispute,
+    may_manage,
+    may_upload,
+    may_upload_gold,
+    sees_buyer_internals,
+)
 
 STAGES = [
     (BatchStatus.RECEIVED, "Received", "The file is stored; waiting for a worker."),
     (BatchStatus.PROCESSING, "Processing", "Parsing, validating and storing the rows."),
     (BatchStatus.EVALUATED, "Evaluated", "Metrics computed and checked against the SLA terms."),
 ]
-
-
-def _form_error_from(form, error: Exception) -> None:
-    """Show a service's refusal on the form instead of a 500."""
-    if isinstance(error, DomainError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
-    else:
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
 
 
 class ContractListView(RoleRequiredMixin, SingleTableMixin, FilterView):
@@ -125,45 +128,29 @@ class ContractDetailView(RoleRequiredMixin, TemplateView):
             _with_charts(section)
             for section in selectors.contract_compliance(contract=contract, user=self.request.user)
         ]
-        context["can_edit"] = has_role(self.request.user, LEADS)
+        context["can_edit"] = may_manage(self.request.user)
         return context
 
 
 def _with_charts(section: dict) -> dict:
     """Trend figures of one task type: accuracy against its floor, IAA against target and fail line."""
     terms, key = section["terms"], section["task_type"].pk
-    figures = []
-    accuracy = [p for p in section["accuracy"] if p["value"] is not None]
-    if accuracy and terms.accuracy_floor is not None:
-        title = f"{terms.get_accuracy_metric_display()} against gold"
-        figure = charts.compliance_trend(
-            measure=title,
-            points=accuracy,
-            thresholds=[("floor", terms.accuracy_floor)],
-            unit=formatting.accuracy_unit(terms.accuracy_metric),
-            rule=terms.decision_rule,
-        )
-        figures.append(_chart(f"accuracy-{key}", title, figure))
-    iaa = [p for p in section["iaa"] if p["value"] is not None]
-    lines = [
-        (name, value)
-        for name, value in (("target", terms.iaa_min), ("fails below", terms.iaa_fail_below))
-        if value is not None
-    ]
-    if iaa and lines:
-        title = terms.get_iaa_coefficient_display()
-        figures.append(
-            _chart(
-                f"iaa-{key}",
-                title,
-                charts.compliance_trend(measure=title, points=iaa, thresholds=lines, rule=terms.decision_rule),
-            )
-        )
-    return {**section, "figures": figures}
+    trends = figures.compliance_trends(
+        accuracy=section["accuracy"],
+        iaa=section["iaa"],
+        accuracy_metric=terms.get_accuracy_metric_display(),
+        accuracy_unit=formatting.accuracy_unit(terms.accuracy_metric),
+        accuracy_floor=terms.accuracy_floor,
+        iaa_coefficient=terms.get_iaa_coefficient_display(),
+        iaa_min=terms.iaa_min,
+        iaa_fail_below=terms.iaa_fail_below,
+        decision_rule=terms.decision_rule,
+    )
+    return {**section, "figures": [_chart(f"{kind}-{key}", title, figure) for kind, title, figure in trends]}
 
 
 def _chart(name: str, title: str, figure) -> dict:
-    return {"id": f"chart-{name}", "data_id": f"data-{name}", "title": title, "figure": charts.figure_data(figure)}
+    return {"id": f"chart-{name}", "data_id": f"data-{name}", "title": title, "figure": figures.figure_data(figure)}
 
 
 class TaskTypeListView(RoleRequiredMixin, FormView):
@@ -176,11 +163,11 @@ class TaskTypeListView(RoleRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["task_types"] = selectors.task_type_list()
-        context["can_edit"] = has_role(self.request.user, LEADS)
+        context["can_edit"] = may_manage(self.request.user)
         return context
 
     def post(self, request, *args, **kwargs):
-        if not has_role(request.user, LEADS):
+        if not may_manage(request.user):
             raise PermissionDenied("Only procurement leads add task types.")
         return super().post(request, *args, **kwargs)
 
@@ -188,7 +175,7 @@ class TaskTypeListView(RoleRequiredMixin, FormView):
         try:
             task_type = services.task_type_create(**form.cleaned_data)
         except ValidationError as error:
-            _form_error_from(form, error)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Task type “{task_type.name}” added.")
         return redirect("task_type_list")
@@ -257,7 +244,7 @@ class TermsCreateView(RoleRequiredMixin, FormView):
             form.add_error(None, error.message)
             return self.form_invalid(form)
         except ValidationError as error:
-            _form_error_from(form, error)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Terms for {terms.task_type.name} from {terms.effective_from:%Y-%m-%d} added.")
         return redirect(self.contract)
@@ -333,7 +320,7 @@ class BatchListView(RoleRequiredMixin, ExportPageMixin, SingleTableMixin, Filter
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_upload"] = has_role(self.request.user, UPLOADERS)
+        context["can_upload"] = may_upload(self.request.user)
         return context
 
 
@@ -378,7 +365,7 @@ class BatchUploadView(RoleRequiredMixin, FormView):
                 duplicates=data["duplicates"],
             )
         except (DomainError, ValidationError) as error:
-            _form_error_from(form, error)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         batch = receipt.upload
         if receipt.duplicate:
@@ -416,26 +403,26 @@ class BatchDetailView(RoleRequiredMixin, TemplateView):
         batch.metrics = selectors.batch_metrics_visible(batch=batch, vendor_copy=vendor_copy)
         context["batch"] = batch
         context["stages"] = _stages(batch)
-        context["measure_rows"] = _measure_rows(batch.metrics)
+        context["measure_rows"] = figures.headline_measures(batch.metrics)
         context["confusion_rows"] = _confusion_rows(batch.metrics)
         context["outliers"] = annotator_outliers(batch.metrics)
         context["findings"] = findings
         context["gold_rule"] = selectors.vendor_gold_rule() if vendor_copy else ""
         context["breaches"] = selectors.batch_breaches(batch=batch)
         context["now"] = timezone.now()
-        context["can_upload_fix"] = has_role(self.request.user, UPLOADERS)
+        context["can_upload_fix"] = may_upload(self.request.user, batch.contract)
         context["remediable"] = REMEDIABLE
         if batch.redelivered_items:
             context["redelivered"] = selectors.redelivered_items(batch=batch)[:LISTED_ITEMS]
         if batch.remediates_id is not None and batch.remediation_coverage is not None:
             context["extra_items"] = batch.items - round(batch.remediation_coverage * batch.remediates.items)
         context["history"] = selectors.batch_check_history(batch=batch)
-        context["can_recheck"] = has_role(self.request.user, LEADS)
-        context["can_retry"] = batch.status == BatchStatus.FAILED and has_role(self.request.user, LEADS)
+        context["can_recheck"] = may_manage(self.request.user)
+        context["can_retry"] = batch.status == BatchStatus.FAILED and may_manage(self.request.user)
         context["wait_note"] = services.upload_wait_note(batch)
-        context["can_review"] = has_role(self.request.user, BUYER_UPLOADERS)
+        context["can_review"] = may_upload_gold(self.request.user)
         context["review_form"] = ReviewUploadForm()
-        context["review_sets"] = batch.review_sets.all() if has_role(self.request.user, BUYER_ROLES) else []
+        context["review_sets"] = batch.review_sets.all() if sees_buyer_internals(self.request.user) else []
         return context
 
 
@@ -453,20 +440,6 @@ def _stages(batch) -> list[dict]:
         }
         for index, (status, label, help_text) in enumerate(STAGES)
     ]
-
-
-def _measure_rows(metrics: dict | None) -> list[tuple[str, dict, str]]:
-    """The headline measures of a metrics document, labeled for people, in a fixed order, with their unit."""
-    if not metrics:
-        return []
-    rows = [("Accuracy against gold", metrics["accuracy"], formatting.SHARE)] if metrics.get("accuracy") else []
-    agreement = metrics.get("agreement", {})
-    rows += [
-        (label, agreement[name], formatting.SHARE if name == "percent_agreement" else formatting.COEFFICIENT)
-        for name, label in MEASURE_LABELS.items()
-        if name in agreement
-    ]
-    return rows
 
 
 def _confusion_rows(metrics: dict | None) -> list[dict]:
@@ -576,7 +549,7 @@ class GoldSetListView(RoleRequiredMixin, SingleTableView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_upload"] = has_role(self.request.user, BUYER_UPLOADERS)
+        context["can_upload"] = may_upload_gold(self.request.user)
         context.setdefault("form", GoldSetUploadForm())
         return context
 
@@ -657,18 +630,16 @@ class BreachDetailView(RoleRequiredMixin, TemplateView):
             owed=breach.service_credit,
         )
         context["now"] = timezone.now()
-        context["can_waive"] = has_role(self.request.user, LEADS) and BreachStatus.WAIVED in may_move
-        context["can_submit"] = (
-            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD})
-            and BreachStatus.REMEDIATION_SUBMITTED in may_move
-        )
-        context["can_upload_fix"] = context["can_submit"] and has_role(self.request.user, UPLOADERS)
+        user = self.request.user
+        context["can_waive"] = may_decide_dispute(user) and BreachStatus.WAIVED in may_move
+        context["can_submit"] = may_answer_breach(user, breach) and BreachStatus.REMEDIATION_SUBMITTED in may_move
+        context["can_upload_fix"] = context["can_submit"] and may_upload(user, breach.batch.contract)
         context["can_dispute"] = (
-            has_role(self.request.user, {Role.VENDOR, Role.PROCUREMENT_LEAD})
+            may_answer_breach(user, breach)
             and BreachStatus.DISPUTED in may_move
             and not any(event.to_status == BreachStatus.DISPUTED for event in breach.events.all())
         )
-        context["can_decide"] = has_role(self.request.user, LEADS) and breach.status == BreachStatus.DISPUTED
+        context["can_decide"] = may_decide_dispute(user) and breach.status == BreachStatus.DISPUTED
         context["waive_form"] = kwargs.get("waive_form") or BreachWaiveForm()
         context["submit_form"] = BreachSubmitForm()
         context["dispute_form"] = kwargs.get("dispute_form") or BreachDisputeForm()
@@ -702,7 +673,7 @@ class BreachWaiveView(RoleRequiredMixin, View):
 class BreachSubmitView(RoleRequiredMixin, View):
     """The vendor says a fix is on its way (the corrected batch itself is uploaded naming the batch)."""
 
-    allowed_roles = frozenset({Role.VENDOR, Role.PROCUREMENT_LEAD})
+    allowed_roles = LEADS_AND_VENDORS
 
     def post(self, request, pk):
         breach = selectors.breach_get(user=request.user, pk=pk)
@@ -745,7 +716,7 @@ class _BreachFormView(RoleRequiredMixin, View):
 class BreachDisputeView(_BreachFormView):
     """The vendor (or a lead) contests a breach with a reason and optional evidence; the clock stops."""
 
-    allowed_roles = frozenset({Role.VENDOR, Role.PROCUREMENT_LEAD})
+    allowed_roles = LEADS_AND_VENDORS
     form_class = BreachDisputeForm
     form_name = "dispute_form"
 
@@ -964,7 +935,7 @@ class WebhookListView(RoleRequiredMixin, SingleTableMixin, FormView):
         try:
             webhook = services.webhook_create(user=self.request.user, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _form_error_from(form, error)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,

@@ -10,7 +10,7 @@ from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 from vendorscore import selectors, services
 from vendorscore.filters import VendorFilterSet
 from vendorscore.models import Vendor
-from vendorscore.permissions import ALL_ROLES, LEADS
+from vendorscore.permissions import ALL_ROLES, LEADS, sees_buyer_internals
 
 
 class VendorSerializer(serializers.ModelSerializer):
@@ -35,7 +35,7 @@ class VendorSerializer(serializers.ModelSerializer):
         """The buyer's notes on the vendor are left out for vendor users."""
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is not None and not selectors.sees_buyer_internals(request.user):
+        if request is not None and not sees_buyer_internals(request.user):
             data.pop("notes", None)
         return data
 

@@ -1,9 +1,9 @@
-"""Template context shared by every page: the navigation the user's role allows."""
+"""Template context shared by every page: the navigation the user's role allows, and what the user may do."""
 
 from django.urls import reverse
 
 from vendorscore.constants import Role
-from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, role_of
+from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, PagePermissions, role_of
 
 NAVIGATION = [
     ("Dashboard", "dashboard", ALL_ROLES),
@@ -31,3 +31,8 @@ def navigation(request) -> dict:
         active = request.path == url or (url != "/" and request.path.startswith(url))
         items.append({"label": label, "url": url, "active": active})
     return {"nav_items": items, "user_role": role, "user_role_label": Role(role).label if role else ""}
+
+
+def page_permissions(request) -> dict:
+    """``perms_ui``: the flags templates test to show an action or a buyer-only detail (see ``permissions.py``)."""
+    return {"perms_ui": PagePermissions.of(getattr(request, "user", None))}

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from vendorscore.constants import Role
 from vendorscore.models import Vendor, WorkerHeartbeat
-from vendorscore.permissions import BUYER_ROLES, has_role, role_of
+from vendorscore.permissions import role_of, sees_buyer_internals
 
 
 def vendor_list(*, user) -> QuerySet[Vendor]:
@@ -22,11 +22,6 @@ def vendor_list(*, user) -> QuerySet[Vendor]:
 def vendor_get(*, user, pk) -> Vendor:
     """One vendor the user may see, or 404 so other vendors' existence is not revealed."""
     return get_object_or_404(vendor_list(user=user), pk=pk)
-
-
-def sees_buyer_internals(user) -> bool:
-    """Buyer roles read the buyer's notes on a vendor and the state of the buyer's workers; vendor users never."""
-    return has_role(user, BUYER_ROLES)
 
 
 def worker_last_seen(*, user):

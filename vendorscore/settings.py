@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vendorscore.context_processors.navigation",
+                "vendorscore.context_processors.page_permissions",
             ],
         },
     },

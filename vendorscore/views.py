@@ -10,7 +10,7 @@ from sla import selectors as sla_selectors
 from vendorscore import selectors, services
 from vendorscore.filters import VendorFilterSet
 from vendorscore.forms import VendorForm
-from vendorscore.permissions import ALL_ROLES, LEADS, RoleRequiredMixin
+from vendorscore.permissions import ALL_ROLES, LEADS, RoleRequiredMixin, sees_buyer_internals
 from vendorscore.tables import VendorTable
 
 
@@ -21,7 +21,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["vendors"] = selectors.vendor_list(user=self.request.user)
         context["heartbeat"] = selectors.worker_last_seen(user=self.request.user)
-        context["sees_internals"] = selectors.sees_buyer_internals(self.request.user)
+        context["sees_internals"] = sees_buyer_internals(self.request.user)
         context["breaches"] = sla_selectors.breach_overview(user=self.request.user)
         return context
 
@@ -43,7 +43,7 @@ class VendorDetailView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["vendor"] = selectors.vendor_get(user=self.request.user, pk=self.kwargs["pk"])
-        context["sees_internals"] = selectors.sees_buyer_internals(self.request.user)
+        context["sees_internals"] = sees_buyer_internals(self.request.user)
         return context
 
 

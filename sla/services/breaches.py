@@ -31,9 +31,8 @@ from sla.constants import (
 from sla.models import AWAITING_FIX, Batch, Breach, BreachEvent, CheckRun, Contract
 from sla.visibility import finding_for_vendor
 from vendorscore.broker import enqueue_on_commit
-from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
-from vendorscore.permissions import LEADS, has_role, role_of
+from vendorscore.permissions import may_answer_breach, may_decide_dispute
 
 
 def _move(breach: Breach, to: str, *, actor=None, note: str = "", at: dt.datetime | None = None) -> Breach:
@@ -149,7 +148,7 @@ def month_invoiced_value(*, contract: Contract, month: dt.date) -> Decimal:
 @transaction.atomic
 def breach_waive(*, breach: Breach, user, reason: str) -> Breach:
     """A procurement lead forgives a breach and its credit; the reason is kept for the auditors."""
-    if not has_role(user, LEADS):
+    if not may_decide_dispute(user):
         raise PermissionDenied("Only a procurement lead may waive a breach.")
     reason = (reason or "").strip()
     if not reason:
@@ -166,7 +165,7 @@ def breach_waive(*, breach: Breach, user, reason: str) -> Breach:
 @transaction.atomic
 def breach_remediation_submit(*, breach: Breach, user, note: str = "") -> Breach:
     """The vendor (or a lead for them) says the fix is on its way; the deadline runs until the batch arrives."""
-    if role_of(user) not in (Role.VENDOR, Role.PROCUREMENT_LEAD):
+    if not may_answer_breach(user):
         raise PermissionDenied("Only the vendor or a procurement lead may submit a remediation.")
     breach = _locked(breach)
     if breach.status != BreachStatus.REMEDIATION_SUBMITTED:
@@ -183,11 +182,10 @@ def breach_dispute(*, breach: Breach, user, reason: str, file=None, at: dt.datet
     breach is 404); the check here is the second lock. The time spent disputed is counted
     in business time when the lead decides.
     """
-    role = role_of(user)
-    if role not in (Role.VENDOR, Role.PROCUREMENT_LEAD):
+    if not may_answer_breach(user):
         raise PermissionDenied("Only the vendor or a procurement lead may dispute a breach.")
     breach = _locked(breach)
-    if role == Role.VENDOR and user.vendor_id != breach.batch.contract.vendor_id:
+    if not may_answer_breach(user, breach):
         raise PermissionDenied("A vendor may dispute only its own breaches.")
     reason = (reason or "").strip()
     if not reason:
@@ -211,7 +209,7 @@ def breach_decide(*, breach: Breach, user, decision: str, note: str = "", at: dt
 
     A withdrawn breach owes no service credit; the month's credits are shared again.
     """
-    if not has_role(user, LEADS):
+    if not may_decide_dispute(user):
         raise PermissionDenied("Only a procurement lead may decide a dispute.")
     if decision not in DisputeDecision.values:
         raise DomainError("Decide “upheld” or “withdrawn”.", field="decision")

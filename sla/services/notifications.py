@@ -43,7 +43,7 @@ from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
 from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
 from vendorscore.models import User
-from vendorscore.permissions import role_of
+from vendorscore.permissions import is_vendor_user
 from vendorscore.scorecards.models import SOC2_KINDS, Certification
 
 SEND_ERRORS = (smtplib.SMTPException, OSError)
@@ -365,7 +365,7 @@ def batch_probe_notify(*, batch_id: int) -> list[Notification]:
     """
     batch = Batch.objects.select_related("contract__vendor", "task_type", "uploaded_by").get(pk=batch_id)
     signals = probe_signals(batch.metrics)
-    if not signals or batch.uploaded_by is None or role_of(batch.uploaded_by) != Role.VENDOR:
+    if not signals or batch.uploaded_by is None or not is_vendor_user(batch.uploaded_by):
         return []
     vendor = batch.contract.vendor
     message = {

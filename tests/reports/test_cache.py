@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from reports import charts, pdf, services, tasks
+from reports import figures, pdf, services, tasks
 from reports.constants import AUDIENCE_BUYER
 from reports.models import ReportJob
 from sla.models import Batch, ContractTerms
@@ -40,7 +40,7 @@ def layouts(monkeypatch):
 
 
 def _breaches(count: int):
-    return charts.breaches_over_time(months=["2025-01", "2025-02"], series=[("Accuracy floor", [count, 1])])
+    return figures.breaches_over_time(months=["2025-01", "2025-02"], series=[("Accuracy floor", [count, 1])])
 
 
 def test_a_chart_is_drawn_once_per_figure_and_a_changed_figure_is_drawn_afresh(kaleido_calls, report_cache):

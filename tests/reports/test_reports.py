@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from reports import services
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from sla import formatting
-from sla.models import Batch, Finding
+from sla.models import Batch, ContractTerms, Finding
 from sla.selectors import batch_findings
 from tests.factories import CertificationFactory, EvaluationFactory, score_all
 from vendorscore.constants import Role
@@ -303,3 +303,15 @@ def test_who_reads_the_vendor_copy_of_a_report_is_the_sla_pages_rule(users):
         assert report_audience(user=user, requested=None) == copy
         assert (AUDIENCE_BUYER in audiences_for(user)) == (copy == AUDIENCE_BUYER)
     assert report_audience(user=AnonymousUser(), requested=None) == AUDIENCE_VENDOR
+
+
+def test_an_iaa_fail_line_at_zero_is_in_the_vendor_reports_summary_and_charts(lead, batch_a):
+    """Chance agreement (0.0) is a fail line a contract may set; a falsy test once left it out of the PDFs."""
+    from reports.selectors import vendor_report
+
+    terms = ContractTerms.objects.filter(contract=batch_a.contract)
+    terms.update(iaa_coefficient="fleiss_kappa", iaa_min=None, iaa_fail_below=0.0)  # this batch's kappa: 0.83
+    data = vendor_report(vendor=batch_a.contract.vendor, user=lead)
+    assert [m["term"] for m in data["summary"]["measures"] if "fail line" in m["term"]] == ["fail line 0.00"]
+    _, drawn = services._vendor_charts(data, "a4")
+    assert len(drawn["compliance"][0]) == 2, "accuracy against its floor and IAA against its fail line"

@@ -16,12 +16,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from vendorscore.constants import Role
 from vendorscore.models import Vendor
 from vendorscore.performance import kpis, selectors, services
 from vendorscore.performance.constants import ResponseKind
 from vendorscore.performance.models import PeriodScorecard
-from vendorscore.permissions import ALL_ROLES, LEADS, has_role, role_of
+from vendorscore.permissions import ALL_ROLES, LEADS_AND_VENDORS, is_vendor_user, may_manage
 
 
 class KPISerializer(serializers.Serializer):
@@ -106,7 +105,7 @@ def _vendor_id(text: str | None) -> int | None:
 class PerformanceViewSet(viewsets.GenericViewSet):
     serializer_class = PerformanceSerializer
     read_roles = ALL_ROLES
-    write_roles = frozenset({Role.PROCUREMENT_LEAD, Role.VENDOR})
+    write_roles = LEADS_AND_VENDORS
 
     def get_queryset(self):
         return selectors.scorecard_list(user=self.request.user).order_by("vendor__name", "-period_start")
@@ -125,7 +124,7 @@ class PerformanceViewSet(viewsets.GenericViewSet):
             rows = rows.filter(vendor_id=vendor_id)
         if period is not None:
             rows = rows.filter(period=period.name)
-            if role_of(request.user) != Role.VENDOR:
+            if not is_vendor_user(request.user):
                 rows = self._with_computed(list(rows), period, vendor_id)
         page = self.paginate_queryset(rows if isinstance(rows, list) else rows)
         return self.get_paginated_response(PerformanceSerializer(page, many=True).data)
@@ -145,7 +144,7 @@ class PerformanceViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def compute(self, request):
         """Leads: compute and store a vendor's scorecard for a period now (a published one is left as it is)."""
-        if not has_role(request.user, LEADS):
+        if not may_manage(request.user):
             raise PermissionDenied("Only a procurement lead may compute a scorecard.")
         body = ComputeSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -11,10 +11,11 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from reports.charts import figure_data
+from reports import figures
 from vendorscore.exceptions import DomainError
+from vendorscore.form_errors import form_add_service_error
 from vendorscore.models import Vendor
-from vendorscore.performance import charts, selectors, services
+from vendorscore.performance import selectors, services
 from vendorscore.performance.constants import KPI, KPI_HELP
 from vendorscore.performance.forms import AssignForm, ComputeForm, RespondForm, TemplateCopyForm, TemplateEditForm
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
@@ -34,7 +35,9 @@ class OverviewView(RoleRequiredMixin, TemplateView):
             series = [
                 (row["vendor"].name, [c.standing_score if c else None for c in row["cells"]]) for row in table["rows"]
             ]
-            context["chart"] = figure_data(charts.standings_comparison(periods=table["periods"], series=series))
+            context["chart"] = figures.figure_data(
+                figures.standings_comparison(periods=table["periods"], series=series)
+            )
         context["compute_form"] = ComputeForm()
         context["can_edit"] = has_role(self.request.user, LEADS)
         return context
@@ -74,16 +77,16 @@ class VendorHistoryView(RoleRequiredMixin, TemplateView):
         context["quarters"] = selectors.vendor_quarters(user=user, vendor=vendor)
         if history:
             periods = [s.period for s in history]
-            context["standing_chart"] = figure_data(
-                charts.standing_history(
+            context["standing_chart"] = figures.figure_data(
+                figures.standing_history(
                     periods=periods, scores=[s.score for s in history], standings=[s.standing_score for s in history]
                 )
             )
             rows = [next((r for r in s.kpis if r["key"] == key), None) for s in history]
             latest = next((r for r in reversed(rows) if r), None)
             bounds = [(t["score"], t["at"]) for t in latest["thresholds"]] if latest else []
-            context["kpi_chart"] = figure_data(
-                charts.kpi_history(
+            context["kpi_chart"] = figures.figure_data(
+                figures.kpi_history(
                     name=KPI(key).label,
                     periods=periods,
                     values=[r["value"] if r else None for r in rows],
@@ -233,8 +236,7 @@ class TemplateEditView(RoleRequiredMixin, FormView):
             form.add_error(field, error.message)
             return self.form_invalid(form)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"“{self.template.name}” saved; it applies from the next computation.")
         return redirect(self.template)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from vendorscore import scoring
 from vendorscore.constants import ChangeKind
 from vendorscore.models import Vendor
-from vendorscore.permissions import BUYER_ROLES, has_role
+from vendorscore.permissions import sees_buyer_internals
 from vendorscore.scorecards import red_flags
 from vendorscore.scorecards.models import (
     Certification,
@@ -39,10 +39,6 @@ EVALUATION_PREFETCH = (
 )
 
 
-def _may_read(user) -> bool:
-    return has_role(user, BUYER_ROLES)
-
-
 # Templates ---------------------------------------------------------------------------------
 
 
@@ -55,7 +51,7 @@ def template_list(*, user) -> QuerySet[ScorecardTemplate]:
         .prefetch_related("dimensions__criteria", "dimensions__red_flags")
         .order_by("-is_default", "name")
     )
-    return templates if _may_read(user) else templates.none()
+    return templates if sees_buyer_internals(user) else templates.none()
 
 
 def template_get(*, user, pk) -> ScorecardTemplate:
@@ -72,7 +68,7 @@ def template_history(*, template: ScorecardTemplate) -> QuerySet[ScorecardChange
 def evaluation_list(*, user, vendor=None, status: str | None = None) -> QuerySet[Evaluation]:
     """Evaluations with everything their total needs prefetched, newest first."""
     evaluations = Evaluation.objects.select_related("vendor", "created_by").prefetch_related(*EVALUATION_PREFETCH)
-    if not _may_read(user):
+    if not sees_buyer_internals(user):
         return evaluations.none()
     if vendor is not None:
         evaluations = evaluations.filter(vendor=vendor)
@@ -278,7 +274,7 @@ def evaluation_evidence(*, evaluation: Evaluation) -> QuerySet[EvidenceFile]:
 
 
 def evidence_get(*, user, pk) -> EvidenceFile:
-    files = EvidenceFile.objects.all() if _may_read(user) else EvidenceFile.objects.none()
+    files = EvidenceFile.objects.all() if sees_buyer_internals(user) else EvidenceFile.objects.none()
     return get_object_or_404(files, pk=pk)
 
 
@@ -306,7 +302,7 @@ class Comparison:
 
 def comparable_vendors(*, user) -> QuerySet[Vendor]:
     """Vendors with at least one evaluation, the candidates for the comparison page."""
-    if not _may_read(user):
+    if not sees_buyer_internals(user):
         return Vendor.objects.none()
     return Vendor.objects.filter(evaluations__isnull=False).distinct().order_by("name")
 
@@ -365,7 +361,7 @@ def vendor_security_history(*, vendor: Vendor) -> QuerySet[ScorecardChange]:
 
 def certification_list(*, user, vendor=None) -> QuerySet[Certification]:
     certifications = Certification.objects.select_related("vendor")
-    if not _may_read(user):
+    if not sees_buyer_internals(user):
         return certifications.none()
     return certifications.filter(vendor=vendor) if vendor is not None else certifications
 

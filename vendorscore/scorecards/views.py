@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from reports import charts
+from reports import figures
 from vendorscore import selectors as vendor_selectors
 from vendorscore.constants import EvaluationStatus
 from vendorscore.exceptions import DomainError
+from vendorscore.form_errors import form_add_service_error
 from vendorscore.permissions import BUYER_ROLES, LEADS, RoleRequiredMixin
 from vendorscore.scorecards import selectors, services
 from vendorscore.scorecards.forms import (
@@ -32,25 +33,9 @@ from vendorscore.scorecards.forms import (
 HISTORY_SHOWN = 30
 
 
-def _form_error(form, exc: DomainError | ValidationError) -> None:
-    """Show a service's refusal on the form, beside the field when it names one."""
-    if isinstance(exc, DomainError):
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def radar_for(summaries) -> dict:
-    names = list(dict.fromkeys(d.name for s in summaries for d in s.dimensions))
-    series = [(s.evaluation.vendor.name, [_score_of(s, name) for name in names]) for s in summaries]
-    return charts.figure_data(charts.scorecard_radar(dimensions=names, series=series))
-
-
-def _score_of(summary, name):
-    return next((d.score for d in summary.dimensions if d.name == name), None)
+    vendors = [(s.evaluation.vendor.name, {d.name: d.score for d in s.dimensions}) for s in summaries]
+    return figures.figure_data(figures.vendors_radar(vendors=vendors))
 
 
 class BuyerView(RoleRequiredMixin):
@@ -144,7 +129,7 @@ class EvaluationScoreView(LeadView, EvaluationMixin, TemplateView):
                     evaluation=self.evaluation, evaluator=request.user, scores=form.scores(), flags=form.flags()
                 )
             except (DomainError, ValidationError) as exc:
-                _form_error(form, exc)
+                form_add_service_error(form, exc)
             else:
                 messages.success(
                     request, f"Saved {self.row.name}: {saved} of {len(self.row.criteria)} criteria scored."
@@ -198,7 +183,7 @@ class EvaluationWeightsView(LeadView, EvaluationMixin, FormView):
                 evaluation=self.evaluation, user=self.request.user, weights=form.weights()
             )
         except (DomainError, ValidationError) as exc:
-            _form_error(form, exc)
+            form_add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Weights saved.")
         return redirect(self.evaluation)
@@ -234,15 +219,10 @@ class ComparisonView(BuyerView, TemplateView):
         compared = {c.evaluation.vendor_id for c in comparison.columns}
         context["incomplete"] = [v for v in context["candidates"] if v.pk in context["chosen"] - compared]
         if comparison.columns:
-            names = [row.name for row in comparison.rows]
-            points = [(c.evaluation.vendor.name, [_points_of(c, n) for n in names]) for c in comparison.columns]
+            points = [(c.evaluation.vendor.name, {d.name: d.points for d in c.dimensions}) for c in comparison.columns]
             context["radar"] = radar_for(comparison.columns)
-            context["bars"] = charts.figure_data(charts.vendor_comparison_bars(dimensions=names, series=points))
+            context["bars"] = figures.figure_data(figures.vendors_bars(vendors=points))
         return context
-
-
-def _points_of(summary, name):
-    return next((d.points for d in summary.dimensions if d.name == name), None)
 
 
 class EvidenceDownloadView(BuyerView, View):
@@ -294,7 +274,7 @@ class TemplateCopyView(LeadView, TemplateMixin, FormView):
                 template=self.template, name=form.cleaned_data["name"], user=self.request.user, weights=form.weights()
             )
         except (DomainError, ValidationError) as exc:
-            _form_error(form, exc)
+            form_add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Template “{copy.name}” created from “{self.template.name}”.")
         return redirect(copy)
@@ -317,7 +297,7 @@ class TemplateEditView(LeadView, TemplateMixin, FormView):
         try:
             services.template_update(template=self.template, user=self.request.user, **form.changes())
         except (DomainError, ValidationError) as exc:
-            _form_error(form, exc)
+            form_add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, f"Template “{self.template.name}” saved. Existing evaluations keep their copy.")
         return redirect(self.template)
@@ -367,7 +347,7 @@ class CertificationFormView(LeadView, VendorMixin, FormView):
             else:
                 services.certification_create(vendor=self.vendor, user=user, **form.cleaned_data)
         except (DomainError, ValidationError) as exc:
-            _form_error(form, exc)
+            form_add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Certification saved.")
         return redirect("vendor_security", pk=self.vendor.pk)
@@ -386,7 +366,7 @@ class SecurityProfileFormView(LeadView, VendorMixin, FormView):
         try:
             services.security_profile_update(vendor=self.vendor, user=self.request.user, data=form.cleaned_data)
         except (DomainError, ValidationError) as exc:
-            _form_error(form, exc)
+            form_add_service_error(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, "Security evidence saved.")
         return redirect("vendor_security", pk=self.vendor.pk)

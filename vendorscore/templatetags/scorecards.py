@@ -8,7 +8,7 @@ internal scorecards.
 from django import template
 from django.template.loader import render_to_string
 
-from vendorscore.permissions import BUYER_ROLES, has_role, role_of
+from vendorscore.permissions import sees_buyer_internals
 from vendorscore.scorecards import selectors
 
 register = template.Library()
@@ -17,12 +17,11 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def vendor_scorecard_panel(context, vendor) -> str:
     request = context["request"]
-    if not has_role(request.user, BUYER_ROLES):
+    if not sees_buyer_internals(request.user):
         return ""
     panel = {
         "vendor": vendor,
         "summaries": selectors.vendor_evaluations(user=request.user, vendor=vendor),
         "security": selectors.vendor_security(vendor=vendor),
-        "user_role": role_of(request.user),
     }
     return render_to_string("scorecards/includes/vendor_panel.html", panel, request=request)

@@ -1,13 +1,14 @@
-"""Chart builders: one function per chart, each returning a plotly figure.
+"""Figures shared by pages and PDF reports: headline measures and charts, one builder for each.
 
-Pages embed the figure's JSON and draw it with the plotly.js served from ``static/``;
-PDF reports render the same figures to images, so a chart looks alike in both. The
-functions take plain numbers and names, not models, so any caller can feed them.
+Pages embed a chart's JSON and draw it with the plotly.js served from ``static/``; PDF
+reports render the same figures to images, so a chart looks alike in both. Pure: the
+builders take plain numbers, names and dicts (callers read them through selectors), never
+models, so any caller can feed them and a test needs no database.
 """
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
@@ -120,6 +121,109 @@ def _band_edge(x: float) -> dict:
 def figure_data(figure: go.Figure) -> dict:
     """The figure as plain JSON data, for ``json_script`` and ``Plotly.newPlot``."""
     return json.loads(figure.to_json())
+
+
+# Headline measures ------------------------------------------------------------------------
+
+
+def headline_measures(metrics: dict | None) -> list[dict]:
+    """A metrics document's headline measures, labelled for people, in the table's order, with their unit.
+
+    ``[{"label", "unit", "measure"}]``, ``measure`` as the document has it (``value``,
+    ``ci95``, ``n``, ``note``): accuracy against gold first, then every agreement coefficient
+    the document holds. The batch page and the batch report list the same rows.
+    """
+    metrics = metrics or {}
+    rows = []
+    if metrics.get("accuracy"):
+        rows.append({"label": "Accuracy against gold", "unit": formatting.SHARE, "measure": metrics["accuracy"]})
+    agreement = metrics.get("agreement") or {}
+    rows += [
+        {
+            "label": label,
+            "unit": formatting.SHARE if name == "percent_agreement" else formatting.COEFFICIENT,
+            "measure": agreement[name],
+        }
+        for name, label in formatting.MEASURE_LABELS.items()
+        if name in agreement
+    ]
+    return rows
+
+
+# Radar and bars of vendors' scorecards ------------------------------------------------------
+
+
+def vendors_radar(*, vendors: Sequence[tuple[str, Mapping[str, float | None]]]) -> go.Figure:
+    """``scorecard_radar`` of vendors given as (name, {dimension: score}); see ``_dimension_series``."""
+    dimensions, series = _dimension_series(vendors)
+    return scorecard_radar(dimensions=dimensions, series=series)
+
+
+def vendors_bars(*, vendors: Sequence[tuple[str, Mapping[str, float | None]]]) -> go.Figure:
+    """``vendor_comparison_bars`` of vendors given as (name, {dimension: weighted points})."""
+    dimensions, series = _dimension_series(vendors)
+    return vendor_comparison_bars(dimensions=dimensions, series=series)
+
+
+def _dimension_series(vendors) -> tuple[list[str], list[tuple[str, list]]]:
+    """Every dimension any vendor has, in the order they first appear, and each vendor's values along them.
+
+    Vendors evaluated with different templates may lack a dimension: theirs is None there.
+    """
+    dimensions = list(dict.fromkeys(name for _, values in vendors for name in values))
+    return dimensions, [(vendor, [values.get(name) for name in dimensions]) for vendor, values in vendors]
+
+
+# Compliance trends ------------------------------------------------------------------------
+
+
+def iaa_thresholds(
+    *, target: float | None, fail_below: float | None, fail_name: str = "fails below"
+) -> list[tuple[str, float]]:
+    """The IAA lines a contract's terms draw: its target and its fail line, each when the terms set it.
+
+    A line at 0.0 is a line (a kappa of zero is chance agreement, a real threshold); only
+    a term left unset draws none.
+    """
+    lines = (("target", target), (fail_name, fail_below))
+    return [(name, value) for name, value in lines if value is not None]
+
+
+def compliance_trends(
+    *,
+    accuracy: Sequence[dict],
+    iaa: Sequence[dict],
+    accuracy_metric: str,
+    accuracy_unit: str,
+    accuracy_floor: float | None,
+    iaa_coefficient: str,
+    iaa_min: float | None,
+    iaa_fail_below: float | None,
+    decision_rule: str,
+) -> list[tuple[str, str, go.Figure]]:
+    """A task type's trend charts as (kind, title, figure): accuracy against its floor, IAA against its lines.
+
+    ``accuracy`` and ``iaa`` are ``compliance_trend`` points; points without a value are
+    left out, and a chart is drawn only when it has points and the terms draw a line.
+    """
+    trends = []
+    accuracy = [p for p in accuracy if p["value"] is not None]
+    if accuracy and accuracy_floor is not None:
+        title = f"{accuracy_metric} against gold"
+        figure = compliance_trend(
+            measure=title,
+            points=accuracy,
+            thresholds=[("floor", accuracy_floor)],
+            unit=accuracy_unit,
+            rule=decision_rule,
+        )
+        trends.append(("accuracy", title, figure))
+    iaa = [p for p in iaa if p["value"] is not None]
+    lines = iaa_thresholds(target=iaa_min, fail_below=iaa_fail_below)
+    if iaa and lines:
+        figure = compliance_trend(measure=iaa_coefficient, points=iaa, thresholds=lines, rule=decision_rule)
+        trends.append(("iaa", iaa_coefficient, figure))
+    return trends
 
 
 DENSE_POINTS = 40
@@ -427,3 +531,98 @@ def breaches_over_time(*, months: Sequence[str], series: Sequence[tuple[str, Seq
         )
     )
     return figure
+
+
+# Vendor performance (monthly scorecards) ---------------------------------------------------
+
+SCORE_COLOURS = {1: "#b91c1c", 2: "#c2410c", 3: "#a16207", 4: "#4d7c0f", 5: "#15803d", None: "#6b7280"}
+BAND_LINES = ((60, "viable from 60"), (75, "enterprise-grade from 75"))
+
+
+def _band_lines(figure: go.Figure) -> None:
+    for value, name in BAND_LINES:
+        figure.add_hline(
+            y=value,
+            line=dict(color="#9ca3af", dash="dot", width=1),
+            annotation_text=name,
+            annotation_position="top left",
+        )
+
+
+def standing_history(*, periods: Sequence[str], scores: Sequence, standings: Sequence) -> go.Figure:
+    """A vendor's period scores and its recency-weighted standing, month by month, against the band edges."""
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=list(periods),
+            y=[_num(s) for s in scores],
+            mode="markers",
+            name="period score",
+            marker=dict(size=9, color=PALETTE[1]),
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=list(periods),
+            y=[_num(s) for s in standings],
+            mode="lines+markers",
+            name="standing",
+            line=dict(color=PALETTE[0], width=2),
+        )
+    )
+    _band_lines(figure)
+    figure.update_layout(**_layout(height=300, yaxis=dict(title="0-100", range=[0, 100]), xaxis=dict(type="category")))
+    return figure
+
+
+def kpi_history(
+    *, name: str, periods: Sequence[str], values: Sequence, scores: Sequence, thresholds: Sequence[tuple[int, float]]
+) -> go.Figure:
+    """One KPI's value month by month, each point coloured by the 1-5 score it earned, with the score bounds."""
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=list(periods),
+            y=list(values),
+            mode="lines+markers",
+            name=name,
+            line=dict(color="#9ca3af", width=1),
+            marker=dict(size=11, color=[SCORE_COLOURS.get(s, "#6b7280") for s in scores]),
+            text=[f"score {s}" if s else "no data" for s in scores],
+            hovertemplate="%{x}: %{y:.4f}<br>%{text}<extra></extra>",
+        )
+    )
+    for score, bound in thresholds:
+        figure.add_hline(
+            y=bound,
+            line=dict(color=SCORE_COLOURS.get(score, "#6b7280"), dash="dash", width=1),
+            annotation_text=f"{score}",
+            annotation_position="right",
+        )
+    figure.update_layout(**_layout(height=280, showlegend=False, yaxis=dict(title=name), xaxis=dict(type="category")))
+    return figure
+
+
+def standings_comparison(*, periods: Sequence[str], series: Sequence[tuple[str, Sequence]]) -> go.Figure:
+    """Several vendors' standings over the same months."""
+    figure = go.Figure()
+    for index, (vendor, values) in enumerate(series):
+        figure.add_trace(
+            go.Scatter(
+                x=list(periods),
+                y=[_num(v) for v in values],
+                mode="lines+markers",
+                name=vendor,
+                line=dict(color=PALETTE[index % len(PALETTE)], width=2),
+                connectgaps=False,
+            )
+        )
+    _band_lines(figure)
+    figure.update_layout(
+        **_layout(height=340, yaxis=dict(title="standing", range=[0, 100]), xaxis=dict(type="category"))
+    )
+    return figure
+
+
+def _num(value):
+    return None if value is None else float(value)
