@@ -16,7 +16,7 @@ uv:
 # scipy at start-up, even where PYTHONDONTWRITEBYTECODE is set: that was most of a slow start.
 env: uv
 	@$(UV) sync --frozen --quiet --compile-bytecode
-	@$(UV) run python -m compileall -q manage.py vendorscore sla reports
+	@$(UV) run python -m compileall -q manage.py vendorscore scorecards performance sla reports
 
 system-deps:
 	@bash scripts/system-deps.sh

@@ -16,11 +16,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from performance import kpis, selectors, services
+from performance.constants import ResponseKind
+from performance.models import PeriodScorecard
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
-from vendorscore.performance import kpis, selectors, services
-from vendorscore.performance.constants import ResponseKind
-from vendorscore.performance.models import PeriodScorecard
 from vendorscore.permissions import ALL_ROLES, LEADS, has_role, role_of
 
 

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from vendorscore.performance.kpis import HIGHER, LOWER
+from performance.kpis import HIGHER, LOWER
 
 QUALITY_DIMENSION = "Quality SLA"
 

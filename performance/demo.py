@@ -16,15 +16,15 @@ import pandas as pd
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from performance import kpis, services
+from performance.constants import ScorecardStatus
+from performance.models import PeriodScorecard
 from sla import demo as sla_demo
 from sla import selectors as sla_selectors
 from sla import services as sla_services
 from sla.models import Contract, GoldLabel, TaskType
 from sla.simulate import DeliverySpec, simulate_delivery
 from vendorscore.models import User, Vendor
-from vendorscore.performance import kpis, services
-from vendorscore.performance.constants import ScorecardStatus
-from vendorscore.performance.models import PeriodScorecard
 
 VENDOR = "Meridian Data Services"
 HISTORY_MONTHS = (6, 7, 8)

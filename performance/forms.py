@@ -2,11 +2,11 @@
 
 from django import forms
 
+from performance import kpis
+from performance.constants import KPI, ResponseKind
+from performance.kpis import HIGHER, LOWER
+from performance.models import PerformanceTemplate
 from vendorscore.models import Vendor
-from vendorscore.performance import kpis
-from vendorscore.performance.constants import KPI, ResponseKind
-from vendorscore.performance.kpis import HIGHER, LOWER
-from vendorscore.performance.models import PerformanceTemplate
 
 
 class PeriodField(forms.CharField):

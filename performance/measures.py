@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q, QuerySet, Sum
 
+from performance.constants import KPI
+from performance.kpis import Period
 from sla.constants import BatchStatus, BatchVerdict, BreachStatus
 from sla.models import Batch, Breach, Contract, Finding
 from sla.services.breaches import month_invoiced_value
-from vendorscore.performance.constants import KPI
-from vendorscore.performance.kpis import Period
 
 PER_ITEMS = 10_000
 # Breaches that never held: a waiver keeps the failure on record, a withdrawal (after a dispute) does not.

@@ -8,9 +8,9 @@ Every number in it is the vendor's own delivery record, which vendors may read.
 
 from django.utils import timezone
 
+from performance import selectors
+from performance.models import PeriodScorecard
 from reports import pdf
-from vendorscore.performance import selectors
-from vendorscore.performance.models import PeriodScorecard
 
 HISTORY_MONTHS = 6
 

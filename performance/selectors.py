@@ -12,12 +12,12 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from vendorscore import scoring
+from performance import kpis
+from performance.constants import KPI, KPI_HELP
+from performance.models import PerformanceTemplate, PeriodScorecard, StandingOverride
+from scorecards import scoring
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
-from vendorscore.performance import kpis
-from vendorscore.performance.constants import KPI, KPI_HELP
-from vendorscore.performance.models import PerformanceTemplate, PeriodScorecard, StandingOverride
 from vendorscore.permissions import BUYER_ROLES, has_role, role_of
 
 
@@ -218,7 +218,7 @@ def band_label(band: str) -> str:
 
 def gated_vendors() -> dict[int, PeriodScorecard]:
     """Vendors whose standing asks a lead to confirm new contracts or terms, with the scorecard that says so."""
-    from vendorscore.performance.services import standing_gate
+    from performance.services import standing_gate
 
     vendor_ids = PeriodScorecard.objects.filter(standing=scoring.MATERIAL_RISK).values_list("vendor_id", flat=True)
     gates = {}

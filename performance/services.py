@@ -16,20 +16,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from vendorscore import scoring
-from vendorscore.constants import Role
-from vendorscore.exceptions import DomainError
-from vendorscore.models import Vendor
-from vendorscore.performance import kpis
-from vendorscore.performance.constants import (
+from performance import kpis
+from performance.constants import (
     DEFAULT_KPIS,
     DEFAULT_TEMPLATE_NAME,
     KPI,
     ResponseKind,
     ScorecardStatus,
 )
-from vendorscore.performance.measures import measure_all
-from vendorscore.performance.models import (
+from performance.measures import measure_all
+from performance.models import (
     PerformanceKPI,
     PerformanceTemplate,
     PeriodScorecard,
@@ -37,6 +33,10 @@ from vendorscore.performance.models import (
     StandingOverride,
     VendorPerformance,
 )
+from scorecards import scoring
+from vendorscore.constants import Role
+from vendorscore.exceptions import DomainError
+from vendorscore.models import Vendor
 from vendorscore.permissions import LEADS, has_role, role_of
 
 TEMPLATE_SETTINGS = ("standing_periods", "decay", "banner", "warn_new_contracts", "digest_drops", "drop_points")
@@ -317,7 +317,7 @@ def scorecard_publish(*, scorecard: PeriodScorecard, user) -> PeriodScorecard:
     scorecard.published_at = timezone.now()
     scorecard.published_by = user
     scorecard.save()
-    from vendorscore.performance import tasks  # the tasks import this module
+    from performance import tasks  # the tasks import this module
 
     transaction.on_commit(lambda: tasks.performance_report_vendor.delay(scorecard.pk))
     return scorecard
@@ -437,9 +437,9 @@ def performance_report_send(*, scorecard_id: int, audience: str) -> int:
     The PDF is rendered only for recipients the ledger has not got yet, so a second run
     renders and sends nothing.
     """
+    from performance.report import render_report
     from sla.models import Notification
     from sla.services.notifications import _enqueue, _link
-    from vendorscore.performance.report import render_report
 
     scorecard = PeriodScorecard.objects.select_related("vendor").get(pk=scorecard_id)
     if audience == VENDOR and not scorecard.is_published:

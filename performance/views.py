@@ -11,12 +11,12 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from performance import charts, selectors, services
+from performance.constants import KPI, KPI_HELP
+from performance.forms import AssignForm, ComputeForm, RespondForm, TemplateCopyForm, TemplateEditForm
 from reports.charts import figure_data
 from vendorscore.exceptions import DomainError
 from vendorscore.models import Vendor
-from vendorscore.performance import charts, selectors, services
-from vendorscore.performance.constants import KPI, KPI_HELP
-from vendorscore.performance.forms import AssignForm, ComputeForm, RespondForm, TemplateCopyForm, TemplateEditForm
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from reports.charts import point_verdict
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR
 from reports.models import ReportJob
+from scorecards import selectors as scorecard_selectors
 from sla import formatting
 from sla import selectors as sla_selectors
 from sla.constants import MEASURE_LABELS, TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
@@ -34,7 +35,6 @@ from sla.visibility import is_outlier
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
 from vendorscore.permissions import BUYER_ROLES, has_role, role_of
-from vendorscore.scorecards import selectors as scorecard_selectors
 
 
 def audience_of(user) -> str:

@@ -13,12 +13,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from vendorscore import scoring
-from vendorscore.constants import RATING_LABELS, EvaluationStatus
-from vendorscore.models import Vendor
-from vendorscore.permissions import BUYER_ROLES, LEADS
-from vendorscore.scorecards import selectors, services
-from vendorscore.scorecards.models import (
+from scorecards import scoring, selectors, services
+from scorecards.constants import RATING_LABELS, EvaluationStatus
+from scorecards.models import (
     Certification,
     Evaluation,
     ScorecardTemplate,
@@ -26,6 +23,8 @@ from vendorscore.scorecards.models import (
     TemplateDimension,
     TemplateRedFlag,
 )
+from vendorscore.models import Vendor
+from vendorscore.permissions import BUYER_ROLES, LEADS
 
 RATING_ERROR = (
     f"A score is a whole number from {scoring.MIN_RATING} ({RATING_LABELS[scoring.MIN_RATING].lower()}) "

@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from django import forms
 
-from vendorscore import scoring
-from vendorscore.constants import RATING_LABELS, VendorStatus
+from scorecards import scoring
+from scorecards.constants import RATING_LABELS
+from scorecards.models import Certification, ScorecardTemplate, SecurityProfile
+from scorecards.services import CERTIFICATION_FIELDS, SECURITY_FIELDS
+from vendorscore.constants import VendorStatus
 from vendorscore.models import Vendor
-from vendorscore.scorecards.models import Certification, ScorecardTemplate, SecurityProfile
-from vendorscore.scorecards.services import CERTIFICATION_FIELDS, SECURITY_FIELDS
 
 RATING_CHOICES = [(value, f"{value} · {label}") for value, label in RATING_LABELS.items()]
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

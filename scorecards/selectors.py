@@ -14,12 +14,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from vendorscore import scoring
-from vendorscore.constants import ChangeKind
-from vendorscore.models import Vendor
-from vendorscore.permissions import BUYER_ROLES, has_role
-from vendorscore.scorecards import red_flags
-from vendorscore.scorecards.models import (
+from scorecards import red_flags, scoring
+from scorecards.constants import ChangeKind
+from scorecards.models import (
     Certification,
     Evaluation,
     EvaluationCriterion,
@@ -30,6 +27,8 @@ from vendorscore.scorecards.models import (
     ScorecardTemplate,
     SecurityProfile,
 )
+from vendorscore.models import Vendor
+from vendorscore.permissions import BUYER_ROLES, has_role
 
 EVALUATION_PREFETCH = (
     "dimensions__criteria__scores__evaluator",

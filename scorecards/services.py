@@ -12,11 +12,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from vendorscore import scoring
-from vendorscore.constants import ChangeKind, EvaluationStatus, RedFlagRule
-from vendorscore.exceptions import DomainError
-from vendorscore.scorecards import framework
-from vendorscore.scorecards.models import (
+from scorecards import framework, scoring
+from scorecards.constants import ChangeKind, EvaluationStatus, RedFlagRule
+from scorecards.models import (
     Certification,
     Evaluation,
     EvaluationCriterion,
@@ -32,6 +30,7 @@ from vendorscore.scorecards.models import (
     TemplateDimension,
     TemplateRedFlag,
 )
+from vendorscore.exceptions import DomainError
 
 CRITERION_FIELDS = ("name", "kpi", "guidance")
 CERTIFICATION_FIELDS = (

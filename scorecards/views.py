@@ -14,12 +14,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from reports import charts
-from vendorscore import selectors as vendor_selectors
-from vendorscore.constants import EvaluationStatus
-from vendorscore.exceptions import DomainError
-from vendorscore.permissions import BUYER_ROLES, LEADS, RoleRequiredMixin
-from vendorscore.scorecards import selectors, services
-from vendorscore.scorecards.forms import (
+from scorecards import selectors, services
+from scorecards.constants import EvaluationStatus
+from scorecards.forms import (
     CertificationForm,
     EvaluationCreateForm,
     ScoreStepForm,
@@ -28,6 +25,9 @@ from vendorscore.scorecards.forms import (
     TemplateEditForm,
     WeightsForm,
 )
+from vendorscore import selectors as vendor_selectors
+from vendorscore.exceptions import DomainError
+from vendorscore.permissions import BUYER_ROLES, LEADS, RoleRequiredMixin
 
 HISTORY_SHOWN = 30
 

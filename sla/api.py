@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from performance.services import standing_guarded
 from sla import exports, selectors, services
 from sla.api_exports import ExportListMixin
 from sla.constants import BREACH_MOVES, BatchStatus, BatchVerdict, BreachStatus, DisputeDecision, DuplicatePolicy
@@ -19,7 +20,6 @@ from sla.filters import BatchFilterSet, BreachFilterSet, ContractFilterSet, Find
 from sla.models import Batch, Breach, BreachEvent, Contract, ContractTerms, Finding, GoldSet, TaskType
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
-from vendorscore.performance.services import standing_guarded
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS
 
 UPLOADERS = frozenset({Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VENDOR})

@@ -27,6 +27,7 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
+from performance.services import standing_guarded
 from reports import charts
 from reports.constants import PAPERS
 from reports.services import credit_statement_render
@@ -77,7 +78,6 @@ from sla.tables import (
 from sla.visibility import annotator_outliers
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
-from vendorscore.performance.services import standing_guarded
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
 
 STAGES = [

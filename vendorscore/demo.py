@@ -10,18 +10,13 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from scorecards import selectors as scorecard_selectors
+from scorecards import services as scorecard_services
+from scorecards.constants import RATING_LABELS, CertificationKind, EvaluationStatus
+from scorecards.models import Evaluation, ScorecardTemplate
 from vendorscore import services
-from vendorscore.constants import (
-    RATING_LABELS,
-    CertificationKind,
-    EvaluationStatus,
-    Role,
-    VendorStatus,
-    WorkforceModel,
-)
-from vendorscore.models import Evaluation, ScorecardTemplate, User, Vendor
-from vendorscore.scorecards import selectors as scorecard_selectors
-from vendorscore.scorecards import services as scorecard_services
+from vendorscore.constants import Role, VendorStatus, WorkforceModel
+from vendorscore.models import User, Vendor
 
 DEMO_VENDORS = [
     {

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "vendorscore",
+    "scorecards",
+    "performance",
     "sla",
     "reports",
 ]
@@ -273,7 +275,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "VendorStatusEnum": "vendorscore.constants.VendorStatus",
-        "EvaluationStatusEnum": "vendorscore.constants.EvaluationStatus",
+        "EvaluationStatusEnum": "scorecards.constants.EvaluationStatus",
         "BatchStatusEnum": "sla.constants.BatchStatus",
         "UploadStatusEnum": "sla.constants.UploadStatus",
         "BreachStatusEnum": "sla.constants.BreachStatus",

@@ -10,8 +10,8 @@ field on the contract and terms forms.
 from django import template
 from django.template.loader import render_to_string
 
-from vendorscore.performance import selectors, services
-from vendorscore.performance.constants import QUALITY_DIMENSION
+from performance import selectors, services
+from performance.constants import QUALITY_DIMENSION
 from vendorscore.permissions import BUYER_ROLES, has_role
 
 register = template.Library()

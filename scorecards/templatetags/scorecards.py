@@ -8,8 +8,8 @@ internal scorecards.
 from django import template
 from django.template.loader import render_to_string
 
+from scorecards import selectors
 from vendorscore.permissions import BUYER_ROLES, has_role, role_of
-from vendorscore.scorecards import selectors
 
 register = template.Library()
 

@@ -26,6 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from scorecards.models import SOC2_KINDS, Certification
 from sla import calendar, formatting, timefmt, webhooks
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
@@ -44,7 +45,6 @@ from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
 from vendorscore.constants import Role
 from vendorscore.models import User
 from vendorscore.permissions import role_of
-from vendorscore.scorecards.models import SOC2_KINDS, Certification
 
 SEND_ERRORS = (smtplib.SMTPException, OSError)
 logger = logging.getLogger(__name__)
@@ -584,7 +584,7 @@ def weekly_digest_enqueue(*, now: dt.datetime | None = None) -> list[Notificatio
 
 def _standing_drop_facts(since: dt.datetime, now: dt.datetime) -> list[tuple[str, str]]:
     """Vendors whose performance standing dropped with a month that closed this week (their template says so)."""
-    from vendorscore.performance.selectors import standing_drops
+    from performance.selectors import standing_drops
 
     return [
         (

@@ -7,6 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from scorecards import services
+from scorecards.constants import EvaluationStatus
+from scorecards.models import Evaluation, ScorecardTemplate
 from tests.factories import (
     CertificationFactory,
     EvaluationFactory,
@@ -15,9 +18,6 @@ from tests.factories import (
     default_template,
     score_all,
 )
-from vendorscore.constants import EvaluationStatus
-from vendorscore.models import Evaluation, ScorecardTemplate
-from vendorscore.scorecards import services
 
 TEMPLATE_PAYLOAD = {
     "name": "Medical NER program",

@@ -7,9 +7,9 @@ menu is a button reached with the keyboard, and a skip link leads past it.
 import pytest
 from django.core.management import call_command
 
+from scorecards.models import Evaluation
 from sla.models import Batch, Breach, Contract
 from vendorscore.models import Vendor
-from vendorscore.scorecards.models import Evaluation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,10 +2,10 @@
 
 import pytest
 
+from performance import kpis, services
+from performance.models import StandingOverride
 from sla.models import Contract
 from tests.performance.conftest import september  # noqa: F401 (the fixture: a September in material risk)
-from vendorscore.performance import kpis, services
-from vendorscore.performance.models import StandingOverride
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from scorecards import scoring
+from scorecards.models import Evaluation
 from tests.factories import EvaluationFactory, default_template
-from vendorscore import scoring
-from vendorscore.models import Evaluation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from performance import kpis, services
+from performance.models import PeriodScorecard
 from tests.factories import UserFactory, VendorFactory
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
-from vendorscore.performance import kpis, services
-from vendorscore.performance.models import PeriodScorecard
 
 SEPTEMBER = kpis.parse_period("2026-09")
 AUGUST = kpis.parse_period("2026-08")

@@ -2,10 +2,10 @@
 
 from django.core.management import call_command
 
+from performance import services
+from performance.models import PeriodScorecard
 from sla.models import Notification
 from vendorscore.models import Vendor
-from vendorscore.performance import services
-from vendorscore.performance.models import PeriodScorecard
 
 
 def test_demo_meridian_falls_from_enterprise_grade_to_material_risk(db, settings, tmp_path):

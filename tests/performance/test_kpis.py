@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import pytest
 
-from vendorscore.performance import kpis
-from vendorscore.performance.kpis import HIGHER, LOWER, ScoredKPI, Threshold
+from performance import kpis
+from performance.kpis import HIGHER, LOWER, ScoredKPI, Threshold
 
 FIRST_PASS = [Threshold(0.6, 2), Threshold(0.75, 3), Threshold(0.85, 4), Threshold(0.95, 5)]
 BREACHES = [Threshold(10, 2), Threshold(5, 3), Threshold(2, 4), Threshold(0, 5)]

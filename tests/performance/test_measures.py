@@ -2,9 +2,9 @@
 
 import pytest
 
-from vendorscore.performance import kpis, services
-from vendorscore.performance.constants import KPI
-from vendorscore.performance.measures import measure_all
+from performance import kpis, services
+from performance.constants import KPI
+from performance.measures import measure_all
 
 SEPTEMBER = kpis.parse_period("2026-09")
 

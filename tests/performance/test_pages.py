@@ -2,10 +2,10 @@
 
 import pytest
 
+from performance import kpis, services
+from performance.models import PerformanceTemplate, VendorPerformance
 from tests.factories import EvaluationFactory, default_template
 from vendorscore.constants import Role
-from vendorscore.performance import kpis, services
-from vendorscore.performance.models import PerformanceTemplate, VendorPerformance
 
 SEPTEMBER = kpis.parse_period("2026-09")
 LEAD = {Role.PROCUREMENT_LEAD}

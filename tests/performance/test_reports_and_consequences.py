@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 from django.core import mail
 
+from performance import kpis, services
+from performance.models import PeriodScorecard, StandingOverride
 from sla.models import Contract, Notification
 from sla.services.notifications import weekly_digest_enqueue
 from tests.factories import ContractFactory, UserFactory
 from vendorscore.constants import Role
-from vendorscore.performance import kpis, services
-from vendorscore.performance.models import PeriodScorecard, StandingOverride
 
 OCTOBER_2ND = dt.date(2026, 10, 2)
 

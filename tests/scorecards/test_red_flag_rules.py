@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from vendorscore.constants import CertificationKind, RedFlagRule
-from vendorscore.scorecards.red_flags import (
+from scorecards.constants import CertificationKind, RedFlagRule
+from scorecards.red_flags import (
     CERTIFICATION_STALE,
     NO_DPA,
     SOC2_TYPE1_ONLY,

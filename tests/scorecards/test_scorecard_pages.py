@@ -6,6 +6,9 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from scorecards import services
+from scorecards.constants import EvaluationStatus
+from scorecards.models import Score, ScorecardTemplate
 from tests.factories import (
     CertificationFactory,
     EvaluationFactory,
@@ -14,9 +17,7 @@ from tests.factories import (
     default_template,
     score_all,
 )
-from vendorscore.constants import EvaluationStatus, Role
-from vendorscore.models import Score, ScorecardTemplate
-from vendorscore.scorecards import services
+from vendorscore.constants import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ here, even for their own vendor's evaluation: scorecards are the buyer's interna
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from scorecards import selectors, services
 from tests.factories import EvaluationFactory, ScorecardTemplateFactory, score_all
 from vendorscore.constants import Role
-from vendorscore.scorecards import selectors, services
 
 LEAD = {Role.PROCUREMENT_LEAD}
 BUYERS = {Role.PROCUREMENT_LEAD, Role.QA_ANALYST, Role.VIEWER}

@@ -9,6 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from scorecards import selectors, services
+from scorecards.constants import ChangeKind, EvaluationStatus
+from scorecards.models import Score, ScorecardChange, ScorecardTemplate, TemplateDimension
 from tests.factories import (
     CertificationFactory,
     EvaluationFactory,
@@ -17,15 +20,8 @@ from tests.factories import (
     default_template,
     score_all,
 )
-from vendorscore.constants import ChangeKind, EvaluationStatus, Role
+from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
-from vendorscore.models import (
-    Score,
-    ScorecardChange,
-    ScorecardTemplate,
-    TemplateDimension,
-)
-from vendorscore.scorecards import selectors, services
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import vendorscore.scorecards.models
+import scorecards.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
             name='EvidenceFile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=300, upload_to=vendorscore.scorecards.models.evidence_path)),
+                ('file', models.FileField(max_length=300, upload_to=scorecards.models.evidence_path)),
                 ('uploaded_at', models.DateTimeField(auto_now_add=True)),
                 ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('score', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='vendorscore.score')),
@@ -226,7 +226,7 @@ class Migration(migrations.Migration):
                 ('expires_on', models.DateField(blank=True, help_text='ISO 27001: when the certificate expires.', null=True)),
                 ('certified_sites', models.TextField(blank=True, help_text='ISO 27001: the sites in scope, one per line.')),
                 ('auditor', models.CharField(blank=True, max_length=200)),
-                ('evidence', models.FileField(blank=True, max_length=300, upload_to=vendorscore.scorecards.models.certification_path)),
+                ('evidence', models.FileField(blank=True, max_length=300, upload_to=scorecards.models.certification_path)),
                 ('notes', models.TextField(blank=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),

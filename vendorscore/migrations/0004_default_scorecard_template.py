@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from vendorscore.scorecards import framework
+from scorecards import framework
 
 
 def create_default_template(apps, schema_editor):

@@ -2,9 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
+from performance.demo import demo_performance_ensure
 from sla.demo import demo_notifications_send, demo_sla_ensure
 from vendorscore import demo
-from vendorscore.performance.demo import demo_performance_ensure
 
 
 class Command(BaseCommand):
