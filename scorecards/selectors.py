@@ -373,5 +373,10 @@ def certification_get(*, user, pk) -> Certification:
     return get_object_or_404(certification_list(user=user), pk=pk)
 
 
+def certifications_on_file() -> QuerySet[Certification]:
+    """Every certification of every vendor, oldest first, for the expiry reminders (no user: a scheduled job)."""
+    return Certification.objects.select_related("vendor").order_by("pk")
+
+
 def vendor_evaluations(*, user, vendor: Vendor) -> list[EvaluationSummary]:
     return [evaluation_summary(evaluation=e) for e in evaluation_list(user=user, vendor=vendor)]

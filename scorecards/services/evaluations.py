@@ -1,21 +1,18 @@
-"""Use cases of the scorecard: the only code that writes templates, evaluations, scores and evidence.
+"""Evaluations: one vendor scored against a frozen copy of a template, from draft to final.
 
-Every change a reader of an evaluation may question (a score, a weight, a red flag, a
-status, a certification) is written together with its ``ScorecardChange`` row, in the
-same transaction, so the history can never disagree with the data.
+Scores, evidence, red-flag ticks and weights change only while the evaluation is open;
+each change writes its history row (``changes.change_record``) in the same transaction.
 """
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from scorecards import framework, scoring
+from scorecards import scoring
 from scorecards.constants import ChangeKind, EvaluationStatus, RedFlagRule
 from scorecards.models import (
-    Certification,
     Evaluation,
     EvaluationCriterion,
     EvaluationDimension,
@@ -23,249 +20,13 @@ from scorecards.models import (
     EvidenceFile,
     RedFlagTick,
     Score,
-    ScorecardChange,
     ScorecardTemplate,
-    SecurityProfile,
-    TemplateCriterion,
     TemplateDimension,
-    TemplateRedFlag,
 )
+from scorecards.services.changes import change_record, weights_check
 from vendorscore.exceptions import DomainError
 
-CRITERION_FIELDS = ("name", "kpi", "guidance")
-CERTIFICATION_FIELDS = (
-    "kind",
-    "audit_period_end",
-    "last_audit_on",
-    "expires_on",
-    "certified_sites",
-    "auditor",
-    "evidence",
-    "notes",
-)
-SECURITY_FIELDS = ("dpa_signed", "dpa_signed_on", "air_gap_option", "endpoint_controls", "subprocessors")
 MAX_EVIDENCE_BYTES = 25 * 1024**2
-
-
-def _record(*, user, kind: str, subject: str, old="", new="", evaluation=None, template=None, vendor=None):
-    return ScorecardChange.objects.create(
-        changed_by=user,
-        kind=kind,
-        subject=subject[:400],
-        old_value=_shown(old),
-        new_value=_shown(new),
-        evaluation=evaluation,
-        template=template,
-        vendor=vendor,
-    )
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(getattr(value, "name", value))
-
-
-def _check_weights(weights: Iterable) -> None:
-    try:
-        scoring.check_weights(weights)
-    except scoring.ScorecardError as exc:
-        raise DomainError(str(exc), field="dimensions") from exc
-
-
-# Templates ---------------------------------------------------------------------------------
-
-
-def default_template_ensure() -> ScorecardTemplate:
-    """The default framework template, created again if it is missing (as after a test flushes the tables)."""
-    return framework.create_default(
-        Template=ScorecardTemplate, Dimension=TemplateDimension, Criterion=TemplateCriterion, RedFlag=TemplateRedFlag
-    )
-
-
-@transaction.atomic
-def template_create(
-    *, name: str, dimensions: Sequence[Mapping], user, description: str = "", based_on=None
-) -> ScorecardTemplate:
-    """Create a template from ``dimensions``: ``[{name, weight, description, questions, criteria, red_flags}]``.
-
-    ``criteria`` items are ``{name, kpi, guidance}``, ``red_flags`` items ``{text, rule}``;
-    weights must add up to exactly 100 and every dimension needs a criterion.
-    """
-    _check_template_spec(dimensions)
-    template = ScorecardTemplate(name=name.strip(), description=description.strip(), based_on=based_on, created_by=user)
-    template.full_clean()
-    template.save()
-    for position, spec in enumerate(dimensions, start=1):
-        _dimension_create(template=template, position=position, spec=spec)
-    return template
-
-
-def _check_template_spec(dimensions: Sequence[Mapping]) -> None:
-    _check_weights(spec["weight"] for spec in dimensions)
-    names = [spec["name"].strip().lower() for spec in dimensions]
-    if len(set(names)) != len(names):
-        raise DomainError("Dimension names must be unique within a template.", field="dimensions")
-    for spec in dimensions:
-        if not spec.get("criteria"):
-            raise DomainError(f"Dimension “{spec['name']}” needs at least one criterion.", field="dimensions")
-
-
-def _dimension_create(*, template, position: int, spec: Mapping) -> TemplateDimension:
-    dimension = TemplateDimension(
-        template=template,
-        position=position,
-        name=spec["name"].strip(),
-        weight=Decimal(str(spec["weight"])),
-        description=spec.get("description", "").strip(),
-        questions=[q.strip() for q in spec.get("questions", []) if q.strip()],
-    )
-    dimension.full_clean()
-    dimension.save()
-    for index, criterion in enumerate(spec["criteria"], start=1):
-        row = TemplateCriterion(dimension=dimension, position=index, **_criterion_fields(criterion))
-        row.full_clean()
-        row.save()
-    for index, flag in enumerate(spec.get("red_flags", []), start=1):
-        row = TemplateRedFlag(dimension=dimension, position=index, text=flag["text"].strip(), rule=flag.get("rule", ""))
-        row.full_clean()
-        row.save()
-    return dimension
-
-
-def _criterion_fields(data: Mapping) -> dict:
-    return {field: (data.get(field) or "").strip() for field in CRITERION_FIELDS}
-
-
-def template_spec(template: ScorecardTemplate) -> list[dict]:
-    """A template's dimensions in the shape ``template_create`` takes, to copy it."""
-    return [
-        {
-            "name": dimension.name,
-            "weight": dimension.weight,
-            "description": dimension.description,
-            "questions": list(dimension.questions),
-            "criteria": [{f: getattr(c, f) for f in CRITERION_FIELDS} for c in dimension.criteria.all()],
-            "red_flags": [{"text": f.text, "rule": f.rule} for f in dimension.red_flags.all()],
-        }
-        for dimension in template.dimensions.prefetch_related("criteria", "red_flags")
-    ]
-
-
-def template_copy(
-    *, template: ScorecardTemplate, name: str, user, weights: Mapping[int, Decimal] | None = None
-) -> ScorecardTemplate:
-    """Copy a template under a new name, optionally with other weights (by source dimension id)."""
-    spec = template_spec(template)
-    if weights is not None:
-        ids = list(template.dimensions.values_list("pk", flat=True))
-        for dimension_spec, pk in zip(spec, ids, strict=True):
-            dimension_spec["weight"] = weights.get(pk, dimension_spec["weight"])
-    description = f"Adapted from “{template.name}”." if template.is_default else template.description
-    return template_create(name=name, dimensions=spec, user=user, description=description, based_on=template)
-
-
-@transaction.atomic
-def template_update(
-    *,
-    template: ScorecardTemplate,
-    user,
-    name: str,
-    description: str,
-    weights: Mapping[int, Decimal],
-    criteria: Mapping[int, Mapping],
-    added: Mapping[int, Sequence[Mapping]] | None = None,
-    removed: Collection[int] = (),
-) -> ScorecardTemplate:
-    """Rename a template, change its weights and criteria; evaluations made from it keep their copy.
-
-    ``weights`` and ``added`` are keyed by dimension id, ``criteria`` (new name, KPI,
-    guidance) and ``removed`` by criterion id. The default framework stays as DESIGN.md
-    gives it: it is refused here, and copied instead.
-    """
-    if template.is_default:
-        raise DomainError("The default framework is read-only; copy it to adapt weights and criteria.")
-    dimensions = list(template.dimensions.prefetch_related("criteria"))
-    _check_weights(weights.get(d.pk, d.weight) for d in dimensions)
-    template.name, template.description = name.strip(), description.strip()
-    template.full_clean()
-    template.save()
-    for dimension in dimensions:
-        _dimension_update(
-            dimension=dimension,
-            user=user,
-            weight=weights.get(dimension.pk, dimension.weight),
-            criteria=criteria,
-            added=(added or {}).get(dimension.pk, ()),
-            removed=removed,
-        )
-    return template
-
-
-def _dimension_update(*, dimension, user, weight, criteria, added, removed) -> None:
-    subject = f"{dimension.template.name} › {dimension.name}"
-    weight = Decimal(str(weight))
-    if weight != dimension.weight:
-        _record(
-            user=user,
-            kind=ChangeKind.WEIGHT,
-            subject=subject,
-            old=dimension.weight,
-            new=weight,
-            template=dimension.template,
-        )
-        dimension.weight = weight
-        dimension.full_clean()
-        dimension.save()
-    kept = [c for c in dimension.criteria.all() if c.pk not in removed]
-    if not kept and not added:
-        raise DomainError(f"Dimension “{dimension.name}” needs at least one criterion.", field="criteria")
-    for criterion in dimension.criteria.all():
-        if criterion.pk in removed:
-            _record(
-                user=user, kind=ChangeKind.CRITERION, subject=subject, old=criterion.name, template=dimension.template
-            )
-            criterion.delete()
-        elif criterion.pk in criteria:
-            _criterion_update(criterion=criterion, data=criteria[criterion.pk], user=user, subject=subject)
-    position = max((c.position for c in kept), default=0)
-    for offset, data in enumerate(added, start=1):
-        row = TemplateCriterion(dimension=dimension, position=position + offset, **_criterion_fields(data))
-        row.full_clean()
-        row.save()
-        _record(user=user, kind=ChangeKind.CRITERION, subject=subject, new=row.name, template=dimension.template)
-
-
-def _criterion_update(*, criterion, data: Mapping, user, subject: str) -> None:
-    fields = _criterion_fields(data)
-    if all(getattr(criterion, f) == v for f, v in fields.items()):
-        return
-    old = str(criterion)
-    for field, value in fields.items():
-        setattr(criterion, field, value)
-    criterion.full_clean()
-    criterion.save()
-    _record(
-        user=user,
-        kind=ChangeKind.CRITERION,
-        subject=f"{subject} › {old}",
-        old=_criterion_text(old, data),
-        new=_criterion_text(criterion.name, fields),
-        template=criterion.dimension.template,
-    )
-
-
-def _criterion_text(name: str, fields: Mapping) -> str:
-    return f"{name} (KPI: {fields.get('kpi') or '—'})"
-
-
-# Evaluations -------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -285,7 +46,7 @@ def evaluation_create(*, vendor, template: ScorecardTemplate, user, program: str
         for source in template.dimensions.prefetch_related("criteria", "red_flags")
     ]
     _automatic_flags_ensure(evaluation=evaluation, dimensions=dimensions)
-    _record(
+    change_record(
         user=user,
         kind=ChangeKind.STATUS,
         subject="Evaluation created",
@@ -368,11 +129,13 @@ def score_record(
     subject = f"{criterion.dimension.name} › {criterion.name}"
     if created:
         first = f"{value} · {score.note}" if score.note else value
-        _record(user=evaluator, kind=ChangeKind.SCORE, subject=subject, new=first, evaluation=evaluation)
+        change_record(user=evaluator, kind=ChangeKind.SCORE, subject=subject, new=first, evaluation=evaluation)
     elif old_value != value:
-        _record(user=evaluator, kind=ChangeKind.SCORE, subject=subject, old=old_value, new=value, evaluation=evaluation)
+        change_record(
+            user=evaluator, kind=ChangeKind.SCORE, subject=subject, old=old_value, new=value, evaluation=evaluation
+        )
     if not created and old_note != score.note:
-        _record(
+        change_record(
             user=evaluator, kind=ChangeKind.NOTE, subject=subject, old=old_note, new=score.note, evaluation=evaluation
         )
     for upload in evidence:
@@ -388,7 +151,7 @@ def evidence_attach(*, score: Score, upload, user) -> EvidenceFile:
     _check_open(evaluation)
     evidence = EvidenceFile(score=score, file=upload, uploaded_by=user)
     evidence.save()
-    _record(
+    change_record(
         user=user,
         kind=ChangeKind.EVIDENCE,
         subject=f"{score.criterion.dimension.name} › {score.criterion.name}",
@@ -412,7 +175,7 @@ def red_flag_set(*, evaluation: Evaluation, red_flag: EvaluationRedFlag, evaluat
         RedFlagTick.objects.create(red_flag=red_flag, evaluator=evaluator)
     else:
         tick.delete()
-    _record(
+    change_record(
         user=evaluator,
         kind=ChangeKind.RED_FLAG,
         subject=red_flag.text,
@@ -433,12 +196,12 @@ def evaluation_weights_update(*, evaluation: Evaluation, user, weights: Mapping[
     if evaluation.status != EvaluationStatus.DRAFT:
         raise DomainError("Weights can change only while the evaluation is a draft.")
     dimensions = list(evaluation.dimensions.all())
-    _check_weights(weights.get(d.pk, d.weight) for d in dimensions)
+    weights_check(weights.get(d.pk, d.weight) for d in dimensions)
     for dimension in dimensions:
         weight = Decimal(str(weights.get(dimension.pk, dimension.weight)))
         if weight == dimension.weight:
             continue
-        _record(
+        change_record(
             user=user,
             kind=ChangeKind.WEIGHT,
             subject=dimension.name,
@@ -485,7 +248,7 @@ def _transition(*, evaluation: Evaluation, user, source: str, target: Evaluation
         evaluation.finalized_at, evaluation.finalized_by = now, user
     evaluation.full_clean()
     evaluation.save()
-    _record(
+    change_record(
         user=user,
         kind=ChangeKind.STATUS,
         subject="Status",
@@ -529,88 +292,3 @@ def evaluation_step_save(
     for flag, ticked in flags:
         red_flag_set(evaluation=evaluation, red_flag=flag, evaluator=evaluator, ticked=ticked)
     return count
-
-
-# Certifications and security evidence ------------------------------------------------------
-
-
-@transaction.atomic
-def certification_create(*, vendor, user, kind: str, **fields) -> Certification:
-    """Put a SOC 2 report or ISO 27001 certificate on file; the automatic red flags follow from it."""
-    certification = Certification(vendor=vendor, kind=kind, **_known(fields, CERTIFICATION_FIELDS))
-    certification.full_clean()
-    certification.save()
-    _record(
-        user=user,
-        kind=ChangeKind.CERTIFICATION,
-        subject=certification.get_kind_display(),
-        new=_certification_summary(certification),
-        vendor=vendor,
-    )
-    return certification
-
-
-@transaction.atomic
-def certification_update(*, certification: Certification, user, data: Mapping) -> Certification:
-    """Change a certification's fields, one history row per field that changed."""
-    data = _known(data, CERTIFICATION_FIELDS)
-    if not isinstance(data.get("evidence"), UploadedFile):
-        data.pop("evidence", None)  # no new file: keep the one on file
-    changes = _assign(certification, data)
-    certification.full_clean()
-    certification.save()
-    for field, old, new in changes:
-        label = Certification._meta.get_field(field).verbose_name
-        _record(
-            user=user,
-            kind=ChangeKind.CERTIFICATION,
-            subject=f"{certification.get_kind_display()} · {label}",
-            old=old,
-            new=new,
-            vendor=certification.vendor,
-        )
-    return certification
-
-
-def _certification_summary(certification: Certification) -> str:
-    parts = [certification.get_kind_display()]
-    if certification.audited_on:
-        parts.append(f"audited {certification.audited_on.isoformat()}")
-    if certification.expires_on:
-        parts.append(f"expires {certification.expires_on.isoformat()}")
-    return ", ".join(parts)
-
-
-@transaction.atomic
-def security_profile_update(*, vendor, user, data: Mapping) -> SecurityProfile:
-    """Record the vendor's DPA, air-gap option, endpoint controls and subprocessors."""
-    profile, _ = SecurityProfile.objects.get_or_create(vendor=vendor)
-    changes = _assign(profile, _known(data, SECURITY_FIELDS))
-    profile.full_clean()
-    profile.save()
-    for field, old, new in changes:
-        label = SecurityProfile._meta.get_field(field).verbose_name
-        _record(
-            user=user, kind=ChangeKind.SECURITY, subject=label[:1].upper() + label[1:], old=old, new=new, vendor=vendor
-        )
-    return profile
-
-
-def _known(data: Mapping, allowed: Collection[str]) -> dict:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise DomainError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    return dict(data)
-
-
-def _assign(instance, data: Mapping) -> list[tuple[str, object, object]]:
-    """Set fields and return ``(field, old, new)`` for those whose value changed."""
-    changes = []
-    for field, value in data.items():
-        old = getattr(instance, field)
-        if isinstance(value, str):
-            value = value.strip()
-        if _shown(old) != _shown(value) or isinstance(value, UploadedFile):
-            setattr(instance, field, value)
-            changes.append((field, old, getattr(instance, field)))
-    return changes

@@ -26,7 +26,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from scorecards.models import SOC2_KINDS, Certification
+from scorecards import selectors as scorecard_selectors
+from scorecards.red_flags import SOC2_KINDS
 from sla import calendar, formatting, timefmt, webhooks
 from sla import notifications as rules
 from sla.constants import TERM_LABELS, UNRESOLVED_BREACH_STATUSES, BatchStatus, BreachStatus
@@ -517,7 +518,7 @@ def certification_reminders_enqueue(*, today: dt.date | None = None) -> int:
     """Warn the leads of certificates expiring within 30 days and of expired ones, once per certificate and date."""
     today = today or timezone.localdate()
     count = 0
-    for certification in Certification.objects.select_related("vendor").order_by("pk"):
+    for certification in scorecard_selectors.certifications_on_file():
         expiry = rules.certification_expiry(
             expires_on=certification.expires_on,
             audit_period_end=certification.audit_period_end,
