@@ -12,7 +12,7 @@ from performance import services
 
 @shared_task(name="vendorscore.performance.tasks.performance_month_close", acks_late=True, ignore_result=True)
 def performance_month_close() -> None:
-    """Scheduled on the 2nd of each month (migration 0006): closed periods' scorecards, then the report e-mails."""
+    """Scheduled on the 2nd of each month (migration vendorscore 0007): closed periods, then the report e-mails."""
     services.performance_month_close()
 
 
