@@ -36,6 +36,8 @@ $(STATIC_MANIFEST): $(shell find static -type f) uv.lock
 test: env system-deps
 	@$(UV) run pytest $(PYTEST_ARGS)
 
+# Style, then the layers: the import contracts of pyproject.toml ([tool.importlinter]).
 lint: env
 	@$(UV) run ruff check .
 	@$(UV) run ruff format --check .
+	@$(UV) run lint-imports --no-cache

@@ -1,8 +1,9 @@
-"""Pages of the SLA app."""
+"""Pages of the SLA app, and its API: resources the project joins under its API root, and the credit statement."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from sla import views
+from sla import api, api_credits, api_webhooks, views
 
 urlpatterns = [
     path("contracts/", views.ContractListView.as_view(), name="contract_list"),
@@ -48,4 +49,17 @@ urlpatterns = [
     ),
     path("gold-sets/", views.GoldSetListView.as_view(), name="gold_set_list"),
     path("gold-sets/upload/", views.GoldSetUploadView.as_view(), name="gold_set_upload"),
+]
+
+api_router = SimpleRouter()
+api_router.register("task-types", api.TaskTypeViewSet, basename="task-type")
+api_router.register("contracts", api.ContractViewSet, basename="contract")
+api_router.register("gold-sets", api.GoldSetViewSet, basename="gold-set")
+api_router.register("batches", api.BatchViewSet, basename="batch")
+api_router.register("breaches", api.BreachViewSet, basename="breach")
+api_router.register("findings", api.FindingViewSet, basename="finding")
+api_router.register("webhooks", api_webhooks.WebhookViewSet, basename="webhook")
+
+api_urlpatterns = [
+    path("credits/", api_credits.CreditStatementView.as_view(), name="api_credit_statement"),
 ]

@@ -101,7 +101,7 @@ class ScorecardTemplateFactory(factory.django.DjangoModelFactory):
     """A two-dimension template weighted 60/40, with two and three criteria."""
 
     class Meta:
-        model = "vendorscore.ScorecardTemplate"
+        model = "scorecards.ScorecardTemplate"
 
     name = factory.Sequence(lambda n: f"Program template {n:03d}")
     dimensions = factory.LazyFunction(lambda: copy.deepcopy(SMALL_TEMPLATE))
@@ -113,7 +113,7 @@ class ScorecardTemplateFactory(factory.django.DjangoModelFactory):
 
 class EvaluationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "vendorscore.Evaluation"
+        model = "scorecards.Evaluation"
 
     vendor = factory.SubFactory(VendorFactory)
     template = factory.SubFactory(ScorecardTemplateFactory)
@@ -136,7 +136,7 @@ def score_all(evaluation, evaluator, value=3) -> None:
 
 class CertificationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "vendorscore.Certification"
+        model = "scorecards.Certification"
 
     vendor = factory.SubFactory(VendorFactory)
     kind = "soc2_type2"

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class VendorscoreConfig(AppConfig):
-    """The vendors app: vendors, users and roles (certifications and scorecards follow)."""
+    """The vendors app: vendors, users and roles, beside the project's configuration."""
 
     name = "vendorscore"
     verbose_name = "Vendors"

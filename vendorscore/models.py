@@ -92,31 +92,3 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
-
-
-# The scorecard models live in vendorscore/scorecards/; importing them here registers them with the app.
-# Likewise the performance scorecards of vendorscore/performance/.
-from vendorscore.performance.models import (  # noqa: E402, F401
-    PerformanceKPI,
-    PerformanceTemplate,
-    PeriodScorecard,
-    ScorecardResponse,
-    StandingOverride,
-    VendorPerformance,
-)
-from vendorscore.scorecards.models import (  # noqa: E402, F401
-    Certification,
-    Evaluation,
-    EvaluationCriterion,
-    EvaluationDimension,
-    EvaluationRedFlag,
-    EvidenceFile,
-    RedFlagTick,
-    Score,
-    ScorecardChange,
-    ScorecardTemplate,
-    SecurityProfile,
-    TemplateCriterion,
-    TemplateDimension,
-    TemplateRedFlag,
-)

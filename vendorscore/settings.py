@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "vendorscore",
+    "vendorscore.scorecards",
+    "vendorscore.performance",
     "sla",
     "reports",
 ]
@@ -274,7 +276,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "VendorStatusEnum": "vendorscore.constants.VendorStatus",
-        "EvaluationStatusEnum": "vendorscore.constants.EvaluationStatus",
+        "EvaluationStatusEnum": "vendorscore.scorecards.constants.EvaluationStatus",
         "BatchStatusEnum": "sla.constants.BatchStatus",
         "UploadStatusEnum": "sla.constants.UploadStatus",
         "BreachStatusEnum": "sla.constants.BreachStatus",

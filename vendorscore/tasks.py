@@ -9,7 +9,3 @@ from vendorscore import services
 def worker_heartbeat(self) -> None:
     """Scheduled every minute by Celery beat; records which worker ran it and when."""
     services.heartbeat_record(hostname=self.request.hostname or "eager")
-
-
-# The performance scorecards' tasks live beside their services; importing them registers them with Celery.
-from vendorscore.performance.tasks import performance_month_close, performance_report_vendor  # noqa: E402, F401

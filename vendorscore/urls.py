@@ -1,43 +1,22 @@
-"""URL map of the whole project: pages, session login, API v1, schema and docs."""
+"""URL map of the whole project: the vendors app's pages, each app's pages and API, login, schema and docs."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from reports.urls import api_urlpatterns as report_api_urls
-from sla import api as sla_api
-from sla import api_credits, api_webhooks
+from sla.urls import api_router as sla_api_router
+from sla.urls import api_urlpatterns as sla_api_urls
 from vendorscore import api, views
-from vendorscore.performance import api as performance_api
-from vendorscore.scorecards import api as scorecard_api
+from vendorscore.performance.urls import api_router as performance_api_router
+from vendorscore.routers import api_router_join
+from vendorscore.scorecards.urls import api_router as scorecard_api_router
 
+vendor_api_router = SimpleRouter()
+vendor_api_router.register("vendors", api.VendorViewSet, basename="vendor")
 
-class NumericIdRouter(DefaultRouter):
-    """Every resource is addressed by its numeric id: ``/batches/abc/`` is a 404 of the URL map.
-
-    Without it the text reaches the database as a primary key and fails there (a 500).
-    A viewset may still declare its own ``lookup_value_regex``.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._default_value_pattern = "[0-9]+"
-
-
-router = NumericIdRouter()
-router.register("vendors", api.VendorViewSet, basename="vendor")
-router.register("task-types", sla_api.TaskTypeViewSet, basename="task-type")
-router.register("contracts", sla_api.ContractViewSet, basename="contract")
-router.register("gold-sets", sla_api.GoldSetViewSet, basename="gold-set")
-router.register("batches", sla_api.BatchViewSet, basename="batch")
-router.register("breaches", sla_api.BreachViewSet, basename="breach")
-router.register("findings", sla_api.FindingViewSet, basename="finding")
-router.register("webhooks", api_webhooks.WebhookViewSet, basename="webhook")
-router.register("scorecard-templates", scorecard_api.ScorecardTemplateViewSet, basename="scorecard-template")
-router.register("evaluations", scorecard_api.EvaluationViewSet, basename="evaluation")
-router.register("certifications", scorecard_api.CertificationViewSet, basename="certification")
-router.register("performance", performance_api.PerformanceViewSet, basename="performance")
+router = api_router_join(vendor_api_router, sla_api_router, scorecard_api_router, performance_api_router)
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -54,7 +33,7 @@ urlpatterns = [
     path("api/v1/auth/token/", api.TokenView.as_view(), name="api_token"),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include(report_api_urls)),
-    path("api/v1/credits/", api_credits.CreditStatementView.as_view(), name="api_credit_statement"),
+    path("api/v1/", include(sla_api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

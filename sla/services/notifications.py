@@ -44,7 +44,8 @@ from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
 from vendorscore.models import User
 from vendorscore.permissions import is_vendor_user
-from vendorscore.scorecards.models import SOC2_KINDS, Certification
+from vendorscore.scorecards import selectors as scorecard_selectors
+from vendorscore.scorecards.red_flags import SOC2_KINDS
 
 SEND_ERRORS = (smtplib.SMTPException, OSError)
 logger = logging.getLogger(__name__)
@@ -184,14 +185,12 @@ def notification_send(*, notification_id: int) -> bool:
 
 def notifications_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
     """Queue again every row still unsent after its task gave up, so an SMTP outage loses nothing."""
-    from sla import tasks
-
     stale = Notification.objects.exclude(status=Notification.Status.SENT).filter(
         created_at__lt=timezone.now() - older_than
     )
     pks = list(stale.values_list("pk", flat=True))
     for pk in pks:
-        tasks.notification_send.delay(pk)
+        enqueue_on_commit("sla.tasks.notification_send", pk)
     return len(pks)
 
 
@@ -533,7 +532,7 @@ def certification_reminders_enqueue(*, today: dt.date | None = None) -> int:
     """Warn the leads of certificates expiring within 30 days and of expired ones, once per certificate and date."""
     today = today or timezone.localdate()
     count = 0
-    for certification in Certification.objects.select_related("vendor").order_by("pk"):
+    for certification in scorecard_selectors.certifications_on_file():
         expiry = notification_rules.certification_expiry(
             expires_on=certification.expires_on,
             audit_period_end=certification.audit_period_end,

@@ -216,14 +216,12 @@ def webhook_deliver(*, delivery_id: int) -> bool:
 
 def webhook_deliveries_requeue(*, older_than: dt.timedelta = dt.timedelta(minutes=10)) -> int:
     """Queue again every delivery still undelivered after its task gave up, so an outage loses nothing."""
-    from sla import tasks
-
     stale = WebhookDelivery.objects.filter(webhook__active=True, created_at__lt=timezone.now() - older_than).exclude(
         status=WebhookDelivery.Status.SENT
     )
     pks = list(stale.values_list("pk", flat=True))
     for pk in pks:
-        tasks.webhook_deliver.delay(pk)
+        enqueue_on_commit("sla.tasks.webhook_deliver", pk)
     return len(pks)
 
 

@@ -15,9 +15,9 @@ from tests.factories import (
     default_template,
     score_all,
 )
-from vendorscore.constants import EvaluationStatus
-from vendorscore.models import Evaluation, ScorecardTemplate
 from vendorscore.scorecards import services
+from vendorscore.scorecards.constants import EvaluationStatus
+from vendorscore.scorecards.models import Evaluation, ScorecardTemplate
 
 TEMPLATE_PAYLOAD = {
     "name": "Medical NER program",

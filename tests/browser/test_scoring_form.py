@@ -3,8 +3,8 @@
 import pytest
 
 from tests.factories import EvaluationFactory, default_template
-from vendorscore import scoring
-from vendorscore.models import Evaluation
+from vendorscore.scorecards import scoring
+from vendorscore.scorecards.models import Evaluation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

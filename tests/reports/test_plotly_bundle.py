@@ -14,7 +14,7 @@ NOT_TRACES = {"Figure", "Layout", "FigureWidget"}
 def _traces_built_in_the_code() -> set[str]:
     """Every ``go.<Trace>(`` in our modules, as plotly.js trace type names (go.Scatterpolar -> scatterpolar)."""
     names = set()
-    for app in ("reports", "sla", "vendorscore"):
+    for app in ("reports", "sla", "vendorscore", "scorecards", "performance"):
         for path in (BASE_DIR / app).rglob("*.py"):
             names |= set(re.findall(r"\bgo\.([A-Z]\w+)\(", path.read_text(encoding="utf-8")))
     return {getattr(go, name)().type for name in names - NOT_TRACES}

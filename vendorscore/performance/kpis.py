@@ -20,7 +20,7 @@ The standing is the recency-weighted mean of the last ``periods`` period scores
 over the periods that have a score. With the default decay of 0.5 the current period
 counts as much as all earlier ones together, so a vendor's recent record moves its
 standing quickly while one bad month does not erase a good half year. Both numbers
-fall in the selection scorecard's bands (``vendorscore.scoring.band``).
+fall in the selection scorecard's bands (``scorecards.scoring.band``).
 """
 
 import datetime as dt
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from vendorscore.scoring import MAX_RATING, MIN_RATING, band, exact
+from vendorscore.scorecards.scoring import MAX_RATING, MIN_RATING, band, exact
 
 HIGHER = "higher"
 LOWER = "lower"
@@ -185,7 +185,7 @@ def standing(scores: Sequence[Fraction | None], *, decay, periods: int) -> Fract
 
 
 def standing_band(value) -> str | None:
-    """The selection scorecard's band of a standing or period score (one rule: ``scoring.band``)."""
+    """The selection scorecard's band of a standing or period score (one rule: ``scorecards.scoring.band``)."""
     return None if value is None else band(value)
 
 

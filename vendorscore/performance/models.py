@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from vendorscore import scoring
 from vendorscore.performance.constants import (
     DEFAULT_DECAY,
     DEFAULT_DROP_POINTS,
@@ -23,6 +22,7 @@ from vendorscore.performance.constants import (
     ScorecardStatus,
 )
 from vendorscore.performance.kpis import HIGHER, LOWER
+from vendorscore.scorecards import scoring
 
 BAND_CHOICES = [(key, label) for key, label in scoring.BAND_LABELS.items()]
 
@@ -73,6 +73,7 @@ class PerformanceTemplate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "vendorscore_performancetemplate"
         ordering = ["-is_default", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -110,6 +111,7 @@ class PerformanceKPI(models.Model):
     )
 
     class Meta:
+        db_table = "vendorscore_performancekpi"
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -133,6 +135,9 @@ class VendorPerformance(models.Model):
 
     vendor = models.OneToOneField("vendorscore.Vendor", on_delete=models.CASCADE, related_name="performance")
     template = models.ForeignKey(PerformanceTemplate, on_delete=models.PROTECT, related_name="assignments")
+
+    class Meta:
+        db_table = "vendorscore_vendorperformance"
 
     def __str__(self) -> str:
         return f"{self.vendor} measured with {self.template}"
@@ -164,6 +169,7 @@ class PeriodScorecard(models.Model):
     )
 
     class Meta:
+        db_table = "vendorscore_periodscorecard"
         ordering = ["vendor__name", "-period_start", "period"]
         constraints = [
             models.UniqueConstraint(
@@ -208,6 +214,7 @@ class ScorecardResponse(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "vendorscore_scorecardresponse"
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -230,6 +237,7 @@ class StandingOverride(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "vendorscore_standingoverride"
         ordering = ["-at", "-pk"]
         constraints = [
             models.CheckConstraint(

@@ -12,13 +12,13 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from vendorscore import scoring
 from vendorscore.constants import Role
 from vendorscore.models import Vendor
 from vendorscore.performance import kpis
 from vendorscore.performance.constants import KPI, KPI_HELP
 from vendorscore.performance.models import PerformanceTemplate, PeriodScorecard, StandingOverride
 from vendorscore.permissions import BUYER_ROLES, has_role, role_of
+from vendorscore.scorecards import scoring
 
 
 def scorecard_list(*, user) -> QuerySet[PeriodScorecard]:

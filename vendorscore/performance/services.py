@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from vendorscore import scoring
 from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
@@ -39,6 +38,7 @@ from vendorscore.performance.models import (
     VendorPerformance,
 )
 from vendorscore.permissions import LEADS, has_role, role_of
+from vendorscore.scorecards import scoring
 
 TEMPLATE_SETTINGS = ("standing_periods", "decay", "banner", "warn_new_contracts", "digest_drops", "drop_points")
 

@@ -1,8 +1,9 @@
-"""Performance pages; the API is registered on the project router in ``vendorscore/urls.py``."""
+"""Performance pages, and the API resource the project joins under its API root (``vendorscore/urls.py``)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from vendorscore.performance import views
+from vendorscore.performance import api, views
 
 urlpatterns = [
     path("performance/", views.OverviewView.as_view(), name="performance_overview"),
@@ -17,3 +18,6 @@ urlpatterns = [
     path("performance/templates/<int:pk>/copy/", views.TemplateCopyView.as_view(), name="performance_template_copy"),
     path("performance/templates/<int:pk>/edit/", views.TemplateEditView.as_view(), name="performance_template_edit"),
 ]
+
+api_router = SimpleRouter()
+api_router.register("performance", api.PerformanceViewSet, basename="performance")

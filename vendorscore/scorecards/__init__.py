@@ -1,6 +1,6 @@
 """The five-dimension weighted scorecard of DESIGN.md: templates, evaluations, evidence.
 
-Its own rooms (models, services, selectors, forms, views, api, urls) inside the vendors
-app, because vendors, their certifications and their scorecards belong together; the
-models are registered with the app by ``vendorscore.models``.
+A room of its own: constants, models, services (one module per use case), selectors, forms,
+views, api, urls, admin and template tags. It reaches vendors through ``vendorscore.models``
+(the foreign keys) and the vendors app's permissions; its tables keep their ``vendorscore_`` names.
 """

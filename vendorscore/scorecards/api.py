@@ -13,11 +13,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from vendorscore import scoring
-from vendorscore.constants import RATING_LABELS, EvaluationStatus
 from vendorscore.models import Vendor
 from vendorscore.permissions import BUYER_ROLES, LEADS
-from vendorscore.scorecards import selectors, services
+from vendorscore.scorecards import scoring, selectors, services
+from vendorscore.scorecards.constants import RATING_LABELS, EvaluationStatus
 from vendorscore.scorecards.models import (
     Certification,
     Evaluation,

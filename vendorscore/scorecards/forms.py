@@ -4,9 +4,10 @@ from decimal import Decimal
 
 from django import forms
 
-from vendorscore import scoring
-from vendorscore.constants import RATING_LABELS, VendorStatus
+from vendorscore.constants import VendorStatus
 from vendorscore.models import Vendor
+from vendorscore.scorecards import scoring
+from vendorscore.scorecards.constants import RATING_LABELS
 from vendorscore.scorecards.models import Certification, ScorecardTemplate, SecurityProfile
 from vendorscore.scorecards.services import CERTIFICATION_FIELDS, SECURITY_FIELDS
 

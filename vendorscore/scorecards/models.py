@@ -15,9 +15,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from vendorscore import scoring
-from vendorscore.constants import CertificationKind, ChangeKind, EvaluationStatus, RedFlagRule
-from vendorscore.scorecards import red_flags
+from vendorscore.scorecards import red_flags, scoring
+from vendorscore.scorecards.constants import CertificationKind, ChangeKind, EvaluationStatus, RedFlagRule
 
 WEIGHT_RANGE = Q(weight__gte=0) & Q(weight__lte=scoring.TOTAL_WEIGHT)
 SOC2_KINDS = [CertificationKind.SOC2_TYPE1, CertificationKind.SOC2_TYPE2]
@@ -93,6 +92,7 @@ class ScorecardTemplate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "vendorscore_scorecardtemplate"
         ordering = ["-is_default", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -119,6 +119,7 @@ class TemplateDimension(DimensionFields):
     template = models.ForeignKey(ScorecardTemplate, on_delete=models.CASCADE, related_name="dimensions")
 
     class Meta(DimensionFields.Meta):
+        db_table = "vendorscore_templatedimension"
         constraints = [
             models.CheckConstraint(
                 condition=WEIGHT_RANGE,
@@ -136,9 +137,15 @@ class TemplateDimension(DimensionFields):
 class TemplateCriterion(CriterionFields):
     dimension = models.ForeignKey(TemplateDimension, on_delete=models.CASCADE, related_name="criteria")
 
+    class Meta(CriterionFields.Meta):
+        db_table = "vendorscore_templatecriterion"
+
 
 class TemplateRedFlag(RedFlagFields):
     dimension = models.ForeignKey(TemplateDimension, on_delete=models.CASCADE, related_name="red_flags")
+
+    class Meta(RedFlagFields.Meta):
+        db_table = "vendorscore_templateredflag"
 
 
 class Evaluation(models.Model):
@@ -168,6 +175,7 @@ class Evaluation(models.Model):
     )
 
     class Meta:
+        db_table = "vendorscore_evaluation"
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -192,6 +200,7 @@ class EvaluationDimension(DimensionFields):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="dimensions")
 
     class Meta(DimensionFields.Meta):
+        db_table = "vendorscore_evaluationdimension"
         constraints = [
             models.CheckConstraint(
                 condition=WEIGHT_RANGE,
@@ -209,10 +218,16 @@ class EvaluationDimension(DimensionFields):
 class EvaluationCriterion(CriterionFields):
     dimension = models.ForeignKey(EvaluationDimension, on_delete=models.CASCADE, related_name="criteria")
 
+    class Meta(CriterionFields.Meta):
+        db_table = "vendorscore_evaluationcriterion"
+
 
 class EvaluationRedFlag(RedFlagFields):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="red_flags")
     dimension = models.ForeignKey(EvaluationDimension, on_delete=models.CASCADE, related_name="red_flags")
+
+    class Meta(RedFlagFields.Meta):
+        db_table = "vendorscore_evaluationredflag"
 
 
 class RedFlagTick(models.Model):
@@ -223,6 +238,7 @@ class RedFlagTick(models.Model):
     ticked_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "vendorscore_redflagtick"
         ordering = ["ticked_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -247,6 +263,7 @@ class Score(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "vendorscore_score"
         ordering = ["criterion", "evaluator__username"]
         constraints = [
             models.CheckConstraint(
@@ -281,6 +298,7 @@ class EvidenceFile(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "vendorscore_evidencefile"
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
@@ -318,6 +336,7 @@ class Certification(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "vendorscore_certification"
         ordering = ["vendor", "kind", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -379,6 +398,7 @@ class SecurityProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "vendorscore_securityprofile"
         constraints = [
             models.CheckConstraint(
                 condition=Q(dpa_signed=True) | Q(dpa_signed_on__isnull=True),
@@ -419,6 +439,7 @@ class ScorecardChange(models.Model):
     new_value = models.TextField(blank=True)
 
     class Meta:
+        db_table = "vendorscore_scorecardchange"
         ordering = ["-changed_at", "-pk"]
         indexes = [models.Index(fields=["vendor", "kind"])]
 

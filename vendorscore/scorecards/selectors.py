@@ -14,11 +14,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from vendorscore import scoring
-from vendorscore.constants import ChangeKind
 from vendorscore.models import Vendor
 from vendorscore.permissions import sees_buyer_internals
-from vendorscore.scorecards import red_flags
+from vendorscore.scorecards import red_flags, scoring
+from vendorscore.scorecards.constants import ChangeKind
 from vendorscore.scorecards.models import (
     Certification,
     Evaluation,
@@ -368,6 +367,11 @@ def certification_list(*, user, vendor=None) -> QuerySet[Certification]:
 
 def certification_get(*, user, pk) -> Certification:
     return get_object_or_404(certification_list(user=user), pk=pk)
+
+
+def certifications_on_file() -> QuerySet[Certification]:
+    """Every certification of every vendor, oldest first, for the expiry reminders (no user: a scheduled job)."""
+    return Certification.objects.select_related("vendor").order_by("pk")
 
 
 def vendor_evaluations(*, user, vendor: Vendor) -> list[EvaluationSummary]:

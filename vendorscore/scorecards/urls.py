@@ -1,8 +1,9 @@
-"""Scorecard pages; the API routes are registered on the project router in ``vendorscore/urls.py``."""
+"""Scorecard pages, and the API resources the project joins under its API root (``vendorscore/urls.py``)."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from vendorscore.scorecards import views
+from vendorscore.scorecards import api, views
 
 urlpatterns = [
     path("scorecards/", views.EvaluationListView.as_view(), name="evaluation_list"),
@@ -38,3 +39,8 @@ urlpatterns = [
     ),
     path("certifications/<int:pk>/evidence/", views.CertificationEvidenceView.as_view(), name="certification_evidence"),
 ]
+
+api_router = SimpleRouter()
+api_router.register("scorecard-templates", api.ScorecardTemplateViewSet, basename="scorecard-template")
+api_router.register("evaluations", api.EvaluationViewSet, basename="evaluation")
+api_router.register("certifications", api.CertificationViewSet, basename="certification")

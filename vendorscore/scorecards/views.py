@@ -15,11 +15,11 @@ from django.views.generic import FormView, TemplateView
 
 from reports import figures
 from vendorscore import selectors as vendor_selectors
-from vendorscore.constants import EvaluationStatus
 from vendorscore.exceptions import DomainError
 from vendorscore.form_errors import form_add_service_error
 from vendorscore.permissions import BUYER_ROLES, LEADS, RoleRequiredMixin
 from vendorscore.scorecards import selectors, services
+from vendorscore.scorecards.constants import EvaluationStatus
 from vendorscore.scorecards.forms import (
     CertificationForm,
     EvaluationCreateForm,

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from sla.demo import demo_notifications_send, demo_sla_ensure
 from vendorscore import demo
 from vendorscore.performance.demo import demo_performance_ensure
+from vendorscore.scorecards.demo import demo_scorecards_ensure
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         vendors = demo.demo_vendors_ensure()
         logins = demo.demo_users_ensure()
-        evaluations = demo.demo_scorecards_ensure()
+        evaluations = demo_scorecards_ensure()
         sla = demo_sla_ensure()
         performance = demo_performance_ensure()
         mailed = demo_notifications_send()

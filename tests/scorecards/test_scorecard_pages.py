@@ -14,9 +14,10 @@ from tests.factories import (
     default_template,
     score_all,
 )
-from vendorscore.constants import EvaluationStatus, Role
-from vendorscore.models import Score, ScorecardTemplate
+from vendorscore.constants import Role
 from vendorscore.scorecards import services
+from vendorscore.scorecards.constants import EvaluationStatus
+from vendorscore.scorecards.models import Score, ScorecardTemplate
 
 pytestmark = pytest.mark.django_db
 

@@ -17,15 +17,11 @@ from tests.factories import (
     default_template,
     score_all,
 )
-from vendorscore.constants import ChangeKind, EvaluationStatus, Role
+from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
-from vendorscore.models import (
-    Score,
-    ScorecardChange,
-    ScorecardTemplate,
-    TemplateDimension,
-)
 from vendorscore.scorecards import selectors, services
+from vendorscore.scorecards.constants import ChangeKind, EvaluationStatus
+from vendorscore.scorecards.models import Score, ScorecardChange, ScorecardTemplate, TemplateDimension
 
 pytestmark = pytest.mark.django_db
 

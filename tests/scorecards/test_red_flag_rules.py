@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from vendorscore.constants import CertificationKind, RedFlagRule
+from vendorscore.scorecards.constants import CertificationKind, RedFlagRule
 from vendorscore.scorecards.red_flags import (
     CERTIFICATION_STALE,
     NO_DPA,

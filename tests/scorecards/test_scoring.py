@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vendorscore import scoring
-from vendorscore.scoring import Criterion, Dimension, ScorecardError
+from vendorscore.scorecards import scoring
+from vendorscore.scorecards.scoring import Criterion, Dimension, ScorecardError
 
 FRAMEWORK_WEIGHTS = (25, 20, 25, 15, 15)
 FRAMEWORK_CRITERIA = (3, 4, 4, 2, 4)

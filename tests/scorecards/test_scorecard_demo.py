@@ -3,9 +3,11 @@
 import pytest
 from django.core.management import call_command
 
-from vendorscore.constants import EvaluationStatus, VendorStatus
-from vendorscore.models import Certification, Evaluation, ScorecardChange, User, Vendor
+from vendorscore.constants import VendorStatus
+from vendorscore.models import User, Vendor
 from vendorscore.scorecards import selectors
+from vendorscore.scorecards.constants import EvaluationStatus
+from vendorscore.scorecards.models import Certification, Evaluation, ScorecardChange
 
 pytestmark = pytest.mark.django_db
 
