@@ -77,6 +77,7 @@ from sla.tables import (
 from sla.visibility import annotator_outliers
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
+from vendorscore.files import stored_file_open
 from vendorscore.performance.services import standing_guarded
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES, LEADS, RoleRequiredMixin, has_role
 
@@ -772,7 +773,7 @@ class BreachDisputeFileView(RoleRequiredMixin, View):
         if not breach.dispute_file:
             raise Http404("No file is attached to this dispute.")
         name = breach.dispute_file.name.rsplit("/", 1)[-1]
-        return FileResponse(breach.dispute_file.open("rb"), as_attachment=True, filename=name)
+        return FileResponse(stored_file_open(file=breach.dispute_file), as_attachment=True, filename=name)
 
 
 def _item_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:

@@ -147,14 +147,49 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
+# An upload bigger than this is written to a temporary file while it arrives, not kept in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Rendered reports and charts unused this many days, and report jobs this old, are deleted daily.
 REPORT_CACHE_DAYS = env.int("REPORT_CACHE_DAYS", default=30)
 # Hashed, compressed static files (cached for a year) need ``collectstatic`` first: always in
 # production, and in the demo (``make demo`` sets STATIC_HASHED and collects when static changed).
 STATIC_HASHED = env.bool("STATIC_HASHED", default=not DEBUG)
+# Where stored files live (vendorscore/files.py): "local", under MEDIA_ROOT (one machine), or "s3", an
+# S3-compatible bucket every web server and worker shares (README, "Several workers and machines").
+# The bucket's credentials come from boto3's usual places (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,
+# a profile, an instance role). Uploads and the report cache share one root under different rules.
+STORAGE_KIND = env("VENDORSCORE_STORAGE", default="local")
+
+
+def bucket_storages(**bucket) -> dict:
+    """The file storages in an S3-compatible bucket (``bucket_name``, ``endpoint_url``...); tests use it too."""
+    # A file that FieldFile.open() downloads (an evidence document, a mail attachment) is spooled to
+    # disk past this size; the intake and downloads stream instead (files.stored_file_open).
+    options = {"max_memory_size": FILE_UPLOAD_MAX_MEMORY_SIZE, **bucket}
+    return {
+        "default": {"BACKEND": "vendorscore.bucket.BucketFiles", "OPTIONS": options},
+        "reports": {"BACKEND": "vendorscore.bucket.BucketCache", "OPTIONS": options},
+    }
+
+
+if STORAGE_KIND == "local":
+    _file_storages = {
+        "default": {"BACKEND": "vendorscore.files.LocalFiles"},
+        "reports": {"BACKEND": "vendorscore.files.LocalCache"},
+    }
+elif STORAGE_KIND == "s3":
+    _file_storages = bucket_storages(
+        bucket_name=env("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env("AWS_S3_ENDPOINT_URL", default=None),
+        region_name=env("AWS_S3_REGION_NAME", default=None),
+        addressing_style=env("AWS_S3_ADDRESSING_STYLE", default=None),
+        location=env("AWS_LOCATION", default=""),
+    )
+else:
+    raise ImproperlyConfigured(f"VENDORSCORE_STORAGE must be local or s3, not {STORAGE_KIND!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **_file_storages,
     "staticfiles": {
         "BACKEND": (
             "vendorscore.staticfiles.HashedCompressedStorage"
@@ -178,7 +213,6 @@ vars().update(EMAIL_CONFIG)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 1024**3)
 MAX_LISTED_ERRORS = 100
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 # What no upload may drive a parser past (sla/ingest/limits.py says why each exists).
 INGEST_MAX_JSON_DEPTH = env.int("INGEST_MAX_JSON_DEPTH", default=64)
 INGEST_MAX_LINE_BYTES = env.int("INGEST_MAX_LINE_BYTES", default=16 * 1024**2)

@@ -17,6 +17,7 @@ from reports import charts
 from vendorscore import selectors as vendor_selectors
 from vendorscore.constants import EvaluationStatus
 from vendorscore.exceptions import DomainError
+from vendorscore.files import stored_file_open
 from vendorscore.permissions import BUYER_ROLES, LEADS, RoleRequiredMixin
 from vendorscore.scorecards import selectors, services
 from vendorscore.scorecards.forms import (
@@ -248,7 +249,7 @@ def _points_of(summary, name):
 class EvidenceDownloadView(BuyerView, View):
     def get(self, request, pk):
         evidence = selectors.evidence_get(user=request.user, pk=pk)
-        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.filename)
+        return FileResponse(stored_file_open(file=evidence.file), as_attachment=True, filename=evidence.filename)
 
 
 # Templates ---------------------------------------------------------------------------------
@@ -398,5 +399,5 @@ class CertificationEvidenceView(BuyerView, View):
         if not certification.evidence:
             raise Http404("No evidence file on this certification.")
         return FileResponse(
-            certification.evidence.open("rb"), as_attachment=True, filename=certification.evidence_filename
+            stored_file_open(file=certification.evidence), as_attachment=True, filename=certification.evidence_filename
         )
