@@ -16,7 +16,8 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 from urllib3.exceptions import HTTPError
 
-STREAM_BUFFER_BYTES = 1024 * 1024
+from vendorscore.files import STREAM_BUFFER_BYTES
+
 # A bucket object's modification time is its last use only to within this: the only way to change
 # it is to copy the object onto itself, a request that every cache hit would otherwise pay.
 TOUCH_AFTER = dt.timedelta(hours=12)
@@ -31,10 +32,12 @@ class BucketFiles(S3Storage):
     def _key(self, name: str) -> str:
         return self._normalize_name(clean_name(name))
 
-    def open_stream(self, name: str) -> BinaryIO:
-        """The object's body as it arrives (one GET, nothing downloaded ahead), as a buffered stream."""
+    def open_stream(self, name: str, *, start: int = 0, end: int | None = None) -> BinaryIO:
+        """The object's body (or a range of it) as it arrives: one GET, nothing downloaded ahead."""
+        ranged = {"Range": f"bytes={start}-{'' if end is None else end - 1}"} if start or end is not None else {}
+        client = self.connection.meta.client
         try:
-            body = self.connection.meta.client.get_object(Bucket=self.bucket_name, Key=self._key(name))["Body"]
+            body = client.get_object(Bucket=self.bucket_name, Key=self._key(name), **ranged)["Body"]
         except ClientError as error:
             if error.response["Error"]["Code"] in MISSING:
                 raise FileNotFoundError(f"No stored file {name}") from error

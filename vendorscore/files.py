@@ -19,6 +19,7 @@ file in chunks (``sla.ingest.sources.Opened.random_access``).
 """
 
 import datetime as dt
+import io
 import os
 import posixpath
 import tempfile
@@ -29,21 +30,31 @@ from typing import BinaryIO
 from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 
+STREAM_BUFFER_BYTES = 1024 * 1024
 
-def stored_file_open(*, file: FieldFile) -> BinaryIO:
-    """A binary stream of a stored file from its start, read as it is consumed; close it when done.
 
-    Raises ``FileNotFoundError`` when the file is gone, and ``OSError`` when the storage
-    fails mid-way, which the intake treats as a storage error worth a retry.
+def stored_file_open(*, file: FieldFile, start: int = 0, end: int | None = None) -> BinaryIO:
+    """A binary stream of a stored file's bytes ``start`` to ``end`` (excluded; None: to the end); close it when done.
+
+    The bytes are read as they are consumed, never the whole file first: a worker that
+    parses one chunk of a delivery (the fan-out) reads that range alone, from a bucket
+    too. Raises ``FileNotFoundError`` when the file is gone, and ``OSError`` when the
+    storage fails mid-way, which the intake treats as a storage error worth a retry.
     """
-    return file.storage.open_stream(file.name)
+    if end is not None and end <= start:
+        return io.BytesIO()
+    return file.storage.open_stream(file.name, start=start, end=end)
 
 
 class LocalFiles(FileSystemStorage):
     """Files under ``MEDIA_ROOT``: one machine, or a folder every machine mounts (``vendorscore.bucket`` for S3)."""
 
-    def open_stream(self, name: str) -> BinaryIO:
-        return self.open(name, "rb")
+    def open_stream(self, name: str, *, start: int = 0, end: int | None = None) -> BinaryIO:
+        handle = self.open(name, "rb")
+        handle.seek(start)
+        if end is None:
+            return handle
+        return io.BufferedReader(_Slice(handle, end - start), STREAM_BUFFER_BYTES)
 
     def mark_used(self, name: str) -> bool:
         """Record that a cached file was used now (its cleanup goes by it); False when there is none."""
@@ -82,3 +93,23 @@ class LocalCache(LocalFiles):
                 handle.write(chunk)
         os.replace(handle.name, path)
         return name
+
+
+class _Slice(io.RawIOBase):
+    """The next ``size`` bytes of an open file, as a stream of their own that closes the file with it."""
+
+    def __init__(self, handle, size: int):
+        self._handle, self._left = handle, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._handle.read(min(len(buffer), self._left))
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()

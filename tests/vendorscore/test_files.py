@@ -106,6 +106,31 @@ def test_two_files_of_the_same_name_are_both_kept(bucket, lead, contract_a, cont
             assert stream.read() == content
 
 
+@pytest.fixture(params=["local", "bucket"])
+def either_storage(request, settings, tmp_path):
+    """Each test runs on local files and on the bucket."""
+    if request.param == "bucket":
+        request.getfixturevalue("bucket")
+    else:
+        settings.MEDIA_ROOT = tmp_path / "media"
+    return request.param
+
+
+def test_a_range_of_a_stored_file_is_read_alone(either_storage, lead, contract_a, sentiment):
+    """What a fan-out chunk task reads: its bytes of the delivery, not the whole file first."""
+    content = bytes(range(256)) * 8192  # 2 MB, past the stream's 1 MB buffer
+    batch = services.batch_receive(
+        contract=contract_a,
+        task_type=sentiment,
+        upload=SimpleUploadedFile("delivery.csv", content),
+        user=lead,
+        queue_processing=False,
+    ).upload
+    for start, end in [(0, None), (0, 10), (1_500_000, None), (1_000_000, 1_600_000), (7, 7), (len(content) - 1, None)]:
+        with stored_file_open(file=batch.file, start=start, end=end) as stream:
+            assert stream.read() == content[start:end], (start, end)
+
+
 def test_a_refused_upload_is_deleted_from_the_bucket_after_its_retention_and_its_row_kept(
     bucket, lead, contract_a, sentiment, settings
 ):
