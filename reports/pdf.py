@@ -129,6 +129,11 @@ def _kaleido():
 CHART_FOLDER = "reports/charts"
 
 
+def report_cache():
+    """The storage of rendered reports and charts (``STORAGES["reports"]``, ``vendorscore.files``)."""
+    return storages["reports"]
+
+
 @cache
 def _renderer() -> str:
     """The versions that decide how a figure is drawn: a new plotly.js may draw the same figure differently."""
@@ -172,7 +177,7 @@ def chart_svg(figure: go.Figure, *, width: int, height: int | None = None) -> tu
     spec = pdf_figure(figure)
     height = height or spec["layout"].get("height") or 320
     name = f"{CHART_FOLDER}/{chart_key(spec, width=width, height=height)}.svg"
-    cache = storages["reports"]
+    cache = report_cache()
     if cache.mark_used(name):
         with cache.open_stream(name) as stream:
             return stream.read(), False

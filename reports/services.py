@@ -19,7 +19,6 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -39,11 +38,6 @@ ANNOTATORS_CHARTED = 30
 CACHE_FOLDER = "reports"
 
 
-def report_cache():
-    """The storage of rendered reports and charts (``STORAGES["reports"]``)."""
-    return storages["reports"]
-
-
 @dataclass(frozen=True)
 class ReportFile:
     """A rendered report: its name in the report cache, what to call it, and whether this request rendered it."""
@@ -54,7 +48,7 @@ class ReportFile:
 
     def open(self) -> BinaryIO:
         """The PDF as a stream (served to the browser as it is read)."""
-        return report_cache().open_stream(self.name)
+        return pdf.report_cache().open_stream(self.name)
 
     def read(self) -> bytes:
         with self.open() as stream:
@@ -75,7 +69,7 @@ def _cached(*, kind: str, data: dict, paper: str, filename: str, render) -> Repo
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
     name = posixpath.join(CACHE_FOLDER, f"{kind}-{report_key(kind=kind, data=data, paper=paper)}.pdf")
-    cache = report_cache()
+    cache = pdf.report_cache()
     if cache.mark_used(name):  # last used now: the cleanup keeps what is still asked for
         return ReportFile(name, filename, rendered=False)
     cache.save(name, ContentFile(render()))
@@ -326,7 +320,7 @@ def report_job_file(*, job: ReportJob) -> ReportFile | None:
     if job.status != ReportJob.Status.DONE:
         return None
     name = posixpath.join(CACHE_FOLDER, job.file_name)
-    return ReportFile(name, job.download_name, rendered=False) if report_cache().mark_used(name) else None
+    return ReportFile(name, job.download_name, rendered=False) if pdf.report_cache().mark_used(name) else None
 
 
 # Cleanup: the cache is content-addressed, so nothing else ever deletes from it -----------------
@@ -368,7 +362,7 @@ def report_cache_clean(*, now: dt.datetime | None = None) -> CacheCleanup:
 
 def _delete_unused(folder: str, suffix: str, *, before: dt.datetime, keep: set[str]) -> int:
     """Delete the files of ``folder`` ending in ``suffix`` last used before ``before``, but those in ``keep``."""
-    cache = report_cache()
+    cache = pdf.report_cache()
     unused = [
         name
         for name, modified in cache.modified_times(folder)
