@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 from urllib3.exceptions import HTTPError
@@ -28,6 +29,12 @@ class BucketFiles(S3Storage):
     """What users send: a name already taken gets a suffix, so two vendors' ``batch.csv`` never collide."""
 
     file_overwrite = False
+
+    def get_default_settings(self):
+        """As django-storages', but a file ``FieldFile.open`` downloads (an evidence document, a mail
+        attachment) is spooled to disk past the upload memory limit; the intake and downloads stream
+        instead (``vendorscore.files.stored_file_open``)."""
+        return {**super().get_default_settings(), "max_memory_size": settings.FILE_UPLOAD_MAX_MEMORY_SIZE}
 
     def _key(self, name: str) -> str:
         return self._normalize_name(clean_name(name))

@@ -147,8 +147,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "media/"
-# An upload bigger than this is written to a temporary file while it arrives, not kept in memory.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Rendered reports and charts unused this many days, and report jobs this old, are deleted daily.
 REPORT_CACHE_DAYS = env.int("REPORT_CACHE_DAYS", default=30)
@@ -164,12 +162,9 @@ STORAGE_KIND = env("VENDORSCORE_STORAGE", default="local")
 
 def bucket_storages(**bucket) -> dict:
     """The file storages in an S3-compatible bucket (``bucket_name``, ``endpoint_url``...); tests use it too."""
-    # A file that FieldFile.open() downloads (an evidence document, a mail attachment) is spooled to
-    # disk past this size; the intake and downloads stream instead (files.stored_file_open).
-    options = {"max_memory_size": FILE_UPLOAD_MAX_MEMORY_SIZE, **bucket}
     return {
-        "default": {"BACKEND": "vendorscore.bucket.BucketFiles", "OPTIONS": options},
-        "reports": {"BACKEND": "vendorscore.bucket.BucketCache", "OPTIONS": options},
+        "default": {"BACKEND": "vendorscore.bucket.BucketFiles", "OPTIONS": bucket},
+        "reports": {"BACKEND": "vendorscore.bucket.BucketCache", "OPTIONS": bucket},
     }
 
 
@@ -213,6 +208,7 @@ vars().update(EMAIL_CONFIG)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 1024**3)
 MAX_LISTED_ERRORS = 100
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2
 # What no upload may drive a parser past (sla/ingest/limits.py says why each exists).
 INGEST_MAX_JSON_DEPTH = env.int("INGEST_MAX_JSON_DEPTH", default=64)
 INGEST_MAX_LINE_BYTES = env.int("INGEST_MAX_LINE_BYTES", default=16 * 1024**2)
