@@ -69,7 +69,7 @@ def period_of(params) -> tuple[dt.date | None, dt.date | None]:
 
 
 def pdf_response(report: services.ReportFile) -> FileResponse:
-    return FileResponse(report.path.open("rb"), content_type="application/pdf", filename=report.filename)
+    return FileResponse(report.open(), content_type="application/pdf", filename=report.filename)
 
 
 class BatchReportView(APIView):

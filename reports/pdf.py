@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from contextlib import contextmanager
 from functools import cache
@@ -31,6 +30,8 @@ from urllib.request import url2pathname
 import plotly
 import plotly.graph_objects as go
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.template.loader import render_to_string
 from weasyprint import HTML, URLFetcher
 from weasyprint.urls import URLFetcherResponse
@@ -124,9 +125,13 @@ def _kaleido():
     return kaleido
 
 
-def chart_cache_dir() -> Path:
-    """Where drawn charts are kept, beside the PDFs, so every web process and worker shares them."""
-    return Path(settings.MEDIA_ROOT) / "reports" / "charts"
+# Where drawn charts are kept in the report cache, beside the PDFs, so every web process and worker shares them.
+CHART_FOLDER = "reports/charts"
+
+
+def report_cache():
+    """The storage of rendered reports and charts (``STORAGES["reports"]``, ``vendorscore.files``)."""
+    return storages["reports"]
 
 
 @cache
@@ -150,14 +155,6 @@ def chart_key(spec: dict, *, width: int, height: int) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write then rename, so a concurrent reader (another worker) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as handle:
-        handle.write(content)
-    os.replace(handle.name, path)
-
-
 def _draw_svg(spec: dict, *, width: int, height: int) -> bytes:
     """Kaleido's server draws one figure at a time, so threads of a web worker take turns on its one Chromium.
 
@@ -179,15 +176,14 @@ def chart_svg(figure: go.Figure, *, width: int, height: int | None = None) -> tu
     """
     spec = pdf_figure(figure)
     height = height or spec["layout"].get("height") or 320
-    path = chart_cache_dir() / f"{chart_key(spec, width=width, height=height)}.svg"
-    try:
-        svg = path.read_bytes()
-    except FileNotFoundError:
-        svg = _draw_svg(spec, width=width, height=height)
-        write_atomically(path, svg)
-        return svg, True
-    os.utime(path)
-    return svg, False
+    name = f"{CHART_FOLDER}/{chart_key(spec, width=width, height=height)}.svg"
+    cache = report_cache()
+    if cache.mark_used(name):
+        with cache.open_stream(name) as stream:
+            return stream.read(), False
+    svg = _draw_svg(spec, width=width, height=height)
+    cache.save(name, ContentFile(svg))
+    return svg, True
 
 
 class ChartSet:

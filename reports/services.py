@@ -3,20 +3,22 @@
 Asking twice for the same report renders it once. The key covers the data the report
 shows (see ``reports/selectors.py``), the audience, the paper size and the layout version,
 and nothing else, so a new finding, a corrected score or a new batch changes the key and
-the next request renders afresh, while a second download is a file read. Files live under
-``MEDIA_ROOT/reports/`` so every web process and worker shares them.
+the next request renders afresh, while a second download is a file read. Files live in
+the ``reports`` storage under ``reports/`` (``vendorscore.files``: local disk or the shared
+bucket), so every web process and worker, on any machine, shares them.
 """
 
 import datetime as dt
 import hashlib
 import json
 import logging
-import os
+import posixpath
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
 
@@ -33,30 +35,30 @@ from vendorscore.models import Vendor
 logger = logging.getLogger(__name__)
 
 ANNOTATORS_CHARTED = 30
+CACHE_FOLDER = "reports"
 
 
 @dataclass(frozen=True)
 class ReportFile:
-    """A rendered report: where it is, what to call it, and whether this request rendered it."""
+    """A rendered report: its name in the report cache, what to call it, and whether this request rendered it."""
 
-    path: Path
+    name: str
     filename: str
     rendered: bool
 
+    def open(self) -> BinaryIO:
+        """The PDF as a stream (served to the browser as it is read)."""
+        return pdf.report_cache().open_stream(self.name)
+
     def read(self) -> bytes:
-        return self.path.read_bytes()
+        with self.open() as stream:
+            return stream.read()
 
 
 def report_key(*, kind: str, data: dict, paper: str) -> str:
     payload = {"kind": kind, "paper": paper, "layout": REPORT_LAYOUT_VERSION, "data": data}
     encoded = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
-
-
-def _cache_dir() -> Path:
-    folder = Path(settings.MEDIA_ROOT) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _no_progress(percent: int, stage: str) -> None:
@@ -66,12 +68,12 @@ def _no_progress(percent: int, stage: str) -> None:
 def _cached(*, kind: str, data: dict, paper: str, filename: str, render) -> ReportFile:
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
-    path = _cache_dir() / f"{kind}-{report_key(kind=kind, data=data, paper=paper)}.pdf"
-    if path.exists():
-        os.utime(path)  # last used now: the cleanup keeps what is still asked for
-        return ReportFile(path, filename, rendered=False)
-    pdf.write_atomically(path, render())
-    return ReportFile(path, filename, rendered=True)
+    name = posixpath.join(CACHE_FOLDER, f"{kind}-{report_key(kind=kind, data=data, paper=paper)}.pdf")
+    cache = pdf.report_cache()
+    if cache.mark_used(name):  # last used now: the cleanup keeps what is still asked for
+        return ReportFile(name, filename, rendered=False)
+    cache.save(name, ContentFile(render()))
+    return ReportFile(name, filename, rendered=True)
 
 
 @pdf.gc_paused()
@@ -277,7 +279,7 @@ def report_job_run(*, job_id) -> None:
         status=ReportJob.Status.DONE,
         progress=100,
         stage="Ready",
-        file_name=report.path.name,
+        file_name=posixpath.basename(report.name),
         download_name=report.filename,
         finished_at=timezone.now(),
     )
@@ -307,8 +309,8 @@ def report_job_file(*, job: ReportJob) -> ReportFile | None:
     """The finished job's file, or None while it renders (or if the cache was cleared since)."""
     if job.status != ReportJob.Status.DONE:
         return None
-    path = _cache_dir() / job.file_name
-    return ReportFile(path, job.download_name, rendered=False) if path.exists() else None
+    name = posixpath.join(CACHE_FOLDER, job.file_name)
+    return ReportFile(name, job.download_name, rendered=False) if pdf.report_cache().mark_used(name) else None
 
 
 # Cleanup: the cache is content-addressed, so nothing else ever deletes from it -----------------
@@ -327,36 +329,38 @@ def report_cache_clean(*, now: dt.datetime | None = None) -> CacheCleanup:
     """Delete report jobs older than ``REPORT_CACHE_DAYS`` and cached files not used for as long.
 
     A file's modification time is its last use: a cache hit touches it (``_cached``,
-    ``pdf.chart_svg``), so a report still downloaded every week stays however old its
-    rendering is. A file a remaining job points to is kept whatever its time, so a progress
-    page's download link never breaks while the job is listed. A report deleted here is
-    simply rendered again the next time someone asks for it.
+    ``pdf.chart_svg``; in a bucket to within half a day, ``vendorscore.bucket``), so a
+    report still downloaded every week stays however old its rendering is. A file a
+    remaining job points to is kept whatever its time, so a progress page's download link
+    never breaks while the job is listed. A report deleted here is simply rendered again
+    the next time someone asks for it.
     """
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.REPORT_CACHE_DAYS)
     jobs, _ = ReportJob.objects.filter(created_at__lt=cutoff).delete()
-    kept = set(ReportJob.objects.exclude(file_name="").values_list("file_name", flat=True))
-    folder = _cache_dir()
-    reports = _delete_unused(folder.glob("*.pdf"), before=cutoff, keep=kept)
-    charts = _delete_unused(pdf.chart_cache_dir().glob("*.svg"), before=cutoff, keep=set())
-    # Leftovers of a write interrupted by a crash (pdf.write_atomically) are never used.
-    _delete_unused([*folder.glob("*.part"), *pdf.chart_cache_dir().glob("*.part")], before=cutoff, keep=set())
+    pointed_to = ReportJob.objects.exclude(file_name="").values_list("file_name", flat=True)
+    kept = {posixpath.join(CACHE_FOLDER, name) for name in pointed_to}
+    reports = _delete_unused(CACHE_FOLDER, ".pdf", before=cutoff, keep=kept)
+    charts = _delete_unused(pdf.CHART_FOLDER, ".svg", before=cutoff, keep=set())
+    # Leftovers of a local write interrupted by a crash (vendorscore.files.LocalCache) are never used.
+    for folder in (CACHE_FOLDER, pdf.CHART_FOLDER):
+        _delete_unused(folder, ".part", before=cutoff, keep=set())
     result = CacheCleanup(jobs=jobs, reports=reports, charts=charts)
     logger.info("report cache cleaned: %s", result)
     return result
 
 
-def _delete_unused(paths, *, before: dt.datetime, keep: set[str]) -> int:
-    deleted = 0
-    for path in paths:
-        try:
-            if path.name in keep or path.stat().st_mtime >= before.timestamp():
-                continue
-            path.unlink()
-        except FileNotFoundError:  # another worker's cleanup got there first
-            continue
-        deleted += 1
-    return deleted
+def _delete_unused(folder: str, suffix: str, *, before: dt.datetime, keep: set[str]) -> int:
+    """Delete the files of ``folder`` ending in ``suffix`` last used before ``before``, but those in ``keep``."""
+    cache = pdf.report_cache()
+    unused = [
+        name
+        for name, modified in cache.modified_times(folder)
+        if name.endswith(suffix) and name not in keep and modified < before
+    ]
+    for name in unused:
+        cache.delete(name)  # a file another worker's cleanup deleted first is no error
+    return len(unused)
 
 
 @pdf.gc_paused()

@@ -74,6 +74,7 @@ from sla.tables import (
 )
 from sla.visibility import annotator_outliers
 from vendorscore.exceptions import DomainError
+from vendorscore.files import stored_file_open
 from vendorscore.form_errors import form_add_service_error
 from vendorscore.performance.services import standing_guarded
 from vendorscore.permissions import (
@@ -747,7 +748,7 @@ class BreachDisputeFileView(RoleRequiredMixin, View):
         if not breach.dispute_file:
             raise Http404("No file is attached to this dispute.")
         name = breach.dispute_file.name.rsplit("/", 1)[-1]
-        return FileResponse(breach.dispute_file.open("rb"), as_attachment=True, filename=name)
+        return FileResponse(stored_file_open(file=breach.dispute_file), as_attachment=True, filename=name)
 
 
 def _item_csv(filename: str, header: list[str], rows) -> StreamingHttpResponse:

@@ -7,6 +7,11 @@ it fails, because CI promises to run everything.
 
 import os
 import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,6 +23,7 @@ from rest_framework.test import APIClient
 from tests.factories import TEST_PASSWORD, UserFactory, VendorFactory
 from vendorscore.celery import app as celery_app
 from vendorscore.constants import Role
+from vendorscore.settings import bucket_storages
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -130,3 +136,73 @@ def broker_down(monkeypatch):
     yield
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
+
+
+# Any key works with moto's server; these keep boto3 from looking for real ones.
+BUCKET_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+BUCKET_REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3 API server in its own process for the whole run (moto's server mode); its endpoint URL."""
+    port = closed_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.poll() is None and not port_open("127.0.0.1", port):
+        time.sleep(0.1)
+    try:
+        require_service(port_open("127.0.0.1", port), "An S3 API server (moto's server mode)")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@dataclass
+class Bucket:
+    """A bucket of the test's S3 server: its name, a client to look inside, the environment that selects it."""
+
+    name: str
+    client: object
+    env: dict
+
+    def keys(self, prefix: str = "") -> list[str]:
+        listing = self.client.list_objects_v2(Bucket=self.name, Prefix=prefix)
+        return sorted(entry["Key"] for entry in listing.get("Contents", ()))
+
+
+def files_under(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
+@pytest.fixture
+def bucket(s3_server, settings, monkeypatch, tmp_path):
+    """A fresh bucket that this process's file storages use, as ``VENDORSCORE_STORAGE=s3`` sets them.
+
+    ``MEDIA_ROOT`` points at an empty folder of its own, so a test can show nothing went there.
+    """
+    import boto3
+
+    for name, value in BUCKET_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=s3_server, region_name=BUCKET_REGION)
+    client.create_bucket(Bucket=name)
+    settings.MEDIA_ROOT = tmp_path / "web-media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        **bucket_storages(bucket_name=name, endpoint_url=s3_server, region_name=BUCKET_REGION),
+    }
+    env = {
+        "VENDORSCORE_STORAGE": "s3",
+        "AWS_STORAGE_BUCKET_NAME": name,
+        "AWS_S3_ENDPOINT_URL": s3_server,
+        "AWS_S3_REGION_NAME": BUCKET_REGION,
+        **BUCKET_CREDENTIALS,
+    }
+    return Bucket(name=name, client=client, env=env)

@@ -144,3 +144,10 @@ def test_the_ssl_redirect_and_hsts_header_take_effect(client, settings, lead):
     assert response.status_code == 301 and response["Location"].startswith("https://")
     secure = client.get("/accounts/login/", secure=True)
     assert secure["Strict-Transport-Security"] == "max-age=3600"
+
+
+def test_the_bucket_storage_needs_a_bucket_and_an_unknown_storage_is_refused(tmp_path):
+    without_bucket = _settings_in_subprocess(tmp_path, VENDORSCORE_STORAGE="s3")
+    assert without_bucket.returncode != 0 and "AWS_STORAGE_BUCKET_NAME" in without_bucket.stderr
+    unknown = _settings_in_subprocess(tmp_path, VENDORSCORE_STORAGE="ftp")
+    assert unknown.returncode != 0 and "VENDORSCORE_STORAGE must be local or s3, not 'ftp'" in unknown.stderr

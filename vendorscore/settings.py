@@ -156,8 +156,38 @@ REPORT_CACHE_DAYS = env.int("REPORT_CACHE_DAYS", default=30)
 # Hashed, compressed static files (cached for a year) need ``collectstatic`` first: always in
 # production, and in the demo (``make demo`` sets STATIC_HASHED and collects when static changed).
 STATIC_HASHED = env.bool("STATIC_HASHED", default=not DEBUG)
+# Where stored files live (vendorscore/files.py): "local", under MEDIA_ROOT (one machine), or "s3", an
+# S3-compatible bucket every web server and worker shares (README, "Several workers and machines").
+# The bucket's credentials come from boto3's usual places (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,
+# a profile, an instance role). Uploads and the report cache share one root under different rules.
+STORAGE_KIND = env("VENDORSCORE_STORAGE", default="local")
+
+
+def bucket_storages(**bucket) -> dict:
+    """The file storages in an S3-compatible bucket (``bucket_name``, ``endpoint_url``...); tests use it too."""
+    return {
+        "default": {"BACKEND": "vendorscore.bucket.BucketFiles", "OPTIONS": bucket},
+        "reports": {"BACKEND": "vendorscore.bucket.BucketCache", "OPTIONS": bucket},
+    }
+
+
+if STORAGE_KIND == "local":
+    _file_storages = {
+        "default": {"BACKEND": "vendorscore.files.LocalFiles"},
+        "reports": {"BACKEND": "vendorscore.files.LocalCache"},
+    }
+elif STORAGE_KIND == "s3":
+    _file_storages = bucket_storages(
+        bucket_name=env("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env("AWS_S3_ENDPOINT_URL", default=None),
+        region_name=env("AWS_S3_REGION_NAME", default=None),
+        addressing_style=env("AWS_S3_ADDRESSING_STYLE", default=None),
+        location=env("AWS_LOCATION", default=""),
+    )
+else:
+    raise ImproperlyConfigured(f"VENDORSCORE_STORAGE must be local or s3, not {STORAGE_KIND!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **_file_storages,
     "staticfiles": {
         "BACKEND": (
             "vendorscore.staticfiles.HashedCompressedStorage"

@@ -54,6 +54,7 @@ from sla.services.sampling import qa_sample_outsiders
 from sla.storage import rows_replace, rows_store
 from vendorscore.broker import enqueue_on_commit
 from vendorscore.exceptions import DomainError
+from vendorscore.files import stored_file_open
 
 # The annotation table's columns: the canonical columns of a delivery, after its batch and row. The
 # item's content (``text``) is not one: it is stored once per item (``ItemContent``).
@@ -317,7 +318,7 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
     Raises ``InvalidDelivery`` after reading the whole file (so every error is counted)
     when anything was wrong; the caller's rollback then removes what was streamed.
     """
-    with batch.file.open("rb") as source:
+    with stored_file_open(file=batch.file) as source:
         reader = ingest.iter_delivery(
             source,
             filename=batch.original_name,
@@ -467,7 +468,7 @@ def gold_set_ingest(*, gold_set_id: int, retry_storage_errors: bool = False) -> 
 
 def _gold_set_store(gold_set_id: int) -> GoldSet:
     gold_set = GoldSet.objects.select_related("task_type").get(pk=gold_set_id)
-    with gold_set.file.open("rb") as source:
+    with stored_file_open(file=gold_set.file) as source:
         result = ingest.read_gold(
             source,
             filename=gold_set.original_name,
@@ -521,7 +522,7 @@ def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
     review_set = QAReviewSet(batch=batch, **fields)
     review_set.file.save(fields["original_name"], upload, save=False)
     review_set.save()
-    with review_set.file.open("rb") as source:
+    with stored_file_open(file=review_set.file) as source:
         result = ingest.read_qa_reviews(
             source,
             filename=review_set.original_name,

@@ -42,6 +42,7 @@ from sla.services.webhooks import breach_event_emit
 from sla.visibility import finding_for_vendor, probe_signals, withheld_reason
 from vendorscore.broker import enqueue_on_commit
 from vendorscore.constants import Role
+from vendorscore.files import stored_file_open
 from vendorscore.models import User
 from vendorscore.permissions import is_vendor_user
 from vendorscore.scorecards import selectors as scorecard_selectors
@@ -164,7 +165,7 @@ def notification_send(*, notification_id: int) -> bool:
         message = EmailMultiAlternatives(row.subject, row.body_text, settings.DEFAULT_FROM_EMAIL, [row.recipient])
         message.attach_alternative(row.body_html, "text/html")
         if row.attachment:
-            with row.attachment.open("rb") as attached:
+            with stored_file_open(file=row.attachment) as attached:
                 message.attach(PurePath(row.attachment.name).name, attached.read())
         try:
             message.send()

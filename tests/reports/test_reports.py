@@ -125,11 +125,11 @@ def test_unknown_paper_is_a_400_with_the_field(api_client_for, lead, vendor_a):
 def test_asking_twice_renders_once_and_new_data_renders_again(batch_a, report_cache):
     first = services.batch_report_render(batch=batch_a, audience=AUDIENCE_BUYER)
     second = services.batch_report_render(batch=batch_a, audience=AUDIENCE_BUYER)
-    assert first.rendered and not second.rendered and first.path == second.path
+    assert first.rendered and not second.rendered and first.name == second.name
     assert len(list(report_cache.glob("*.pdf"))) == 1
     Finding.objects.filter(check_run__batch=batch_a, term="overlap").update(detail="Corrected explanation.")
     third = services.batch_report_render(batch=batch_a, audience=AUDIENCE_BUYER)
-    assert third.rendered and third.path != first.path
+    assert third.rendered and third.name != first.name
     assert "Corrected explanation." in flat(pdf_text(third.read())[1])
 
 

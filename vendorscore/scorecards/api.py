@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from vendorscore.files import stored_file_open
 from vendorscore.models import Vendor
 from vendorscore.permissions import BUYER_ROLES, LEADS
 from vendorscore.scorecards import scoring, selectors, services
@@ -352,7 +353,7 @@ class EvaluationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         evidence = selectors.evidence_get(user=request.user, pk=evidence_id)
         if evidence.score.criterion.dimension.evaluation_id != evaluation.pk:
             raise Http404("No such evidence file in this evaluation.")
-        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.filename)
+        return FileResponse(stored_file_open(file=evidence.file), as_attachment=True, filename=evidence.filename)
 
     def _detail(self, evaluation) -> dict:
         evaluation = selectors.evaluation_get(user=self.request.user, pk=evaluation.pk)

@@ -16,6 +16,7 @@ from django.views.generic import FormView, TemplateView
 from reports import figures
 from vendorscore import selectors as vendor_selectors
 from vendorscore.exceptions import DomainError
+from vendorscore.files import stored_file_open
 from vendorscore.form_errors import form_add_service_error
 from vendorscore.permissions import BUYER_ROLES, LEADS, RoleRequiredMixin
 from vendorscore.scorecards import selectors, services
@@ -228,7 +229,7 @@ class ComparisonView(BuyerView, TemplateView):
 class EvidenceDownloadView(BuyerView, View):
     def get(self, request, pk):
         evidence = selectors.evidence_get(user=request.user, pk=pk)
-        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.filename)
+        return FileResponse(stored_file_open(file=evidence.file), as_attachment=True, filename=evidence.filename)
 
 
 # Templates ---------------------------------------------------------------------------------
@@ -378,5 +379,5 @@ class CertificationEvidenceView(BuyerView, View):
         if not certification.evidence:
             raise Http404("No evidence file on this certification.")
         return FileResponse(
-            certification.evidence.open("rb"), as_attachment=True, filename=certification.evidence_filename
+            stored_file_open(file=certification.evidence), as_attachment=True, filename=certification.evidence_filename
         )

@@ -144,7 +144,7 @@ def score_record(
 
 
 def evidence_attach(*, score: Score, upload, user) -> EvidenceFile:
-    """Keep a document that backs a score under MEDIA_ROOT; too large a file is refused."""
+    """Keep a document that backs a score in the file storage; too large a file is refused."""
     if upload.size > MAX_EVIDENCE_BYTES:
         raise DomainError(f"“{upload.name}” is larger than {MAX_EVIDENCE_BYTES // 1024**2} MB.", field="evidence")
     evaluation = score.criterion.dimension.evaluation
