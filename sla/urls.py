@@ -3,7 +3,9 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from sla import api, api_credits, api_webhooks, views
+from sla import api, views
+from sla.api import credits as api_credits
+from sla.api import webhooks as api_webhooks
 
 urlpatterns = [
     path("contracts/", views.ContractListView.as_view(), name="contract_list"),

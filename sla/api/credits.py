@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sla import exports, selectors
-from sla.api_exports import CSVRenderer, ExportNegotiationMixin, XLSXRenderer
+from sla.api.exports import CSVRenderer, ExportNegotiationMixin, XLSXRenderer
 from vendorscore.models import Vendor
 from vendorscore.permissions import ALL_ROLES
 from vendorscore.selectors import vendor_list
