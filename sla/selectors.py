@@ -279,7 +279,14 @@ def item_lineage(*, batch: Batch, item_id: str) -> list[dict]:
     same_work = Batch.objects.filter(
         contract_id=batch.contract_id, task_type_id=batch.task_type_id, status=BatchStatus.EVALUATED
     )
-    holding = Annotation.objects.filter(batch_id__in=same_work.values("pk"), item_id=item_id).values("batch_id")
+    # The ids as a list, not a subquery: PostgreSQL then reads only these batches' partitions of
+    # the rows, where a subquery made it probe every batch's partition once per batch (issue 20).
+    candidates = list(same_work.values_list("pk", flat=True))
+    holding = set(
+        Annotation.objects.filter(batch_id__in=candidates, item_id=item_id)
+        .values_list("batch_id", flat=True)
+        .distinct()
+    )
     batches = same_work.filter(pk__in=holding).select_related("remediates").order_by("delivered_at", "pk")
     history, seen = [], set()
     for delivered in batches:
