@@ -72,6 +72,7 @@ def __getattr__(name: str):
 
 @cache
 def _static_only_fetcher() -> type:
+    import weasyprint  # noqa: F401 - the whole of it, once (see render_pdf)
     from weasyprint import URLFetcher
 
     class StaticOnlyFetcher(URLFetcher):
@@ -117,6 +118,9 @@ def render_pdf(*, template: str, context: dict, paper: str = "a4", charts: Chart
     """Render a report template to PDF bytes on A4 or Letter, its charts drawn while the HTML is styled."""
     if charts is None:
         return html_to_pdf(render_to_string(template, {**context, "paper": PAPER_SIZES[paper]}))
+    # Imported before the charts' thread starts: two threads importing at once (WeasyPrint here,
+    # plotly's JSON encoder there) can meet a module the other has half imported.
+    _static_only_fetcher()
     charts.start()
     content = html_to_pdf(render_to_string(template, {**context, "paper": PAPER_SIZES[paper]}), charts=charts)
     # WeasyPrint logs a failed image and leaves it out; a report must not go out without its chart.

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from reports import services
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, REPORT_ROWS_LISTED
+from reports.selectors import OUTLIER_BATCHES_LISTED
 from sla import formatting
 from sla.models import Batch, Breach, Finding
 from sla.selectors import batch_findings
@@ -321,3 +322,20 @@ def test_vendor_report_first_page_is_a_summary_a_reader_can_stop_at(api_client_f
     accuracy = formatting.percent(batch_a.metrics["accuracy"]["value"])
     assert f"sentiment Accuracy {accuracy} floor {formatting.percent(terms.accuracy_floor)}" in first
     assert "first batch" in first  # no trend from one batch
+
+
+def test_an_annotator_flagged_in_many_batches_names_the_first_and_counts_the_rest(
+    api_client_for, lead, vendor_a, contract_a, sentiment
+):
+    count = OUTLIER_BATCHES_LISTED + 7
+    _many_batches(contract_a, sentiment, count)
+    slow = {"annotator": "ann-slow", "rows": 60, "accuracy": {"value": 0.5, "ci95": [0.4, 0.6], "n": 40}}
+    steady = {"annotator": "ann-steady", "rows": 60, "accuracy": {"value": 0.9, "ci95": [0.85, 0.95], "n": 40}}
+    batches = list(Batch.objects.filter(contract=contract_a).order_by("delivered_at"))
+    for batch in batches:
+        batch.metrics = {**batch.metrics, "by_annotator": [slow, steady]}
+        batch.save()
+    text = flat(pdf_text(get_pdf(api_client_for(lead), f"/api/v1/vendors/{vendor_a.pk}/report.pdf"))[1])
+    named = ", ".join(f"#{b.pk}" for b in batches[:OUTLIER_BATCHES_LISTED])
+    assert f"ann-slow {count} 50% {named} and 7 more" in text
+    assert "ann-steady" not in text
