@@ -15,7 +15,8 @@ items), a check run with accuracy and IAA findings, and a breach for every rejec
 annotation rows (``--rows-per-batch``, 4,000: 20 million at 5,000 batches) go through the
 intake's storage path (``sla.storage.rows_replace``: a ``COPY`` into each batch's partition),
 each batch delivering 1,000 items of which 200 were in the batch before (redeliveries), by
-40 annotators of its vendor.
+40 annotators of its vendor. The build ends with ``ANALYZE``, as autovacuum would soon after a
+real load (without statistics the planner probed every partition once per batch).
 
 Then, signed in as a procurement lead through Django's test client (server time, no
 network), it requests each page ``--repeat`` times after one warm-up and prints the
