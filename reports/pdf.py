@@ -15,6 +15,8 @@ while WeasyPrint styles the HTML when they are new, and the garbage collector is
 during a render; see ``chart_svg``, ``ChartSet`` and ``gc_paused`` for why each helps.
 """
 
+from __future__ import annotations
+
 import gc
 import hashlib
 import json
@@ -25,16 +27,16 @@ from contextlib import contextmanager
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.request import url2pathname
 
-import plotly
-import plotly.graph_objects as go
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.template.loader import render_to_string
-from weasyprint import HTML, URLFetcher
-from weasyprint.urls import URLFetcherResponse
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 logger = logging.getLogger(__name__)
 # WeasyPrint narrates each rendering step at INFO; a worker's log needs only its warnings.
@@ -58,25 +60,49 @@ def static_roots() -> list[Path]:
     return [Path(p).resolve() for p in [*settings.STATICFILES_DIRS, settings.STATIC_ROOT]]
 
 
-class StaticOnlyFetcher(URLFetcher):
-    """Fetch our charts, ``data:`` URIs and files under our static folders; refuse every other URL unopened."""
+def __getattr__(name: str):
+    """``StaticOnlyFetcher`` is built on first use: WeasyPrint is imported only by a process that renders a PDF.
 
-    def __init__(self, charts: "ChartSet | None" = None, **kwargs):
-        super().__init__(**kwargs)
-        self.charts = charts
+    Importing it (with its fonts and CSS machinery) cost every command and web process over a
+    second at start-up, most of which never render a report (issue 20).
+    """
+    if name == "StaticOnlyFetcher":
+        return _static_only_fetcher()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def fetch(self, url, headers=None):
-        scheme = url.split(":", 1)[0].lower()
-        if scheme == CHART_SCHEME:
-            return _chart_response(url, self.charts)
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = Path(_file_path(url)).resolve()
-            if any(path.is_relative_to(root) for root in static_roots()) and path.is_file():
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": _content_type(path)})
-        logger.warning("report refused to fetch %.200s", url)
-        raise RefusedFetch(f"reports load only their own static files, not {url[:200]}")
+
+@cache
+def _static_only_fetcher() -> type:
+    import weasyprint  # noqa: F401 - the whole of it, once (see render_pdf)
+    from weasyprint import URLFetcher
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Fetch our charts, ``data:`` URIs and files under our static folders; refuse every other URL unopened."""
+
+        def __init__(self, charts: ChartSet | None = None, **kwargs):
+            super().__init__(**kwargs)
+            self.charts = charts
+
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == CHART_SCHEME:
+                return _chart_response(url, self.charts)
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(_file_path(url)).resolve()
+                if any(path.is_relative_to(root) for root in static_roots()) and path.is_file():
+                    return _response(url, path.read_bytes(), _content_type(path))
+            logger.warning("report refused to fetch %.200s", url)
+            raise RefusedFetch(f"reports load only their own static files, not {url[:200]}")
+
+    return StaticOnlyFetcher
+
+
+def _response(url: str, content: bytes, content_type: str):
+    from weasyprint.urls import URLFetcherResponse
+
+    return URLFetcherResponse(url, content, {"Content-Type": content_type})
 
 
 def _file_path(url: str) -> str:
@@ -89,10 +115,13 @@ def _content_type(path: Path) -> str:
     )
 
 
-def render_pdf(*, template: str, context: dict, paper: str = "a4", charts: "ChartSet | None" = None) -> bytes:
+def render_pdf(*, template: str, context: dict, paper: str = "a4", charts: ChartSet | None = None) -> bytes:
     """Render a report template to PDF bytes on A4 or Letter, its charts drawn while the HTML is styled."""
     if charts is None:
         return html_to_pdf(render_to_string(template, {**context, "paper": PAPER_SIZES[paper]}))
+    # Imported before the charts' thread starts: two threads importing at once (WeasyPrint here,
+    # plotly's JSON encoder there) can meet a module the other has half imported.
+    _static_only_fetcher()
     charts.start()
     content = html_to_pdf(render_to_string(template, {**context, "paper": PAPER_SIZES[paper]}), charts=charts)
     # WeasyPrint logs a failed image and leaves it out; a report must not go out without its chart.
@@ -100,10 +129,12 @@ def render_pdf(*, template: str, context: dict, paper: str = "a4", charts: "Char
     return content
 
 
-def html_to_pdf(html: str, *, charts: "ChartSet | None" = None) -> bytes:
+def html_to_pdf(html: str, *, charts: ChartSet | None = None) -> bytes:
     """PDF bytes of an HTML document whose relative links resolve in ``static/``, the only folder it may read."""
+    from weasyprint import HTML
+
     base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher(charts)).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()(charts)).write_pdf()
 
 
 # Charts ------------------------------------------------------------------------------------
@@ -137,6 +168,8 @@ def report_cache():
 @cache
 def _renderer() -> str:
     """The versions that decide how a figure is drawn: a new plotly.js may draw the same figure differently."""
+    import plotly
+
     return f"plotly {plotly.__version__}, kaleido {version('kaleido')}"
 
 
@@ -252,11 +285,11 @@ class ChartSet:
         return self._svgs[index]
 
 
-def _chart_response(url: str, charts: ChartSet | None) -> URLFetcherResponse:
+def _chart_response(url: str, charts: ChartSet | None):
     number = url.split(":", 1)[1]
     if charts is None or not number.isdigit() or int(number) >= len(charts):
         raise RefusedFetch(f"no chart {url[:50]} in this report")
-    return URLFetcherResponse(url, charts.svg(int(number)), {"Content-Type": "image/svg+xml"})
+    return _response(url, charts.svg(int(number)), "image/svg+xml")
 
 
 # Garbage collection --------------------------------------------------------------------------

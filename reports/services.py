@@ -3,8 +3,10 @@
 Asking twice for the same report renders it once. The key covers the data the report
 shows (see ``reports/selectors.py``), the audience, the paper size and the layout version,
 and nothing else, so a new finding, a corrected score or a new batch changes the key and
-the next request renders afresh, while a second download is a file read. Files live in
-the ``reports`` storage under ``reports/`` (``vendorscore.files``: local disk or the shared
+the next request renders afresh, while a second download is a file read. The vendor report
+hashes its data's version instead (``selectors.vendor_report_version``: aggregates, so a
+cached download does not build the data of hundreds of batches to find its file). Files live
+in the ``reports`` storage under ``reports/`` (``vendorscore.files``: local disk or the shared
 bucket), so every web process and worker, on any machine, shares them.
 """
 
@@ -133,16 +135,21 @@ def vendor_report_render(
 
     ``start``/``end`` limit it to the batches delivered in a period (both days included).
     """
-    on_progress(5, "Reading scorecard, contracts and batches")
-    data = report_selectors.vendor_report(vendor=vendor, user=user, audience=audience, start=start, end=end)
+    subject = {"vendor": vendor, "user": user, "audience": audience, "start": start, "end": end}
     suffix = "" if audience == AUDIENCE_BUYER else "-vendor"
     period = "".join(f"-{'from' if i == 0 else 'to'}-{day:%Y-%m-%d}" for i, day in enumerate((start, end)) if day)
+
+    def render() -> bytes:
+        on_progress(5, "Reading scorecard, contracts and batches")
+        data = report_selectors.vendor_report(**subject)
+        return _render("reports/vendor_report.html", data, _vendor_charts(data, paper), paper, on_progress)
+
     return _cached(
         kind="vendor" if audience == AUDIENCE_BUYER else f"vendor-{audience}",
-        data=data,
+        data=report_selectors.vendor_report_version(**subject),
         paper=paper,
         filename=f"vendor-{vendor.pk}{suffix}-report{period}.pdf",
-        render=lambda: _render("reports/vendor_report.html", data, _vendor_charts(data, paper), paper, on_progress),
+        render=render,
     )
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
-from django.db.models import Count, F, Min, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,12 +25,14 @@ from sla.constants import (
     UploadStatus,
 )
 from sla.credits import money, monthly_cap, outcome_owes_credit
-from sla.headline import headline_measure
+from sla.headline import HEADLINE_COLUMNS, headline_measure
 from sla.models import (
     AWAITING_FIX,
     Annotation,
     Batch,
     Breach,
+    BreachEvent,
+    CheckRun,
     Contract,
     ContractTerms,
     Finding,
@@ -47,6 +49,7 @@ from sla.models import (
 from sla.timefmt import local_datetime
 from sla.visibility import finding_for_vendor, metrics_for_vendor
 from vendorscore.constants import Role
+from vendorscore.models import Vendor
 from vendorscore.permissions import role_of
 
 
@@ -328,7 +331,14 @@ def item_lineage(*, batch: Batch, item_id: str) -> list[dict]:
     same_work = Batch.objects.filter(
         contract_id=batch.contract_id, task_type_id=batch.task_type_id, status=BatchStatus.EVALUATED
     )
-    holding = Annotation.objects.filter(batch_id__in=same_work.values("pk"), item_id=item_id).values("batch_id")
+    # The ids as a list, not a subquery: PostgreSQL then reads only these batches' partitions of
+    # the rows, where a subquery made it probe every batch's partition once per batch (issue 20).
+    candidates = list(same_work.values_list("pk", flat=True))
+    holding = set(
+        Annotation.objects.filter(batch_id__in=candidates, item_id=item_id)
+        .values_list("batch_id", flat=True)
+        .distinct()
+    )
     batches = same_work.filter(pk__in=holding).select_related("remediates").order_by("delivered_at", "pk")
     history, seen = [], set()
     for delivered in batches:
@@ -530,3 +540,60 @@ def _totals_by_currency(sections: list[dict]) -> list[dict]:
         currency = section["contract"].currency
         owed[currency] = owed.get(currency, money(0)) + section["owed"]
     return [{"currency": currency, "owed": total} for currency, total in sorted(owed.items())]
+
+
+def vendor_records_version(*, vendor: Vendor, batches: QuerySet[Batch], whole_history: bool) -> dict:
+    """A summary of a vendor's SLA records that changes whenever anything a report shows of them can.
+
+    What a cached report's key hashes instead of the records (issue 20: building them meant
+    decoding every batch's metrics document on every download). The small tables go in whole
+    (the vendor, its contracts and terms); the big ones as aggregates over every column a report
+    reads, in a handful of queries whatever the number of batches: a new batch, check run,
+    finding, breach or breach event raises a count and a maximum id (a re-evaluation or a
+    recheck adds a check run; every transition of a breach adds an event), and an edited value
+    moves a sum, a minimum or a maximum of its group. A batch's reference and delivery time
+    are written once, at intake. ``batches`` is the reader's scope (and period); breaches of
+    the whole history when ``whole_history``.
+    """
+    breaches = Breach.objects.filter(batch__contract__vendor=vendor)
+    if not whole_history:
+        breaches = breaches.filter(batch__in=batches.values("pk"))
+    columns = ("rows", "items", "annotators", "redelivered_items", "invoiced_items", "remediation_coverage")
+    group = ("status", "verdict", "task_type_id", "terms_version_id", "contract_id")
+    return {
+        "vendor": list(Vendor.objects.filter(pk=vendor.pk).values()),
+        "contracts": list(Contract.objects.filter(vendor=vendor).order_by("pk").values()),
+        "terms": list(ContractTerms.objects.filter(contract__vendor=vendor).order_by("pk").values()),
+        "batches": list(
+            batches.order_by(*group)
+            .values(*group)
+            .annotate(
+                count=Count("pk"),
+                last=Max("pk"),
+                first_delivered=Min("delivered_at"),
+                last_delivered=Max("delivered_at"),
+                **{f"sum_{c}": Sum(c) for c in (*columns, *HEADLINE_COLUMNS)},
+            )
+        ),
+        "check_runs": CheckRun.objects.filter(batch__in=batches.values("pk")).aggregate(
+            count=Count("pk"), last=Max("pk"), current=Count("pk", filter=Q(is_current=True))
+        ),
+        "findings": Finding.objects.filter(check_run__batch__in=batches.values("pk")).aggregate(
+            count=Count("pk"), last=Max("pk"), measured=Sum("measured"), threshold=Sum("threshold")
+        ),
+        "breaches": list(
+            breaches.order_by("status", "term")
+            .values("status", "term")
+            .annotate(
+                count=Count("pk"),
+                last=Max("pk"),
+                credits=Sum("service_credit"),
+                due=Max("remediation_due"),
+                closed=Max("closed_at"),
+                opened=Max("opened_at"),
+            )
+        ),
+        "breach_events": BreachEvent.objects.filter(breach__in=breaches.values("pk")).aggregate(
+            count=Count("pk"), last=Max("pk")
+        ),
+    }

@@ -11,9 +11,11 @@ from django_celery_beat.models import PeriodicTask
 from reports import figures, pdf, services, tasks
 from reports.constants import AUDIENCE_BUYER
 from reports.models import ReportJob
-from sla.models import Batch, ContractTerms
+from sla.models import Batch, Breach, ContractTerms, Finding
+from sla.services.breaches import breach_waive
 from tests.factories import EvaluationFactory, score_all
 from tests.reports.test_reports import flat, get_pdf, pdf_text
+from vendorscore.models import Vendor
 
 
 @pytest.fixture
@@ -190,3 +192,40 @@ def test_vendor_report_data_takes_the_same_queries_for_10_or_100_batches(lead, v
         assert data["batch_count"] == batches
         counts.append(len(queries))
     assert counts[0] == counts[1], "no query per batch (N+1)"
+
+
+def test_a_cached_vendor_report_is_served_until_something_it_shows_changes(lead, batch_a, layouts):
+    vendor = batch_a.contract.vendor
+    assert services.vendor_report_render(vendor=vendor, user=lead).rendered
+    assert not services.vendor_report_render(vendor=vendor, user=lead).rendered, "nothing changed: the cached file"
+    run = batch_a.check_runs.get(is_current=True)
+    changes = {
+        "a verdict": lambda: Batch.objects.filter(pk=batch_a.pk).update(verdict="rejected"),
+        "an accuracy": lambda: Batch.objects.filter(pk=batch_a.pk).update(accuracy=0.5),
+        "a finding": lambda: Finding.objects.filter(check_run=run).update(measured=0.25),
+        "a breach": lambda: _breach(batch_a),
+        "a breach's transition": lambda: breach_waive(
+            breach=Breach.objects.get(batch=batch_a), user=lead, reason="Agreed at the quarterly review."
+        ),
+        "a term": lambda: ContractTerms.objects.filter(pk=batch_a.terms_version_id).update(accuracy_floor=0.5),
+        "the vendor": lambda: Vendor.objects.filter(pk=vendor.pk).update(notes="Renewal talks in March."),
+    }
+    for change, make in changes.items():
+        make()
+        assert services.vendor_report_render(vendor=vendor, user=lead).rendered, f"{change} changed: rendered afresh"
+    assert len(layouts) == 1 + len(changes)
+
+
+def _breach(batch: Batch) -> Breach:
+    opened = timezone.now()
+    return Breach.objects.create(
+        batch=batch,
+        term="accuracy",
+        severity="major",
+        opened_at=opened,
+        remediation_due=opened + dt.timedelta(days=7),
+        batch_value="50.00",
+        credit_full="5.00",
+        service_credit="5.00",
+        credit_month=opened.date().replace(day=1),
+    )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sla.models import CheckRun, ContractTerms, InspectionState, TaskType
+from sla.models import Batch, CheckRun, ContractTerms, InspectionState, TaskType
 from vendorscore.constants import Role
 
 VALID_TERMS = {
@@ -214,6 +214,11 @@ def test_contract_page_draws_trend_charts(
     assert 'data-plotly="data-iaa-' in page
     assert "/static/vendor/plotly-vendorscore.min.js" in page
     assert "//cdn" not in page.lower()
+
+    # The trends' figures are kept in the cache by their content: a changed measure is drawn anew.
+    Batch.objects.filter(contract=contract_a).update(fleiss_kappa=0.123456)
+    again = client.get(f"/contracts/{contract_a.pk}/").content.decode()
+    assert "0.123456" in again and "0.123456" not in page
 
 
 def test_contract_page_shows_where_each_task_type_stands_in_the_switching_rules(client, lead, contract_a, sentiment):
