@@ -24,12 +24,14 @@ whole batch exactly, bootstrap intervals included.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import dataclass, fields, replace
 from functools import reduce
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .document import build_document
 from .labels import LEVELS, canonical_labels
@@ -116,6 +118,34 @@ class BatchStatistics:
         """The metrics document (API.md) of this batch."""
         return build_document(self, claimed_accuracy=claimed_accuracy, seed=seed)
 
+    def to_bytes(self) -> bytes:
+        """The statistics as bytes (Arrow IPC, compressed), for a chunk encoded on one worker and merged on another."""
+        arrays = {field.name: getattr(self, field.name) for field in fields(self) if field.name not in _SCALARS}
+        columns = {
+            name: _one_list(pa.array(np.asarray(values, dtype=object) if isinstance(values, pd.Index) else values))
+            for name, values in arrays.items()
+        }
+        meta = {name: getattr(self, name) for name in _SCALARS}
+        table = pa.table(columns).replace_schema_metadata({"statistics": json.dumps(meta)})
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
+            writer.write_table(table)
+        return sink.getvalue().to_pybytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> BatchStatistics:
+        """The statistics ``to_bytes`` wrote."""
+        table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+        meta = json.loads(table.schema.metadata[b"statistics"])
+        meta["label_set"] = None if meta["label_set"] is None else tuple(meta["label_set"])
+        values = {}
+        for name in table.column_names:
+            array = table.column(name).chunk(0).flatten()
+            values[name] = (
+                pd.Index(array.to_pylist(), dtype=object) if name in _IDS else array.to_numpy(zero_copy_only=False)
+            )
+        return cls(**meta, **values)
+
     def check_labels(self) -> None:
         """Reject labels outside a given label set (pre-labels may be anything)."""
         if self.label_set is None:
@@ -127,6 +157,15 @@ class BatchStatistics:
         unknown = sorted(set(self.vocab[used]) - set(self.label_set))
         if unknown:
             raise ValueError(f"labels not in the label set: {', '.join(map(repr, unknown[:10]))}")
+
+
+_SCALARS = ("level", "label_set", "has_gold", "rows")
+_IDS = ("item_ids", "annotator_ids", "vocab")
+
+
+def _one_list(values: pa.Array) -> pa.Array:
+    """``values`` as the single element of a list column (a table holds arrays of different lengths so)."""
+    return pa.LargeListArray.from_arrays(pa.array([0, len(values)], pa.int64()), values)
 
 
 def merge_statistics(chunks: list[BatchStatistics]) -> BatchStatistics:
