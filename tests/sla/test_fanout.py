@@ -59,9 +59,7 @@ def staging_tables() -> list[str]:
 
 
 def one_pass_document(content: bytes, batch: Batch) -> dict:
-    frame = ingest.read_delivery(
-        io.BytesIO(content), filename="delivery.csv", labels=batch.task_type.labels
-    ).frame
+    frame = ingest.read_delivery(io.BytesIO(content), filename="delivery.csv", labels=batch.task_type.labels).frame
     return compute_metrics(
         frame[["item_id", "annotator_id", "label", "queue", "prelabel"]],
         labels=batch.task_type.labels,
