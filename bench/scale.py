@@ -60,8 +60,9 @@ def bench_batch(path: Path):
     from sla.models import TaskType
     from vendorscore.models import Vendor
 
-    vendor = Vendor.objects.filter(name="Scale bench vendor").first() or Vendor.objects.create(
-        name="Scale bench vendor", workforce_model="crowdsourced"
+    name = f"Scale bench vendor {path.stem}"  # one per file: no earlier batch for the check's lineage to read
+    vendor = Vendor.objects.filter(name=name).first() or Vendor.objects.create(
+        name=name, workforce_model="crowdsourced"
     )
     task_type = TaskType.objects.filter(name="bench-sentiment").first() or services.task_type_create(
         name="bench-sentiment", labels=list(LABELS)

@@ -21,7 +21,15 @@ by row during the ``COPY`` cost the server as much again as parsing the rows; bu
 afterwards from already sorted rows costs a fraction of that.
 
 Everything runs inside the caller's transaction, so a delivery that turns out invalid
-(or a worker that dies) leaves no row behind, and no table either.
+(or a worker that dies) leaves no row behind, and no table either. A new partition is
+analyzed at once: the batch's check queries it in the same transaction, long before
+autovacuum would sample it.
+
+A delivery fanned out over several workers (``sla.services.fanout``) is staged chunk by
+chunk (``chunk_stage``): each chunk's rows are copied into a table of their own, keyed and
+committed by the worker that parsed them, and ``chunks_attach`` makes them the batch's
+rows at once: the batch's partition is itself partitioned by range of row, and each
+staging table becomes one of its partitions, so no row is copied twice.
 """
 
 import functools
@@ -91,6 +99,7 @@ class _PartitionLoad:
         self._load.__exit__(exc_type, exc, traceback)
         if exc_type is None:
             _attach(self.table, self.partition, f"IN ({self.key})")
+            _analyze(self.partition)
         return None
 
 
@@ -127,6 +136,13 @@ class _TableLoad:
 
 def _equals(column: str, value: int) -> str:
     return f"{connection.ops.quote_name(column)} = {int(value)}"
+
+
+def _analyze(table: str) -> None:
+    """Sample the new rows for the planner: without statistics it took a fresh partition for empty, and the
+    check's lineage query (this batch's items against earlier batches') ran nested loops for many minutes."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def _attach(parent: str, partition: str, bound: str) -> None:
@@ -195,6 +211,7 @@ def chunks_attach(*, table: str, key_column: str, key: int, chunks: list[tuple[i
     for index, first, last in chunks:
         _attach(partition, chunk_name(table, key, index), f"FROM ({int(first)}) TO ({int(last) + 1})")
     _attach(table, partition, f"IN ({int(key)})")
+    _analyze(partition)
 
 
 def chunks_drop(*, table: str, key: int, indexes) -> None:

@@ -120,10 +120,10 @@ class BatchStatistics:
 
     def to_bytes(self) -> bytes:
         """The statistics as bytes (Arrow IPC, compressed), for a chunk encoded on one worker and merged on another."""
-        arrays = {field.name: getattr(self, field.name) for field in fields(self) if field.name not in _SCALARS}
         columns = {
-            name: _one_list(pa.array(np.asarray(values, dtype=object) if isinstance(values, pd.Index) else values))
-            for name, values in arrays.items()
+            field.name: _one_list(pa.array(pd.Series(getattr(self, field.name), copy=False)))
+            for field in fields(self)
+            if field.name not in _SCALARS
         }
         meta = {name: getattr(self, name) for name in _SCALARS}
         table = pa.table(columns).replace_schema_metadata({"statistics": json.dumps(meta)})
@@ -141,9 +141,7 @@ class BatchStatistics:
         values = {}
         for name in table.column_names:
             array = table.column(name).chunk(0).flatten()
-            values[name] = (
-                pd.Index(array.to_pylist(), dtype=object) if name in _IDS else array.to_numpy(zero_copy_only=False)
-            )
+            values[name] = pd.Index(array.to_pandas()) if name in _IDS else array.to_numpy(zero_copy_only=False)
         return cls(**meta, **values)
 
     def check_labels(self) -> None:
