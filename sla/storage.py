@@ -21,9 +21,9 @@ by row during the ``COPY`` cost the server as much again as parsing the rows; bu
 afterwards from already sorted rows costs a fraction of that.
 
 Everything runs inside the caller's transaction, so a delivery that turns out invalid
-(or a worker that dies) leaves no row behind, and no table either. A new partition is
-analyzed at once: the batch's check queries it in the same transaction, long before
-autovacuum would sample it.
+(or a worker that dies) leaves no row behind, and no table either. A loaded table is
+analyzed at once (by the worker that loaded it): the batch's check queries it in the same
+transaction, long before autovacuum would sample it.
 
 A delivery fanned out over several workers (``sla.services.fanout``) is staged chunk by
 chunk (``chunk_stage``): each chunk's rows are copied into a table of their own, keyed and
@@ -99,7 +99,6 @@ class _PartitionLoad:
         self._load.__exit__(exc_type, exc, traceback)
         if exc_type is None:
             _attach(self.table, self.partition, f"IN ({self.key})")
-            _analyze(self.partition)
         return None
 
 
@@ -131,6 +130,7 @@ class _TableLoad:
             with connection.cursor() as cursor:
                 quote = connection.ops.quote_name
                 cursor.execute(f"ALTER TABLE {quote(self.name)} ADD PRIMARY KEY ({_column_list(self.primary_key)})")
+            _analyze(self.name)
         return None
 
 
@@ -211,7 +211,6 @@ def chunks_attach(*, table: str, key_column: str, key: int, chunks: list[tuple[i
     for index, first, last in chunks:
         _attach(partition, chunk_name(table, key, index), f"FROM ({int(first)}) TO ({int(last) + 1})")
     _attach(table, partition, f"IN ({int(key)})")
-    _analyze(partition)
 
 
 def chunks_drop(*, table: str, key: int, indexes) -> None:

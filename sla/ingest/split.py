@@ -11,16 +11,18 @@ quote inside a quoted value, so a line feed is inside quotes exactly when an odd
 of quotes precedes it in the file). A line is blank when it holds nothing but a carriage
 return (delimited text, as Arrow's parser skips it) or nothing but white space (JSON
 Lines, as ``json_lines`` skips it). Delimited ranges are parsed with the header line
-put in front of them.
+put in front of them; a JSON Lines range starts with a line that is a JSON object, as a
+reader recognises JSON Lines by its first line.
 """
 
+import json
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
 
 BLOCK_BYTES = 4 * 1024**2
-_LF, _CR, _QUOTE = 10, 13, 34
+_LF, _QUOTE = 10, 34
 _JSON_SPACE = np.array([9, 10, 11, 12, 13, 32], np.uint8)
 
 
@@ -43,7 +45,8 @@ class Layout:
 
 
 def split_records(stream: BinaryIO, *, delimited: bool, target_bytes: int) -> Layout | None:
-    """Spans of about ``target_bytes`` (whole records, at least one row each); None when the file has no header line."""
+    """Spans of about ``target_bytes`` (whole records, at least one row each, of equal size rather than a
+    short last one); None when delimited text has no header line."""
     scanner = _Scanner(delimited=delimited)
     position = 0
     while block := stream.read(BLOCK_BYTES):
@@ -59,44 +62,88 @@ def split_records(stream: BinaryIO, *, delimited: bool, target_bytes: int) -> La
         header = stream.read(header_end)
     else:
         header = b""
-    return Layout(header=header, spans=_spans(header_end, ends, blank, target_bytes))
+    data_bytes = max(position - header_end, 1)
+    even = data_bytes / max(1, round(data_bytes / target_bytes))  # equal spans: none left over with a few rows
+    spans = _spans(header_end, ends, blank, int(even))
+    return Layout(header=header, spans=spans if delimited else _json_starts(stream, spans))
+
+
+def _json_starts(stream: BinaryIO, spans: list[Span]) -> list[Span]:
+    """Spans whose first line is a JSON object: a worker recognises its range as JSON Lines by it.
+
+    A span that starts with a broken line is joined to the one before, so the broken line
+    is reported at its row, as one pass reports it, not as a broken file.
+    """
+    joined = spans[:1]
+    for span in spans[1:]:
+        stream.seek(span.start)
+        line = b""
+        while not line.strip() and (line := stream.readline()):
+            pass
+        try:
+            starts_well = isinstance(json.loads(line), dict)
+        except ValueError:
+            starts_well = False
+        if starts_well:
+            joined.append(span)
+        else:
+            before = joined[-1]
+            joined[-1] = Span(before.start, span.end, before.first_row, before.rows + span.rows)
+    return joined
 
 
 class _Scanner:
-    """Record ends (the offset just past each record) and whether each record is blank."""
+    """Record ends (the offset just past each record) and whether each record is blank.
+
+    Only line feeds and quotes are located (most CSV has no quote at all); a line is read
+    byte by byte only when it is short or starts with white space, the only lines that can
+    be blank, or when it runs across two blocks.
+    """
 
     def __init__(self, *, delimited: bool):
         self.delimited = delimited
         self.quotes = 0  # quotes seen so far, for the parity of the next line feed
-        self.content_before = 0  # non-blank bytes seen since the last record end
+        self.open = b""  # the unterminated line so far, while it may still be blank (else None)
         self.ends: list[np.ndarray] = []
         self.blank: list[np.ndarray] = []
 
     def feed(self, data: np.ndarray, position: int) -> None:
         feeds = np.flatnonzero(data == _LF)
         if self.delimited:
-            quotes = np.cumsum(data == _QUOTE)
-            outside = (self.quotes + quotes[feeds]) % 2 == 0
-            self.quotes += int(quotes[-1])
-            feeds = feeds[outside]
-            content = (data != _CR) & (data != _LF)
-        else:
-            content = ~np.isin(data, _JSON_SPACE)
-        counts = np.cumsum(content, dtype=np.int64)
-        at_feeds = counts[feeds]
-        between = np.diff(at_feeds, prepend=0)
-        if len(between):
-            between[0] += self.content_before
-        after_last_feed = int(counts[-1]) - (int(at_feeds[-1]) if len(feeds) else 0)
-        self.content_before = after_last_feed + (0 if len(feeds) else self.content_before)
+            quotes = np.flatnonzero(data == _QUOTE)
+            if len(quotes) or self.quotes % 2:
+                feeds = feeds[(self.quotes + np.searchsorted(quotes, feeds)) % 2 == 0]
+            self.quotes += len(quotes)
+        if not len(feeds):
+            self.open = self._still_blank(self.open, data)
+            return
+        starts = np.r_[0, feeds[:-1] + 1]
+        first_bytes = data[np.minimum(starts, len(data) - 1)]
+        blank = np.zeros(len(feeds), bool)
+        for index in np.flatnonzero((feeds - starts <= 1) | np.isin(first_bytes, _JSON_SPACE)):
+            if index:
+                blank[index] = self._blank(data[starts[index] : feeds[index]].tobytes())
+        first = self._still_blank(self.open, data[: feeds[0]])
+        blank[0] = first is not None and self._blank(first)
+        self.open = self._still_blank(b"", data[feeds[-1] + 1 :])
         self.ends.append(feeds.astype(np.int64) + position + 1)
-        self.blank.append(between == 0)
+        self.blank.append(blank)
+
+    def _blank(self, line: bytes) -> bool:
+        return line in (b"", b"\r") if self.delimited else not line.strip()
+
+    def _still_blank(self, so_far: bytes | None, more: np.ndarray) -> bytes | None:
+        """The open line with ``more`` bytes, or None once it holds more than a blank line may."""
+        if so_far is None or len(so_far) + len(more) > (1 if self.delimited else BLOCK_BYTES):
+            return None
+        line = so_far + more.tobytes()
+        return line if self._blank(line) else None
 
     def finish(self, size: int) -> tuple[np.ndarray, np.ndarray]:
         ends = np.concatenate([*self.ends, np.zeros(0, np.int64)])
         blank = np.concatenate([*self.blank, np.zeros(0, bool)])
         if (not len(ends) or ends[-1] < size) and size:
-            ends, blank = np.append(ends, size), np.append(blank, self.content_before == 0)
+            ends, blank = np.append(ends, size), np.append(blank, self.open is not None)
         return ends, blank
 
 

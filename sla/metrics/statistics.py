@@ -4,7 +4,7 @@ A huge delivery is split into chunks, each chunk is encoded on some worker, and 
 encoded chunks are merged and evaluated once (DESIGN.md, "Metrics are computed from
 mergeable sufficient statistics"). What a chunk keeps:
 
-- one integer row per rating: item, annotator, label, queue and pre-label codes;
+- one integer row per rating: item, annotator, label, queue and pre-label codes (32 bits);
 - the distinct item ids, annotator ids and label strings those codes point to;
 - the gold label of each of its items.
 
@@ -13,7 +13,7 @@ functions of these rows, derived when the document is built. Keeping the rating 
 rather than per-chunk counts, is what makes a merge exact when one item's ratings are
 split across chunks: Cohen's kappa per annotator pair and the leave-one-out agreement
 need to know which annotator gave which label on an item, which no per-chunk count table
-preserves. The rows are five integers (33 bytes a rating).
+preserves. The rows are five integers (17 bytes a rating); the ids are Arrow-backed strings.
 
 Merging relabels codes onto the union of ids and concatenates rows; it is associative and
 order-free. Every figure of ``document()`` is computed from canonical forms (label set
@@ -37,6 +37,9 @@ from .document import build_document
 from .labels import LEVELS, canonical_labels
 
 QUEUES = ("prelabeled", "full")
+# Codes of items, annotators and labels: 32 bits hold any delivery (2 GiB of text has fewer than 2**31
+# rows), and halve what a batch's statistics hold until its document is built (in 64 bits).
+CODE = np.int32
 REQUIRED = ("item_id", "annotator_id", "label")
 
 
@@ -79,7 +82,7 @@ class BatchStatistics:
         label, label_names = _factorize(frame["label"])
         prelabel, prelabel_names = _optional_labels(frame, "prelabel")
         gold_label, gold_names = (
-            _factorize(gold["label"]) if gold is not None else (np.zeros(0, dtype=np.int64), pd.Index([]))
+            _factorize(gold["label"]) if gold is not None else (np.zeros(0, dtype=CODE), pd.Index([]))
         )
         if level != "nominal":
             label_names, prelabel_names, gold_names = (
@@ -202,6 +205,7 @@ class _Union:
     def __init__(self, indexes: list[pd.Index]):
         codes, self.ids = pd.factorize(pd.concat([pd.Series(index) for index in indexes], ignore_index=True))
         bounds = np.cumsum([0] + [len(index) for index in indexes])
+        codes = codes.astype(CODE)
         self.maps = [codes[start:end] for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def __getitem__(self, chunk: int) -> np.ndarray:
@@ -210,11 +214,11 @@ class _Union:
 
 def _recode(mapping: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """``mapping[code]`` for codes >= 0, -1 for missing ones (code -1)."""
-    return np.append(mapping, -1).astype(np.int64)[codes]
+    return np.append(mapping, -1).astype(CODE)[codes]
 
 
 def _scatter(gold: np.ndarray, item_map: np.ndarray, vocab_map: np.ndarray, size: int) -> np.ndarray:
-    merged = np.full(size, -1, dtype=np.int64)
+    merged = np.full(size, -1, dtype=CODE)
     known = gold >= 0
     merged[item_map[known]] = vocab_map[gold[known]]
     return merged
@@ -252,17 +256,17 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         mapping = np.arange(len(uniques))
         mapping[empty] = -1
         codes = _recode(mapping, codes)
-    return codes.astype(np.int64), uniques
+    return codes.astype(CODE), uniques
 
 
 def _optional_labels(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pd.Index]:
     if column not in frame.columns:
-        return np.full(len(frame), -1, dtype=np.int64), pd.Index([])
+        return np.full(len(frame), -1, dtype=CODE), pd.Index([])
     return _factorize(frame[column])
 
 
 def _into(vocab: pd.Index, codes: np.ndarray, names: pd.Index) -> np.ndarray:
-    mapping = vocab.get_indexer([str(name) for name in names]).astype(np.int64)
+    mapping = vocab.get_indexer([str(name) for name in names]).astype(CODE)
     return _recode(mapping, codes)
 
 
@@ -282,7 +286,7 @@ def _gold_per_item(gold_items: np.ndarray, gold_label: np.ndarray, n_items: int)
     """Gold label code of every item id (-1 without one); conflicting duplicates are refused."""
     known = (gold_items >= 0) & (gold_label >= 0)
     items, labels = gold_items[known], gold_label[known]
-    gold = np.full(n_items, -1, dtype=np.int64)
+    gold = np.full(n_items, -1, dtype=CODE)
     gold[items] = labels
     if (gold[items] != labels).any():
         raise ValueError("the gold set gives one item two different labels")
