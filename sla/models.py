@@ -400,9 +400,9 @@ class BatchChunk(models.Model):
     """One byte range of a big delivery, parsed by whichever worker is free (``sla.services.fanout``).
 
     It keeps what the final merge needs once every chunk is done: the chunk's outcome and
-    errors, the encoded metrics statistics, the keys that find duplicates across chunks, and
-    the first text of each item. Its rows wait in a staging table of their own until the
-    merge attaches them all at once or drops them all. Deleted when the batch is finished.
+    errors, the encoded metrics statistics, and the first text of each item. Its rows wait in
+    a staging table of their own until the merge attaches them all at once or drops them all.
+    Deleted when the batch is finished.
     """
 
     class Status(models.TextChoices):
@@ -424,7 +424,6 @@ class BatchChunk(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     statistics = models.BinaryField(null=True)
-    keys = models.BinaryField(null=True)
     texts = models.BinaryField(null=True)
 
     class Meta:

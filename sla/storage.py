@@ -220,22 +220,6 @@ def chunks_drop(*, table: str, key: int, indexes) -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(chunk_name(table, key, index))}")
 
 
-def chunk_rows(*, table: str, key: int, index: int, columns: list[str], where_in: tuple[str, list]) -> list[tuple]:
-    """Some rows of a staged chunk: ``columns`` of the rows whose column ``where_in[0]`` is one of ``where_in[1]``."""
-    column, values = where_in
-    if not values:
-        return []
-    quote = connection.ops.quote_name
-    placeholders = ", ".join(["%s"] * len(values))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_column_list(columns)} FROM {quote(chunk_name(table, key, index))} "
-            f"WHERE {quote(column)} IN ({placeholders})",
-            list(values),
-        )
-        return cursor.fetchall()
-
-
 def _column_list(columns: list[str]) -> str:
     return ", ".join(connection.ops.quote_name(column) for column in columns)
 

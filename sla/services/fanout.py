@@ -13,19 +13,20 @@ Each chunk task reads its range through the file's storage (``batch.file.open``,
 file may live on another machine's disk or in object storage), numbers rows and errors
 as one pass over the whole file would, validates every cell, and builds the metrics
 engine's mergeable statistics of its rows. Its rows go into a staging table of their own
-(``sla.storage.chunk_stage``), committed with the chunk's outcome: statistics (Arrow IPC),
-the (item, annotator) key hashes of its rows, and the first text of each item. No reader
+(``sla.storage.chunk_stage``), committed with the chunk's outcome: statistics (Arrow IPC)
+and the first text of each item. No reader
 of the annotation table sees a staging table.
 
 The chunk that finishes last (counted under the batch's row lock, ``chunks_done`` of
 ``chunks_total``, which the batch page shows) merges, in one transaction: any invalid
 chunk makes the batch invalid with every chunk's errors in row order, the staging tables
-dropped; so does an (item, annotator) pair repeated across chunks, reported at its row as
-one pass reports it. Otherwise the staging tables become the batch's rows at once
+dropped; so does an (item, annotator) pair repeated across chunks (found in the merged
+statistics, whose ratings are the rows in order), reported at its row as one pass does.
+Otherwise the staging tables become the batch's rows at once
 (``sla.storage.chunks_attach``: on PostgreSQL each becomes a range partition of the
-batch's partition, nothing copied twice), the statistics merge into exactly the
-one-pass metrics document, and the batch is evaluated and checked as ``batch_ingest``
-does. So storage is all or nothing, as for a single pass.
+batch's partition, nothing copied twice), the statistics merge into exactly the one-pass
+metrics document, and the batch is evaluated and checked as ``batch_ingest`` does. So
+storage is all or nothing, as for a single pass.
 
 Lost work follows the intake's rules (``sla.services.intake``, ``sla.services.recovery``):
 each chunk counts its starts, and a chunk that was interrupted ``INGEST_MAX_ATTEMPTS``
@@ -52,7 +53,6 @@ from django.utils import timezone
 from sla import ingest
 from sla.constants import BatchStatus
 from sla.exceptions import InvalidDelivery
-from sla.ingest.keys import hash_keys
 from sla.ingest.native import jsonl_flavour
 from sla.ingest.sources import open_source
 from sla.ingest.split import Layout, split_records
@@ -70,7 +70,7 @@ from sla.services.intake import (
     upload_fail,
 )
 from sla.services.notifications import batch_probe_notify
-from sla.storage import chunk_rows, chunk_stage, chunks_attach, chunks_drop
+from sla.storage import chunk_stage, chunks_attach, chunks_drop
 
 ANNOTATIONS = Annotation._meta.db_table
 PRIMARY_KEY = ("batch_id", "row")
@@ -215,13 +215,11 @@ class _Staged:
 
     statistics: ChunkStatistics
     contents: ItemContents
-    hashes: list[np.ndarray]
-    rows: list[np.ndarray]
 
 
 def _chunk_stage(chunk: BatchChunk) -> None:
     batch = chunk.batch
-    staged = _Staged(ChunkStatistics(batch), ItemContents(), [], [])
+    staged = _Staged(ChunkStatistics(batch), ItemContents())
     store = not batch.chunks.filter(status=BatchChunk.Status.INVALID).exists()  # a lost cause: validate only
     try:
         with transaction.atomic(), _chunk_source(chunk) as source:
@@ -249,8 +247,6 @@ def _chunk_stage(chunk: BatchChunk) -> None:
 def _stage_part(batch: Batch, part, stream, staged: _Staged) -> None:
     stream.write(annotation_table(batch, part, first=part.first_row))
     staged.contents.add(part.table)
-    staged.hashes.append(hash_keys([part.table.column(name).combine_chunks() for name in ingest.DELIVERY.unique]))
-    staged.rows.append(part.rows.astype(np.int64))
     staged.statistics.add(replace(part, table=part.table.drop_columns(["text"])).frame)
 
 
@@ -266,22 +262,9 @@ def _chunk_finish(chunk: BatchChunk, reader, staged: _Staged | None) -> None:
         chunk.status = BatchChunk.Status.STAGED
         merged = staged.statistics.merged()
         chunk.statistics = merged.to_bytes() if merged is not None else None
-        chunk.keys = _keys_bytes(staged.hashes, staged.rows)
         chunk.texts = staged.contents.to_bytes()
-    chunk.save(update_fields=["rows", "format", "errors", "error_count", "status", "statistics", "keys", "texts"])
+    chunk.save(update_fields=["rows", "format", "errors", "error_count", "status", "statistics", "texts"])
     Batch.objects.filter(pk=batch.pk).update(chunks_done=F("chunks_done") + 1)
-
-
-def _keys_bytes(hashes: list[np.ndarray], rows: list[np.ndarray]) -> bytes:
-    return (
-        np.concatenate([*hashes, np.zeros(0, np.uint64)]).tobytes()
-        + np.concatenate([*rows, np.zeros(0, np.int64)]).tobytes()
-    )
-
-
-def _keys_from_bytes(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    half = len(data) // 2
-    return np.frombuffer(data[:half], np.uint64), np.frombuffer(data[half:], np.int64)
 
 
 def _batch_stop(batch_id: int, reason: str) -> None:
@@ -315,8 +298,10 @@ def _merge(batch_id: int) -> Batch | None:
         chunks = list(batch.chunks.order_by("index"))
         batch.rows, batch.format = sum(chunk.rows for chunk in chunks), chunks[0].format
         errors, error_count = _chunk_errors(chunks)
-        if not error_count:
-            errors, error_count = _duplicates_across(batch, chunks)
+        if error_count:
+            return _invalid(batch, errors, error_count)
+        statistics = _merged_statistics(batch, chunks)
+        errors, error_count = _duplicates_across(batch, chunks, statistics)
         if error_count:
             return _invalid(batch, errors, error_count)
         chunks_attach(
@@ -330,14 +315,10 @@ def _merge(batch_id: int) -> Batch | None:
         for chunk in chunks:
             contents.add(ItemContents.table_from_bytes(chunk.texts))
         contents.store(batch)
-        statistics = ChunkStatistics(batch, with_gold=False)
-        for chunk in chunks:
-            if chunk.statistics is not None:
-                statistics.add_statistics(BatchStatistics.from_bytes(bytes(chunk.statistics)))
         batch.skipped, batch.intake_notes = 0, []
         batch.save(update_fields=["skipped", "intake_notes"])
         BatchChunk.objects.filter(batch=batch).delete()
-        batch = batch_evaluate(batch=batch, statistics=statistics.merged())
+        batch = batch_evaluate(batch=batch, statistics=statistics)
         batch_check(batch=batch)
         batch_probe_notify(batch_id=batch.pk)
         batch.refresh_from_db()
@@ -361,44 +342,46 @@ def _chunk_errors(chunks: list[BatchChunk]) -> tuple[list[dict], int]:
     return errors[: settings.MAX_LISTED_ERRORS], count
 
 
-def _duplicates_across(batch: Batch, chunks: list[BatchChunk]) -> tuple[list[dict], int]:
-    """An (item, annotator) pair given in two chunks, reported at its later row as one pass reports it."""
-    pairs = [_keys_from_bytes(bytes(chunk.keys)) for chunk in chunks]
-    hashes = np.concatenate([h for h, _ in pairs])
-    rows = np.concatenate([r for _, r in pairs])
-    order = np.lexsort((rows, hashes))
-    hashes, rows = hashes[order], rows[order]
-    repeat = np.r_[False, hashes[1:] == hashes[:-1]]
+def _merged_statistics(batch: Batch, chunks: list[BatchChunk]) -> BatchStatistics:
+    """The chunks' statistics as one batch's, their ratings in row order (every row of a valid chunk is one)."""
+    statistics = ChunkStatistics(batch, with_gold=False)
+    for chunk in chunks:
+        statistics.add_statistics(BatchStatistics.from_bytes(bytes(chunk.statistics)))
+    merged = statistics.merged()
+    if len(merged.item) != batch.rows:
+        raise ValueError(f"the chunks hold {len(merged.item)} ratings for {batch.rows} rows")
+    return merged
+
+
+def _duplicates_across(batch: Batch, chunks: list[BatchChunk], statistics: BatchStatistics) -> tuple[list[dict], int]:
+    """An (item, annotator) pair given in two chunks, reported at its later row as one pass reports it.
+
+    Each chunk found its own repeats; the merged statistics hold every rating in row order
+    with its item and annotator codes, so a repeat across chunks is a repeated pair of codes.
+    """
+    keys = statistics.item.astype(np.int64) * max(len(statistics.annotator_ids), 1) + statistics.annotator
+    order = np.argsort(keys, kind="stable")
+    repeat = np.r_[False, keys[order][1:] == keys[order][:-1]]
     if not repeat.any():
         return [], 0
-    first = rows[np.maximum.accumulate(np.where(repeat, 0, np.arange(len(rows))))]
-    later, earlier = rows[repeat], first[repeat]
+    first = order[np.maximum.accumulate(np.where(repeat, 0, np.arange(len(order))))]
+    later, earlier = order[repeat], first[repeat]
     shown = np.argsort(later, kind="stable")[: settings.MAX_LISTED_ERRORS]
-    values = _row_values(batch, chunks, later[shown].tolist())
-    column = ingest.DELIVERY.unique[-1]
-    errors = [
-        ingest.RowError(
-            batch.original_name,
-            int(row),
-            column,
-            ingest.DELIVERY.duplicate_message.format(first=int(before), **values[int(row)]),
-        ).as_dict()
-        for row, before in zip(later[shown], earlier[shown], strict=True)
-    ]
+    starts = np.cumsum([0] + [chunk.rows for chunk in chunks])
+
+    def row_of(position: int) -> int:
+        index = int(np.searchsorted(starts, position, side="right")) - 1
+        return int(chunks[index].first_row + position - starts[index])
+
+    errors = []
+    for position, before in zip(later[shown], earlier[shown], strict=True):
+        values = {
+            "item_id": str(statistics.item_ids[statistics.item[position]]),
+            "annotator_id": str(statistics.annotator_ids[statistics.annotator[position]]),
+        }
+        message = ingest.DELIVERY.duplicate_message.format(first=row_of(before), **values)
+        errors.append(ingest.RowError(batch.original_name, row_of(position), "annotator_id", message).as_dict())
     return errors, int(repeat.sum())
-
-
-def _row_values(batch: Batch, chunks: list[BatchChunk], rows: list[int]) -> dict[int, dict]:
-    """The key columns of some staged rows, by row."""
-    names = list(ingest.DELIVERY.unique)
-    values = {}
-    for chunk in chunks:
-        wanted = [row for row in rows if chunk.first_row <= row <= chunk.last_row]
-        for row, *cells in chunk_rows(
-            table=ANNOTATIONS, key=batch.pk, index=chunk.index, columns=["row", *names], where_in=("row", wanted)
-        ):
-            values[row] = dict(zip(names, cells, strict=True))
-    return values
 
 
 def _invalid(batch: Batch, errors: list[dict], error_count: int) -> Batch:
