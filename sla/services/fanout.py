@@ -53,6 +53,7 @@ from django.utils import timezone
 from sla import ingest
 from sla.constants import BatchStatus
 from sla.exceptions import InvalidDelivery
+from sla.ingest.errors import FileProblem
 from sla.ingest.native import jsonl_flavour
 from sla.ingest.sources import open_source
 from sla.ingest.split import Layout, split_records
@@ -92,7 +93,7 @@ def batch_layout(*, batch: Batch) -> Layout | None:
             with open_source(source, max_bytes=settings.MAX_UPLOAD_BYTES, limits=ingest_limits()) as opened:
                 kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
                 splittable = kind in SPLITTABLE and not opened.gzipped
-        except ingest.errors.FileProblem:
+        except FileProblem:
             return None  # the one-pass reader reports it
         if not splittable:
             return None
@@ -149,14 +150,12 @@ def batch_chunk_ingest(*, batch_id: int, index: int, retry_storage_errors: bool 
 def _chunk_start(batch_id: int, index: int) -> BatchChunk | None:
     """Count a start of the chunk, committed before its range is read; None when there is nothing to do."""
     with transaction.atomic():
-        chunk = (
-            BatchChunk.objects.select_for_update(of=("self",))
-            .select_related("batch", "batch__task_type")
-            .filter(batch_id=batch_id, index=index)
-            .first()
-        )
-        if chunk is None or chunk.batch.status != BatchStatus.PROCESSING:
+        # Locks in one order everywhere (the batch, then its chunks), so no two tasks deadlock.
+        batch = Batch.objects.select_for_update(of=("self",)).select_related("task_type").get(pk=batch_id)
+        chunk = BatchChunk.objects.select_for_update().filter(batch=batch, index=index).first()
+        if chunk is None or batch.status != BatchStatus.PROCESSING:
             return None
+        chunk.batch = batch
         if chunk.status in (BatchChunk.Status.STAGED, BatchChunk.Status.INVALID):
             return None
         interrupted = chunk.attempts if chunk.status == BatchChunk.Status.PROCESSING else 0

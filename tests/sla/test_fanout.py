@@ -173,6 +173,12 @@ def test_a_chunk_that_killed_its_worker_twice_fails_the_batch_and_drops_what_was
     services.batch_chunk_ingest(batch_id=batch.pk, index=2)  # a late chunk of a failed batch does nothing
     assert staging_tables() == []
 
+    with django_capture_on_commit_callbacks(execute=True):
+        services.upload_retry(upload=batch, user=lead)  # a lead's retry fans out again, from scratch
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.EVALUATED and batch.chunks_done == batch.chunks_total > 1
+    assert Annotation.objects.filter(batch=batch).count() == len(big_delivery.annotations)
+
 
 @pytest.mark.django_db
 def test_a_small_delivery_is_not_split(contract_a, sentiment, lead, delivery_file, django_capture_on_commit_callbacks):
