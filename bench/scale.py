@@ -188,14 +188,20 @@ def bench(rows: int, workdir: Path, runs: list[str], chunk_bytes: int) -> None:
         generate(rows, path)
         print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
     batch = bench_batch(path)
-    results = [run(batch, name, chunk_bytes) for name in runs]
     size = path.stat().st_size / 1e6
-    print(f"\n{results[0]['rows']:,} rows ({size:.0f} MB CSV), chunks of {chunk_bytes / 2**20:.0f} MiB when fanned out")
-    for result in results:
+    print(f"\n{path.name} ({size:.0f} MB CSV), chunks of {chunk_bytes / 2**20:.0f} MiB when fanned out", flush=True)
+    results = []
+    for name in runs:
+        result = run(batch, name, chunk_bytes)
+        results.append(result)
         label = "one pass, 1 worker" if result["name"] == "one-pass" else f"fan-out, {result['name']} worker(s)"
         chunks = f"{result['chunks']} chunks" if result["chunks"] else "no chunks"
         peaks = ", ".join(f"{peak:.0f}" for peak in result["peaks"])
-        print(f"  {label:22} {result['seconds']:8.1f} s   {chunks:>10}   peak RSS per worker: {peaks} MB")
+        print(
+            f"  {label:22} {result['seconds']:8.1f} s   {result['rows']:,} rows   {chunks:>10}   "
+            f"peak RSS per worker: {peaks} MB",
+            flush=True,
+        )
     by_name = {result["name"]: result for result in results}
     if "1" in by_name and "2" in by_name:
         speedup = by_name["1"]["seconds"] / by_name["2"]["seconds"]
