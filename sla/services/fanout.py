@@ -346,6 +346,7 @@ def _merged_statistics(batch: Batch, chunks: list[BatchChunk]) -> BatchStatistic
     statistics = ChunkStatistics(batch, with_gold=False)
     for chunk in chunks:
         statistics.add_statistics(BatchStatistics.from_bytes(bytes(chunk.statistics)))
+        chunk.statistics = None  # read: not held through the evaluation
     merged = statistics.merged()
     if len(merged.item) != batch.rows:
         raise ValueError(f"the chunks hold {len(merged.item)} ratings for {batch.rows} rows")
@@ -359,10 +360,14 @@ def _duplicates_across(batch: Batch, chunks: list[BatchChunk], statistics: Batch
     with its item and annotator codes, so a repeat across chunks is a repeated pair of codes.
     """
     keys = statistics.item.astype(np.int64) * max(len(statistics.annotator_ids), 1) + statistics.annotator
-    order = np.argsort(keys, kind="stable")
-    repeat = np.r_[False, keys[order][1:] == keys[order][:-1]]
-    if not repeat.any():
+    ordered = np.sort(keys)  # a sort of the keys alone, for the usual answer "none" in little memory
+    repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    del ordered
+    if not len(repeated):
         return [], 0
+    positions = np.flatnonzero(np.isin(keys, repeated))
+    order = positions[np.argsort(keys[positions], kind="stable")]
+    repeat = np.r_[False, keys[order][1:] == keys[order][:-1]]
     first = order[np.maximum.accumulate(np.where(repeat, 0, np.arange(len(order))))]
     later, earlier = order[repeat], first[repeat]
     shown = np.argsort(later, kind="stable")[: settings.MAX_LISTED_ERRORS]
