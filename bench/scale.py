@@ -125,10 +125,9 @@ def start_workers(count: int, queue: str, *, fan_out: bool, chunk_bytes: int) ->
     workers = []
     for number in range(count):
         command = [sys.executable, "-m", "celery", "-A", "vendorscore", "worker", "--pool=solo", "-Q", queue]
-        command += ["-n", f"scale{number}@{queue}", "--without-mingle", "--without-gossip", "--loglevel=WARNING"]
-        workers.append(
-            subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        )
+        command += ["-n", f"scale{number}@{queue}", "--without-mingle", "--without-gossip", "--loglevel=INFO"]
+        log = (ROOT / "var" / "bench" / f"worker-{queue}-{number}.log").open("w")  # each task's seconds, for a look
+        workers.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
     return workers
 
 
