@@ -21,7 +21,15 @@ by row during the ``COPY`` cost the server as much again as parsing the rows; bu
 afterwards from already sorted rows costs a fraction of that.
 
 Everything runs inside the caller's transaction, so a delivery that turns out invalid
-(or a worker that dies) leaves no row behind, and no table either.
+(or a worker that dies) leaves no row behind, and no table either. A loaded table is
+analyzed at once (by the worker that loaded it): the batch's check queries it in the same
+transaction, long before autovacuum would sample it.
+
+A delivery fanned out over several workers (``sla.services.fanout``) is staged chunk by
+chunk (``chunk_stage``): each chunk's rows are copied into a table of their own, keyed and
+committed by the worker that parsed them, and ``chunks_attach`` makes them the batch's
+rows at once: the batch's partition is itself partitioned by range of row, and each
+staging table becomes one of its partitions, so no row is copied twice.
 """
 
 import functools
@@ -75,18 +83,40 @@ class _PartitionLoad:
     """Load one partition as a plain table, then index it and attach it, all in the caller's transaction."""
 
     def __init__(self, table: str, key_column: str, key: int, primary_key: tuple[str, ...]):
-        self.table, self.key_column, self.key, self.primary_key = table, key_column, int(key), primary_key
+        self.table, self.key = table, int(key)
         self.partition = partition_name(table, self.key)
-        self._copy = _PostgresCopy(self.partition)
+        check = _equals(key_column, self.key)
+        self._load = _TableLoad(self.partition, like=table, check=check, primary_key=primary_key)
+
+    def __enter__(self):
+        self._load.__enter__()
+        return self
+
+    def write(self, data: pa.Table) -> None:
+        self._load.write(data)
+
+    def __exit__(self, exc_type, exc, traceback):
+        self._load.__exit__(exc_type, exc, traceback)
+        if exc_type is None:
+            _attach(self.table, self.partition, f"IN ({self.key})")
+        return None
+
+
+class _TableLoad:
+    """Copy rows into a fresh table shaped like ``like`` with no index, then build its primary key in one pass."""
+
+    def __init__(self, name: str, *, like: str, check: str, primary_key: tuple[str, ...]):
+        self.name, self.like, self.check, self.primary_key = name, like, check, primary_key
+        self._copy = _PostgresCopy(name)
 
     def __enter__(self):
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {quote(self.partition)}")
+            cursor.execute(f"DROP TABLE IF EXISTS {quote(self.name)}")
             # The check lets ATTACH skip its scan of the rows for the partition bound.
             cursor.execute(
-                f"CREATE TABLE {quote(self.partition)} (LIKE {quote(self.table)} INCLUDING DEFAULTS "
-                f"INCLUDING CONSTRAINTS, CHECK ({quote(self.key_column)} = {self.key}))"
+                f"CREATE TABLE {quote(self.name)} (LIKE {quote(self.like)} INCLUDING DEFAULTS "
+                f"INCLUDING CONSTRAINTS, CHECK ({self.check}))"
             )
         self._copy.__enter__()
         return self
@@ -96,15 +126,98 @@ class _PartitionLoad:
 
     def __exit__(self, exc_type, exc, traceback):
         self._copy.__exit__(exc_type, exc, traceback)
-        if exc_type is not None:
-            return None
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(f"ALTER TABLE {quote(self.partition)} ADD PRIMARY KEY ({_column_list(self.primary_key)})")
-            cursor.execute(
-                f"ALTER TABLE {quote(self.table)} ATTACH PARTITION {quote(self.partition)} FOR VALUES IN ({self.key})"
-            )
+        if exc_type is None:
+            with connection.cursor() as cursor:
+                quote = connection.ops.quote_name
+                cursor.execute(f"ALTER TABLE {quote(self.name)} ADD PRIMARY KEY ({_column_list(self.primary_key)})")
+            _analyze(self.name)
         return None
+
+
+def _equals(column: str, value: int) -> str:
+    return f"{connection.ops.quote_name(column)} = {int(value)}"
+
+
+def _analyze(table: str) -> None:
+    """Sample the new rows for the planner: without statistics it took a fresh partition for empty, and the
+    check's lineage query (this batch's items against earlier batches') ran nested loops for many minutes."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def _attach(parent: str, partition: str, bound: str) -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {quote(parent)} ATTACH PARTITION {quote(partition)} FOR VALUES {bound}")
+
+
+# Chunks of one key's rows, staged apart and attached together (sla.services.fanout) -----------------
+
+
+def chunk_name(table: str, key: int, index: int) -> str:
+    return f"{partition_name(table, key)}_chunk{int(index)}"
+
+
+def chunk_stage(*, table: str, key_column: str, key: int, index: int, rows: tuple[int, int], primary_key):
+    """A stream (as ``rows_stream``) into the staging table of chunk ``index`` of ``key``'s rows.
+
+    ``rows`` is the chunk's range of the row column (``primary_key[-1]``), first to last. The
+    staging table is committed with the chunk, invisible to every reader of ``table`` until
+    ``chunks_attach`` makes all chunks of the key its rows in one transaction.
+    """
+    name = chunk_name(table, key, index)
+    if connection.vendor == "postgresql":
+        row = connection.ops.quote_name(primary_key[-1])
+        check = f"{_equals(key_column, key)} AND {row} >= {int(rows[0])} AND {row} <= {int(rows[1])}"
+        return _TableLoad(name, like=table, check=check, primary_key=primary_key)
+    _sqlite_table_like(name, table)
+    return _SqliteInsert(name)
+
+
+def _sqlite_table_like(name: str, table: str) -> None:
+    """A new empty SQLite table with ``table``'s columns, defaults and key (SQLite has no ``LIKE``)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        (ddl,) = cursor.fetchone()
+        cursor.execute(ddl.replace(quote(table), quote(name), 1))
+
+
+def chunks_attach(*, table: str, key_column: str, key: int, chunks: list[tuple[int, int, int]], primary_key) -> None:
+    """Make the staged chunks ``(index, first row, last row)`` the rows of ``key``, in the caller's transaction.
+
+    On PostgreSQL the key's partition is itself partitioned by range of the row column and
+    each staging table, already keyed, becomes one of its partitions: no row is copied
+    again and no index rebuilt. On SQLite the rows are copied across and the tables dropped.
+    """
+    quote = connection.ops.quote_name
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {quote(table)} WHERE {quote(key_column)} = %s", [key])
+            for index, _, _ in chunks:
+                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {quote(chunk_name(table, key, index))}")
+        chunks_drop(table=table, key=key, indexes=[index for index, _, _ in chunks])
+        return
+    partition = partition_name(table, key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(partition)}")
+        cursor.execute(
+            # No check of its own: a partitioned table's checks must be on every partition by name; the
+            # staging tables' checks imply its bound, so attaching it scans no row.
+            f"CREATE TABLE {quote(partition)} (LIKE {quote(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+            f"PRIMARY KEY ({_column_list(primary_key)})) PARTITION BY RANGE ({quote(primary_key[-1])})"
+        )
+    for index, first, last in chunks:
+        _attach(partition, chunk_name(table, key, index), f"FROM ({int(first)}) TO ({int(last) + 1})")
+    _attach(table, partition, f"IN ({int(key)})")
+
+
+def chunks_drop(*, table: str, key: int, indexes) -> None:
+    """Drop the staging tables of these chunks of ``key`` (those that exist)."""
+    with connection.cursor() as cursor:
+        for index in indexes:
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(chunk_name(table, key, index))}")
 
 
 def _column_list(columns: list[str]) -> str:

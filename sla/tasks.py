@@ -4,7 +4,7 @@ Every service guards on status, so a task delivered twice (a retry, a worker kil
 after the work but before the acknowledgement) does no harm.
 """
 
-from celery import shared_task
+from celery import group, shared_task
 
 from sla import services
 from sla.services.notifications import NotificationNotSent
@@ -13,8 +13,31 @@ from sla.services.webhooks import WebhookNotSent
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def batch_process(self, batch_id: int) -> None:
-    """Storage errors are retried with backoff; on the last try the batch is failed instead (for a lead)."""
-    services.batch_ingest(batch_id=batch_id, retry_storage_errors=self.request.retries < self.max_retries)
+    """Storage errors are retried with backoff; on the last try the batch is failed instead (for a lead).
+
+    A big delivery fans out: its chunk tasks go, as a group, to the queue this task came from.
+    """
+    queue = _queue_of(self.request)
+
+    def dispatch(batch_id: int, chunks: int) -> None:
+        group(batch_chunk_process.si(batch_id, index) for index in range(chunks)).apply_async(queue=queue)
+
+    services.batch_ingest(
+        batch_id=batch_id, retry_storage_errors=self.request.retries < self.max_retries, dispatch_chunks=dispatch
+    )
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def batch_chunk_process(self, batch_id: int, index: int) -> None:
+    """One chunk of a fanned-out batch; the last one done merges the batch (``sla.services.fanout``)."""
+    services.batch_chunk_ingest(
+        batch_id=batch_id, index=index, retry_storage_errors=self.request.retries < self.max_retries
+    )
+
+
+def _queue_of(request) -> str | None:
+    """The queue a task was taken from (None when it ran eagerly), for the tasks it fans out to."""
+    return (request.delivery_info or {}).get("routing_key") or None
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -28,11 +51,26 @@ def uploads_sweep() -> None:
     services.uploads_sweep()
 
 
+@shared_task(bind=True, acks_late=True)
+def terms_recheck(self, terms_id: int, user_id: int | None = None) -> None:
+    """Fans out: one ``batch_recheck`` task per batch that used the terms, on this task's queue."""
+    queue = _queue_of(self.request)
+
+    def dispatch(batch_ids: list[int], reason: str) -> None:
+        group(batch_recheck.si(batch_id, reason, user_id) for batch_id in batch_ids).apply_async(queue=queue)
+
+    services.terms_recheck_fan_out(terms_id=terms_id, user=_user(user_id), dispatch=dispatch)
+
+
 @shared_task(acks_late=True)
-def terms_recheck(terms_id: int, user_id: int | None = None) -> None:
+def batch_recheck(batch_id: int, reason: str, user_id: int | None = None) -> None:
+    services.batch_recheck(batch_id=batch_id, reason=reason, user=_user(user_id))
+
+
+def _user(user_id: int | None):
     from vendorscore.models import User
 
-    services.terms_recheck(terms_id=terms_id, user=User.objects.filter(pk=user_id).first())
+    return User.objects.filter(pk=user_id).first()
 
 
 @shared_task(ignore_result=True)

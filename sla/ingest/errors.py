@@ -58,3 +58,22 @@ class ErrorLog:
             if len(self._kept) < self.limit or error.sort_key() < self._kept[-1].sort_key():
                 bisect.insort(self._kept, error, key=RowError.sort_key)
                 del self._kept[self.limit :]
+
+
+class ShiftedLog:
+    """An ``ErrorLog`` seen by a reader that parses part of a file: its rows are counted from the part's start.
+
+    A worker parsing one range of a split file (``sla.ingest.split``) reports each problem
+    at its row in the whole file, ``offset`` rows further on.
+    """
+
+    def __init__(self, log: ErrorLog, offset: int):
+        self.log, self.offset = log, offset
+        self.file = log.file
+
+    @property
+    def count(self) -> int:
+        return self.log.count
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        self.log.add(None if row is None else row + self.offset, column, message)

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sla.ingest.common import ReadContext
-from sla.ingest.errors import ErrorLog, FileProblem, RowError
+from sla.ingest.errors import ErrorLog, FileProblem, RowError, ShiftedLog
 from sla.ingest.limits import DEFAULT, Limits
 from sla.ingest.native import jsonl_flavour, read_doccano, read_json, read_prodigy
 from sla.ingest.schema import DELIVERY, GOLD, QA_REVIEWS, Kind, Schema
@@ -104,6 +104,7 @@ class DeliveryReader:
         duplicates: str = "reject",
         numeric_labels: bool = False,
         limits: Limits = DEFAULT,
+        first_row: int = 1,
     ):
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
@@ -119,6 +120,7 @@ class DeliveryReader:
         self._max_bytes = max_bytes
         self._chunk_rows = chunk_rows
         self._limits = limits
+        self._row_offset = first_row - 1  # a part of a split file: its first data row is this many rows on
         self._log = ErrorLog(filename, max_errors)
         self._context = self._new_context()
         self._gzipped = False
@@ -170,7 +172,7 @@ class DeliveryReader:
     def _new_context(self) -> ReadContext:
         return ReadContext(
             self._schema,
-            self._log,
+            ShiftedLog(self._log, self._row_offset) if self._row_offset else self._log,
             self._chunk_rows,
             annotator=self._annotator,
             limits=self._limits,
@@ -182,6 +184,7 @@ class DeliveryReader:
             self._opened, self._gzipped = opened, opened.gzipped
             kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
             for raw in READERS[kind](opened, self._context):
+                raw.rows = raw.rows + self._row_offset
                 yield validator.validate(raw)
 
     def _latest_rows(self) -> np.ndarray | None:
@@ -255,6 +258,7 @@ def iter_delivery(
     duplicates: str = "reject",
     numeric_labels: bool = False,
     limits: Limits = DEFAULT,
+    first_row: int = 1,
 ) -> DeliveryReader:
     """Stream a delivery file as validated canonical chunks (see ``DeliveryReader``).
 
@@ -274,6 +278,8 @@ def iter_delivery(
     label that spells one of the label set's numbers differently ("00", "2.0") is that label,
     stored as the set spells it.
     ``limits``: JSON depth, line length and compression ratio (see ``limits``).
+    ``first_row``: the data row the source starts at, when it is one range of a split file
+    (``sla.ingest.split``): rows and errors are numbered as in the whole file.
 
     Data rows are numbered from 1: for delimited text, the records after the header
     (blank lines are not rows); for JSON Lines, Prodigy and doccano, the non-blank lines;
@@ -295,6 +301,7 @@ def iter_delivery(
         duplicates=duplicates,
         numeric_labels=numeric_labels,
         limits=limits,
+        first_row=first_row,
     )
 
 

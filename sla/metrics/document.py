@@ -58,7 +58,7 @@ class _Batch:
         self.annotator_names = [names[index] for index in order]
         by_queue = np.argsort(stats.queue, kind="stable")
         self.queue_bounds = np.searchsorted(stats.queue[by_queue], np.arange(len(stats.queues) + 2))
-        self.item = stats.item[by_queue]
+        self.item = stats.item[by_queue].astype(np.int64)
         self.annotator = rank[stats.annotator[by_queue]]
         self.label = to_label[stats.label[by_queue]]
         missing = np.append(to_label, -1)

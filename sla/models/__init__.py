@@ -8,7 +8,7 @@ Table names are Django's defaults for the ``sla`` app, as before the split.
 from .breaches import AWAITING_FIX, Breach, BreachEvent
 from .checks import CheckRun, Finding
 from .contracts import UNIT_INTERVAL, Contract, ContractTerms, TaskType
-from .intake import Annotation, Batch, GoldLabel, GoldSet, ItemContent, QueuedUpload, Upload
+from .intake import Annotation, Batch, BatchChunk, GoldLabel, GoldSet, ItemContent, QueuedUpload, Upload
 from .notifications import Notification, NotificationPreference, Webhook, WebhookDelivery
 from .sampling import InspectionState, QAReview, QAReviewSet, QASample
 
@@ -20,6 +20,7 @@ __all__ = [
     "Upload",
     "QueuedUpload",
     "Batch",
+    "BatchChunk",
     "Annotation",
     "ItemContent",
     "GoldSet",

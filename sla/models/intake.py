@@ -107,6 +107,9 @@ class Batch(QueuedUpload):
     intake_notes = models.JSONField(
         default=list, blank=True, help_text="What the intake skipped or read specially, counted, one sentence each."
     )
+    # A big delivery fans out in chunks over the workers (sla.services.fanout); 0 chunks: one pass.
+    chunks_total = models.PositiveIntegerField(default=0, help_text="Chunks the file was split into for the workers.")
+    chunks_done = models.PositiveIntegerField(default=0, help_text="Chunks parsed, validated and staged so far.")
     # Item lineage (sla.services.lineage), set by the check: what of the batch is new work.
     redelivered_items = models.PositiveIntegerField(
         default=0, help_text="Items already delivered under the contract in an earlier evaluated batch."
@@ -176,6 +179,53 @@ class Batch(QueuedUpload):
     def is_final(self) -> bool:
         """Nothing more happens without someone acting (a failed batch waits for a lead's retry)."""
         return self.status in (BatchStatus.INVALID, BatchStatus.EVALUATED, BatchStatus.FAILED)
+
+
+class BatchChunk(models.Model):
+    """One byte range of a big delivery, parsed by whichever worker is free (``sla.services.fanout``).
+
+    It keeps what the final merge needs once every chunk is done: the chunk's outcome and
+    errors, the encoded metrics statistics, and the first text of each item. Its rows wait in
+    a staging table of their own until the merge attaches them all at once or drops them all.
+    Deleted when the batch is finished.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        STAGED = "staged", "Staged"
+        INVALID = "invalid", "Invalid"
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    start = models.PositiveBigIntegerField(help_text="First byte of the range in the stored file.")
+    end = models.PositiveBigIntegerField(help_text="Byte after the range.")
+    first_row = models.PositiveIntegerField()
+    planned_rows = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    format = models.CharField(max_length=32, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    statistics = models.BinaryField(null=True)
+    texts = models.BinaryField(null=True)
+
+    class Meta:
+        ordering = ["batch", "index"]
+        constraints = [models.UniqueConstraint(fields=["batch", "index"], name="one_chunk_per_batch_and_index")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.batch_id} chunk {self.index + 1}"
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + self.planned_rows - 1
+
+    @property
+    def describe(self) -> str:
+        """The chunk as a failure message names it."""
+        return f"chunk {self.index + 1} of {self.batch.chunks_total} (rows {self.first_row:,} to {self.last_row:,})"
 
 
 class Annotation(models.Model):

@@ -10,8 +10,17 @@ from sla.services.breaches import (
     month_invoiced_value,
 )
 from sla.services.checking import batch_check, terms_in_force
-from sla.services.contracts import contract_create, task_type_create, terms_correct, terms_create, terms_recheck
+from sla.services.contracts import (
+    batch_recheck,
+    contract_create,
+    task_type_create,
+    terms_correct,
+    terms_create,
+    terms_recheck,
+    terms_recheck_fan_out,
+)
 from sla.services.evaluation import batch_evaluate, batch_statistics
+from sla.services.fanout import batch_chunk_ingest
 from sla.services.intake import (
     Receipt,
     batch_ingest,
@@ -89,6 +98,9 @@ __all__ = [
     "terms_correct",
     "terms_create",
     "terms_recheck",
+    "terms_recheck_fan_out",
+    "batch_recheck",
+    "batch_chunk_ingest",
     "upload_retry",
     "upload_wait_note",
     "uploads_sweep",

@@ -52,12 +52,32 @@ def terms_correct(*, terms: ContractTerms, data: dict, user) -> ContractTerms:
 
 
 def terms_recheck(*, terms_id: int, user=None) -> int:
-    """Check again every batch whose current verdict used this terms version; returns how many."""
+    """Check again every batch whose current verdict used this terms version, here; returns how many."""
+    terms = ContractTerms.objects.get(pk=terms_id)
+    batch_ids = list(Batch.objects.filter(terms_version=terms).values_list("pk", flat=True))
+    for batch_id in batch_ids:
+        batch_recheck(batch_id=batch_id, reason=_recheck_reason(terms, user), user=user)
+    return len(batch_ids)
+
+
+def terms_recheck_fan_out(*, terms_id: int, dispatch, user=None) -> int:
+    """As ``terms_recheck``, one batch per task: ``dispatch(batch_ids, reason)`` queues them for any free worker.
+
+    A terms version may have decided thousands of batches; checked in one task they ran
+    one after the other on one worker, under one task's time limit.
+    """
+    terms = ContractTerms.objects.get(pk=terms_id)
+    batch_ids = list(Batch.objects.filter(terms_version=terms).values_list("pk", flat=True))
+    if batch_ids:
+        dispatch(batch_ids, _recheck_reason(terms, user))
+    return len(batch_ids)
+
+
+def batch_recheck(*, batch_id: int, reason: str, user=None) -> None:
     from sla.services.checking import batch_check
 
-    terms = ContractTerms.objects.get(pk=terms_id)
-    reason = f"terms from {terms.effective_from:%Y-%m-%d} corrected" + (f" by {user.username}" if user else "")
-    batches = list(Batch.objects.filter(terms_version=terms))
-    for batch in batches:
-        batch_check(batch=batch, user=user, reason=reason)
-    return len(batches)
+    batch_check(batch=Batch.objects.get(pk=batch_id), user=user, reason=reason)
+
+
+def _recheck_reason(terms: ContractTerms, user) -> str:
+    return f"terms from {terms.effective_from:%Y-%m-%d} corrected" + (f" by {user.username}" if user else "")

@@ -194,6 +194,8 @@ def _ingest_start(model, pk: int):
         upload = model.objects.select_for_update(of=("self",)).get(pk=pk)
         if upload.status not in UNFINISHED:
             return None
+        if getattr(upload, "chunks_total", 0) and upload.status == UploadStatus.PROCESSING:
+            return None  # fanned out: its chunks own the work now (sla.services.fanout)
         interrupted = upload.attempts if upload.status == UploadStatus.PROCESSING else 0
         if interrupted >= settings.INGEST_MAX_ATTEMPTS:
             upload_fail(
@@ -239,17 +241,37 @@ def _stopped(model, pk: int, error: Exception, *, retry: bool) -> None:
         remediation_resolve(batch=upload)
 
 
-def batch_ingest(*, batch_id: int, on_progress=None, retry_storage_errors: bool = False) -> Batch:
+def batch_ingest(*, batch_id: int, on_progress=None, retry_storage_errors: bool = False, dispatch_chunks=None) -> Batch:
     """Parse, validate and store a received batch, then evaluate and check it. Safe to run twice.
 
     The metrics engine's statistics are built chunk by chunk while the rows stream into
     the database, so a big delivery is read once, not stored and then read back. Every
     way out leaves the batch final (evaluated, invalid or failed) or, for a storage error
     the task will retry (``retry_storage_errors``), received again.
+
+    With ``dispatch_chunks(batch_id, chunks)`` (the task's way to queue chunk tasks), a big
+    delivery fans out over the workers instead (``sla.services.fanout``) and the batch
+    stays ``processing`` until its last chunk merges it.
     """
     if _ingest_start(Batch, batch_id) is None:
         return Batch.objects.get(pk=batch_id)
-    return _guarded(Batch, batch_id, lambda: _batch_store(batch_id, on_progress), retry=retry_storage_errors)
+    work = lambda: _batch_fan_out_or_store(batch_id, on_progress, dispatch_chunks)  # noqa: E731
+    return _guarded(Batch, batch_id, work, retry=retry_storage_errors)
+
+
+def _batch_fan_out_or_store(batch_id: int, on_progress, dispatch_chunks) -> Batch:
+    from sla.services import fanout
+
+    if dispatch_chunks is not None:
+        batch = Batch.objects.get(pk=batch_id)
+        layout = fanout.batch_layout(batch=batch)
+        if layout is not None:
+            with transaction.atomic():
+                batch = Batch.objects.select_for_update(of=("self",)).get(pk=batch_id)
+                if batch.status == BatchStatus.PROCESSING:
+                    fanout.batch_fan_out(batch=batch, layout=layout, dispatch=dispatch_chunks)
+            return Batch.objects.get(pk=batch_id)
+    return _batch_store(batch_id, on_progress)
 
 
 def _batch_store(batch_id: int, on_progress) -> Batch:
@@ -296,20 +318,35 @@ def _guarded(model, pk: int, work, *, retry: bool):
 
 
 class ChunkStatistics:
-    """Collects the metrics engine's statistics of each stored chunk, for one merge at the end."""
+    """The metrics engine's statistics of a batch's chunks, merged as they stream in.
 
-    def __init__(self, batch: Batch):
+    Every ``MERGE_FANOUT`` statistics of one tier merge into one of the next (a tiered
+    merge), so the ids of items and annotators are held about once, not once per chunk,
+    and each rating is copied O(log n) times. ``with_gold=False`` for statistics that
+    already carry the gold labels (the chunks of a fanned-out batch).
+    """
+
+    MERGE_FANOUT = 8
+
+    def __init__(self, batch: Batch, *, with_gold: bool = True):
         self.batch = batch
-        self.gold = gold_frame(batch=batch)
-        self.chunks = []
+        self.gold = gold_frame(batch=batch) if with_gold else None
+        self.tiers: list[list] = []
 
     def add(self, frame) -> None:
-        self.chunks.append(chunk_statistics(self.batch, frame, self.gold))
+        self.add_statistics(chunk_statistics(self.batch, frame, self.gold))
+
+    def add_statistics(self, statistics, tier: int = 0) -> None:
+        if tier == len(self.tiers):
+            self.tiers.append([])
+        self.tiers[tier].append(statistics)
+        if len(self.tiers[tier]) == self.MERGE_FANOUT:
+            merged, self.tiers[tier] = merge_statistics(self.tiers[tier]), []
+            self.add_statistics(merged, tier + 1)
 
     def merged(self):
-        if not self.chunks:
-            return None
-        return merge_statistics(self.chunks)
+        pending = [statistics for tier in reversed(self.tiers) for statistics in tier]
+        return merge_statistics(pending) if pending else None
 
 
 def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
@@ -319,26 +356,15 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
     when anything was wrong; the caller's rollback then removes what was streamed.
     """
     with stored_file_open(file=batch.file) as source:
-        reader = ingest.iter_delivery(
-            source,
-            filename=batch.original_name,
-            labels=batch.task_type.labels,
-            max_bytes=settings.MAX_UPLOAD_BYTES,
-            max_errors=settings.MAX_LISTED_ERRORS,
-            chunk_rows=settings.INGEST_CHUNK_ROWS,
-            annotator=batch.annotator or None,
-            duplicates=batch.duplicates,
-            numeric_labels=batch.task_type.scale != Scale.NOMINAL,
-            limits=ingest_limits(),
-        )
-        contents = _ItemContents()
+        reader = delivery_reader(batch, source)
+        contents = ItemContents()
         stored = 0
         with rows_replace(
             table=Annotation._meta.db_table, key_column="batch_id", key=batch.pk, primary_key=("batch_id", "row")
         ) as stream:
             for chunk in reader:
                 if reader.error_count == 0:
-                    stream.write(_annotation_table(batch, chunk, first=stored + 1))
+                    stream.write(annotation_table(batch, chunk, first=stored + 1))
                     stored += chunk.table.num_rows
                     contents.add(chunk.table)
                     if on_chunk is not None:  # the metrics never read the item texts: not converted to pandas
@@ -351,7 +377,24 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
     return reader
 
 
-class _ItemContents:
+def delivery_reader(batch: Batch, source, *, first_row: int = 1) -> ingest.DeliveryReader:
+    """The reader of a batch's file (or, from ``first_row``, of one range of it) with the batch's options."""
+    return ingest.iter_delivery(
+        source,
+        filename=batch.original_name,
+        labels=batch.task_type.labels,
+        max_bytes=settings.MAX_UPLOAD_BYTES,
+        max_errors=settings.MAX_LISTED_ERRORS,
+        chunk_rows=settings.INGEST_CHUNK_ROWS,
+        annotator=batch.annotator or None,
+        duplicates=batch.duplicates,
+        numeric_labels=batch.task_type.scale != Scale.NOMINAL,
+        limits=ingest_limits(),
+        first_row=first_row,
+    )
+
+
+class ItemContents:
     """The item texts of a delivery, kept once per item (the first text given), stored after the rows.
 
     They wait until the annotation rows are copied in, because the copy holds the
@@ -362,7 +405,9 @@ class _ItemContents:
         self.seen: set[str] = set()
         self.tables: list[pa.Table] = []
 
-    def add(self, table: pa.Table) -> None:
+    def add(self, table: pa.Table | None) -> None:
+        if table is None:
+            return
         given = table.filter(pc.is_valid(table.column("text"))).select(["item_id", "text"])
         if not given.num_rows:
             return
@@ -374,6 +419,20 @@ class _ItemContents:
         self.seen.update(first)
         if first:
             self.tables.append(given.take(pa.array(list(first.values()), pa.int64())))
+
+    def to_bytes(self) -> bytes | None:
+        """The texts kept so far (Arrow IPC), for a chunk parsed on one worker and stored by another."""
+        if not self.tables:
+            return None
+        data = pa.concat_tables(self.tables)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, data.schema) as writer:
+            writer.write_table(data)
+        return sink.getvalue().to_pybytes()
+
+    @staticmethod
+    def table_from_bytes(data: bytes | None) -> pa.Table | None:
+        return None if data is None else pa.ipc.open_stream(pa.py_buffer(bytes(data))).read_all()
 
     def store(self, batch: Batch) -> None:
         ItemContent.objects.filter(batch=batch).delete()
@@ -392,7 +451,7 @@ class _ItemContents:
         )
 
 
-def _annotation_table(batch: Batch, chunk, *, first: int) -> pa.Table:
+def annotation_table(batch: Batch, chunk, *, first: int) -> pa.Table:
     """The chunk as rows of the annotation table: batch and row number added, text nulls as "".
 
     Rows are numbered by their position among the stored rows, from ``first``, not by the

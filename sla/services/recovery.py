@@ -26,6 +26,7 @@ from django.utils import timezone
 from sla.constants import UploadStatus
 from sla.models import Batch, GoldSet, QAReviewSet
 from sla.services.breaches import remediation_received, remediation_resolve
+from sla.services.fanout import batch_chunks_discard
 from sla.services.intake import upload_enqueue, upload_fail
 from sla.timefmt import local_datetime
 from vendorscore.exceptions import DomainError
@@ -95,6 +96,8 @@ def _fail_stuck(model, pk: int, stuck_before: dt.datetime) -> bool:
         upload_fail(
             upload, f"Processing started at {started} and did not finish within {minutes} minutes: the worker was lost."
         )
+        if model is Batch:
+            batch_chunks_discard(batch=upload)
     if model is Batch:
         remediation_resolve(batch=upload)
     return True
@@ -116,7 +119,12 @@ def upload_retry(*, upload: Batch | GoldSet, user) -> Batch | GoldSet:
         upload.attempts = 0
         upload.failure = ""
         upload.queued_at = upload.started_at = upload.processed_at = None
-        upload.save(update_fields=["status", "attempts", "failure", "queued_at", "started_at", "processed_at"])
+        fields = ["status", "attempts", "failure", "queued_at", "started_at", "processed_at"]
+        if isinstance(upload, Batch):
+            batch_chunks_discard(batch=upload)
+            upload.chunks_total = upload.chunks_done = 0
+            fields += ["chunks_total", "chunks_done"]
+        upload.save(update_fields=fields)
         if isinstance(upload, Batch):
             remediation_received(batch=upload)
         upload_enqueue(upload)

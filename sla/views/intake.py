@@ -256,6 +256,8 @@ class BatchStatusView(RoleRequiredMixin, View):
                 "verdict": batch.verdict,
                 "final": batch.is_final,
                 "rows": batch.rows,
+                "chunks_total": batch.chunks_total,
+                "chunks_done": batch.chunks_done,
             }
         )
 

@@ -1,0 +1,164 @@
+"""Cut a line-oriented delivery (CSV, TSV, JSON Lines) into byte ranges of whole records.
+
+A big delivery fans out over several workers (``sla.services.fanout``): each parses one
+range of the stored file. For that a range must start and end between records, and each
+worker must know the data row its range starts at, so that rows and errors are numbered
+as one pass over the file numbers them (``sla.ingest.reader``: blank lines are not rows).
+
+One streaming pass finds them with numpy, a few megabytes at a time: a record ends at a
+line feed; in delimited text only at a line feed outside quotes (RFC 4180 doubles a
+quote inside a quoted value, so a line feed is inside quotes exactly when an odd number
+of quotes precedes it in the file). A line is blank when it holds nothing but a carriage
+return (delimited text, as Arrow's parser skips it) or nothing but white space (JSON
+Lines, as ``json_lines`` skips it). Delimited ranges are parsed with the header line
+put in front of them; a JSON Lines range starts with a line that is a JSON object, as a
+reader recognises JSON Lines by its first line.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+
+BLOCK_BYTES = 4 * 1024**2
+_LF, _QUOTE = 10, 34
+_JSON_SPACE = np.array([9, 10, 11, 12, 13, 32], np.uint8)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Bytes ``start`` to ``end`` of the file hold data rows ``first_row`` to ``first_row + rows - 1``."""
+
+    start: int
+    end: int
+    first_row: int
+    rows: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a worker needs to parse any span alone: the header to put first (b"" for JSON Lines)."""
+
+    header: bytes
+    spans: list[Span]
+
+
+def split_records(stream: BinaryIO, *, delimited: bool, target_bytes: int) -> Layout | None:
+    """Spans of about ``target_bytes`` (whole records, at least one row each, of equal size rather than a
+    short last one); None when delimited text has no header line."""
+    scanner = _Scanner(delimited=delimited)
+    position = 0
+    while block := stream.read(BLOCK_BYTES):
+        scanner.feed(np.frombuffer(block, np.uint8), position)
+        position += len(block)
+    ends, blank = scanner.finish(position)
+    header_end = 0
+    if delimited:
+        if not len(ends) or blank[0]:
+            return None
+        header_end, ends, blank = int(ends[0]), ends[1:], blank[1:]
+        stream.seek(0)
+        header = stream.read(header_end)
+    else:
+        header = b""
+    data_bytes = max(position - header_end, 1)
+    even = data_bytes / max(1, round(data_bytes / target_bytes))  # equal spans: none left over with a few rows
+    spans = _spans(header_end, ends, blank, int(even))
+    return Layout(header=header, spans=spans if delimited else _json_starts(stream, spans))
+
+
+def _json_starts(stream: BinaryIO, spans: list[Span]) -> list[Span]:
+    """Spans whose first line is a JSON object: a worker recognises its range as JSON Lines by it.
+
+    A span that starts with a broken line is joined to the one before, so the broken line
+    is reported at its row, as one pass reports it, not as a broken file.
+    """
+    joined = spans[:1]
+    for span in spans[1:]:
+        stream.seek(span.start)
+        line = b""
+        while not line.strip() and (line := stream.readline()):
+            pass
+        try:
+            starts_well = isinstance(json.loads(line), dict)
+        except ValueError:
+            starts_well = False
+        if starts_well:
+            joined.append(span)
+        else:
+            before = joined[-1]
+            joined[-1] = Span(before.start, span.end, before.first_row, before.rows + span.rows)
+    return joined
+
+
+class _Scanner:
+    """Record ends (the offset just past each record) and whether each record is blank.
+
+    Only line feeds and quotes are located (most CSV has no quote at all); a line is read
+    byte by byte only when it is short or starts with white space, the only lines that can
+    be blank, or when it runs across two blocks.
+    """
+
+    def __init__(self, *, delimited: bool):
+        self.delimited = delimited
+        self.quotes = 0  # quotes seen so far, for the parity of the next line feed
+        self.open = b""  # the unterminated line so far, while it may still be blank (else None)
+        self.ends: list[np.ndarray] = []
+        self.blank: list[np.ndarray] = []
+
+    def feed(self, data: np.ndarray, position: int) -> None:
+        feeds = np.flatnonzero(data == _LF)
+        if self.delimited:
+            quotes = np.flatnonzero(data == _QUOTE)
+            if len(quotes) or self.quotes % 2:
+                feeds = feeds[(self.quotes + np.searchsorted(quotes, feeds)) % 2 == 0]
+            self.quotes += len(quotes)
+        if not len(feeds):
+            self.open = self._still_blank(self.open, data)
+            return
+        starts = np.r_[0, feeds[:-1] + 1]
+        first_bytes = data[np.minimum(starts, len(data) - 1)]
+        blank = np.zeros(len(feeds), bool)
+        for index in np.flatnonzero((feeds - starts <= 1) | np.isin(first_bytes, _JSON_SPACE)):
+            if index:
+                blank[index] = self._blank(data[starts[index] : feeds[index]].tobytes())
+        first = self._still_blank(self.open, data[: feeds[0]])
+        blank[0] = first is not None and self._blank(first)
+        self.open = self._still_blank(b"", data[feeds[-1] + 1 :])
+        self.ends.append(feeds.astype(np.int64) + position + 1)
+        self.blank.append(blank)
+
+    def _blank(self, line: bytes) -> bool:
+        return line in (b"", b"\r") if self.delimited else not line.strip()
+
+    def _still_blank(self, so_far: bytes | None, more: np.ndarray) -> bytes | None:
+        """The open line with ``more`` bytes, or None once it holds more than a blank line may."""
+        if so_far is None or len(so_far) + len(more) > (1 if self.delimited else BLOCK_BYTES):
+            return None
+        line = so_far + more.tobytes()
+        return line if self._blank(line) else None
+
+    def finish(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        ends = np.concatenate([*self.ends, np.zeros(0, np.int64)])
+        blank = np.concatenate([*self.blank, np.zeros(0, bool)])
+        if (not len(ends) or ends[-1] < size) and size:
+            ends, blank = np.append(ends, size), np.append(blank, self.open is not None)
+        return ends, blank
+
+
+def _spans(start: int, ends: np.ndarray, blank: np.ndarray, target_bytes: int) -> list[Span]:
+    """Cut after the first record end at least ``target_bytes`` past each span's start; no span without rows."""
+    rows_before = np.cumsum(~blank)  # data rows up to and including each record
+    spans, first_index = [], 0
+    while first_index < len(ends):
+        last = int(np.searchsorted(ends, start + target_bytes, side="left"))
+        last = min(max(last, first_index), len(ends) - 1)
+        rows_so_far = int(rows_before[first_index - 1]) if first_index else 0
+        rows = int(rows_before[last]) - rows_so_far
+        if rows:
+            spans.append(Span(start=start, end=int(ends[last]), first_row=rows_so_far + 1, rows=rows))
+        elif spans:  # blank lines only: they belong to the span before
+            spans[-1] = Span(spans[-1].start, int(ends[last]), spans[-1].first_row, spans[-1].rows)
+        start, first_index = int(ends[last]), last + 1
+    return spans

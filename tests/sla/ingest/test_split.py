@@ -1,0 +1,94 @@
+"""A split file, each range parsed alone, numbers rows and errors exactly as one pass over the file."""
+
+import io
+
+import pytest
+
+from sla import ingest
+from sla.ingest import split
+
+LABELS = ["pos", "neg"]
+
+
+def csv_file(*, crlf: bool = False, bom: bool = False) -> bytes:
+    end = "\r\n" if crlf else "\n"
+    lines = ["item_id,annotator_id,label"]
+    for number in range(1, 61):
+        if number == 7:
+            lines.append(f'"item\n{number}",a1,pos')  # a line feed inside quotes is not a record end
+        elif number == 20:
+            lines.append(f'"it""em{number}",a2,pos')
+        elif number in (12, 13):
+            lines.append("")  # blank lines are not rows
+        elif number == 31:
+            lines.append(f"i{number},a1,sarcastic")  # an error to be found at its row
+        elif number == 45:
+            lines.append("i1,a1,neg")  # item i1 again by a1, far from the first
+        else:
+            lines.append(f"i{number},a{number % 3},{LABELS[number % 2]}")
+    text = end.join(lines)  # no line end after the last record
+    return (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+
+
+def jsonl_file() -> bytes:
+    lines = []
+    for number in range(1, 51):
+        if number in (5, 6):
+            lines.append("   \t")
+        elif number == 30:
+            lines.append('{"item_id": "i30", "annotator_id": "a1", "label": ')  # not JSON
+        else:
+            lines.append(f'{{"item_id": "i{number}", "annotator_id": "a{number % 4}", "label": "pos"}}')
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def parse_in_spans(content: bytes, name: str, delimited: bool, target: int):
+    layout = split.split_records(io.BytesIO(content), delimited=delimited, target_bytes=target)
+    rows, errors, counted = [], [], 0  # counted: rows read, valid or not
+    for span in layout.spans:
+        part = layout.header + content[span.start : span.end]
+        reader = ingest.iter_delivery(io.BytesIO(part), filename=name, labels=LABELS, first_row=span.first_row)
+        rows += [int(row) for chunk in reader for row in chunk.rows]
+        errors += [error for error in reader.errors if error.message != "the file has no data rows"]
+        counted += reader.rows
+    return layout, rows, sorted(errors, key=ingest.RowError.sort_key), counted
+
+
+@pytest.mark.parametrize("target", [1, 17, 64, 200, 10_000])
+@pytest.mark.parametrize("variant", [{}, {"crlf": True}, {"bom": True, "crlf": True}])
+def test_delimited_spans_number_rows_and_errors_as_one_pass(target, variant):
+    content = csv_file(**variant)
+    whole = ingest.iter_delivery(io.BytesIO(content), filename="d.csv", labels=LABELS)
+    whole_rows = [int(row) for chunk in whole for row in chunk.rows]
+
+    layout, rows, errors, counted = parse_in_spans(content, "d.csv", True, target)
+
+    assert layout.header.rstrip(b"\r\n").endswith(b"item_id,annotator_id,label")
+    assert rows == whole_rows and counted == whole.rows
+    within_spans = [error for error in whole.errors if error.column != "annotator_id"]  # duplicates: the merge's
+    assert [error for error in errors if error.column != "annotator_id"] == within_spans
+    assert any(error.row == 29 and error.column == "label" for error in errors)  # data row 29: file line 31
+    if target >= 10_000:
+        assert len(layout.spans) == 1
+
+
+@pytest.mark.parametrize("target", [1, 100, 500])
+def test_json_lines_spans_skip_white_space_lines_as_one_pass(target):
+    content = jsonl_file()
+    whole = ingest.iter_delivery(io.BytesIO(content), filename="d.jsonl", labels=LABELS)
+    whole_rows = [int(row) for chunk in whole for row in chunk.rows]
+
+    layout, rows, errors, counted = parse_in_spans(content, "d.jsonl", False, target)
+
+    assert layout.header == b""
+    assert rows == whole_rows and len(rows) == 47  # 50 lines, 2 of white space, 1 broken
+    assert errors == whole.errors and errors[0].row == 28
+
+
+def test_spans_cover_the_data_once_in_order_with_rows_each():
+    content = csv_file()
+    layout = split.split_records(io.BytesIO(content), delimited=True, target_bytes=100)
+    assert layout.spans[0].start == len(layout.header) and layout.spans[-1].end == len(content)
+    for before, after in zip(layout.spans, layout.spans[1:], strict=False):
+        assert before.end == after.start and after.first_row == before.first_row + before.rows
+    assert all(span.rows > 0 for span in layout.spans)
