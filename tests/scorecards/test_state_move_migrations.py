@@ -30,7 +30,12 @@ def test_rows_written_under_the_vendorscore_label_are_read_by_the_new_apps():
     OldEvaluation = old.get_model("vendorscore", "Evaluation")
     OldContentType = old.get_model("contenttypes", "ContentType")
     vendor = Vendor.objects.create(name="Before the move", workforce_model="in_house")
-    template = OldTemplate.objects.get(is_default=True)
+    # A transactional test before this one may have flushed the default templates the data migrations wrote.
+    defaults = (
+        OldTemplate.objects.filter(is_default=True).count(),
+        old.get_model("vendorscore", "PerformanceTemplate").objects.filter(is_default=True).count(),
+    )
+    template = OldTemplate.objects.create(name="Written under vendorscore")
     evaluation = OldEvaluation.objects.create(
         vendor=vendor, template=template, template_name=template.name, program="Written under vendorscore"
     )
@@ -40,8 +45,9 @@ def test_rows_written_under_the_vendorscore_label_are_read_by_the_new_apps():
 
     moved = Evaluation.objects.get(pk=evaluation.pk)
     assert (moved.vendor.name, moved.template.pk, moved.program) == (vendor.name, template.pk, evaluation.program)
-    assert ScorecardTemplate.objects.filter(is_default=True).count() == 1
-    assert PerformanceTemplate.objects.filter(is_default=True).count() == 1
+    assert ScorecardTemplate.objects.get(pk=template.pk).name == template.name
+    assert ScorecardTemplate.objects.filter(is_default=True).count() == defaults[0]
+    assert PerformanceTemplate.objects.filter(is_default=True).count() == defaults[1]
     assert Evaluation._meta.db_table == "vendorscore_evaluation"
     assert ContentType.objects.get(pk=evaluation_type.pk).app_label == "scorecards"
     assert not ContentType.objects.filter(app_label="vendorscore", model="evaluation").exists()
