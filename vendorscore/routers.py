@@ -12,7 +12,13 @@ class NumericIdRouter(DefaultRouter):
 
     Without it the text reaches the database as a primary key and fails there (a 500).
     A viewset may still declare its own ``lookup_value_regex``.
+
+    No format-suffix URLs (``/batches/1/findings.json``): a format is asked for with
+    ``?format=`` (API.md v1.1), and DRF's suffix routes passed a ``format`` argument that
+    the viewsets' actions do not take, so every suffixed action answered 500.
     """
+
+    include_format_suffixes = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
