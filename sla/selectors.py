@@ -488,17 +488,20 @@ def credit_statement(*, user, month: dt.date, vendor=None) -> dict:
     order the cap allocates (opening order) with its full credit, what its outcome removed
     (waived, or remediated without repricing) and what the cap removed.
     """
-    from sla.services import month_invoiced_value
+    from sla.services import month_invoiced_values
 
     breaches = breach_list(user=user).filter(credit_month=month, credit_full__gt=0).order_by("opened_at", "id")
     if vendor is not None:
         breaches = breaches.filter(batch__contract__vendor=vendor)
+    breaches = list(breaches)
+    in_statement = {breach.batch.contract.pk: breach.batch.contract for breach in breaches}
+    invoiced_values = month_invoiced_values(contracts=list(in_statement.values()), month=month)
     contracts: dict[int, dict] = {}
     for breach in breaches:
         contract = breach.batch.contract
         section = contracts.get(contract.pk)
         if section is None:
-            invoiced = month_invoiced_value(contract=contract, month=month)
+            invoiced = invoiced_values[contract.pk]
             section = contracts[contract.pk] = {
                 "contract": contract,
                 "invoiced_value": invoiced,

@@ -8,6 +8,7 @@ from sla.services.breaches import (
     breaches_escalate_overdue,
     credits_rebalance,
     month_invoiced_value,
+    month_invoiced_values,
 )
 from sla.services.checking import batch_check, terms_in_force
 from sla.services.contracts import (
@@ -82,6 +83,7 @@ __all__ = [
     "credits_rebalance",
     "escalation_reminders_enqueue",
     "month_invoiced_value",
+    "month_invoiced_values",
     "contract_create",
     "gold_set_ingest",
     "gold_set_receive",
