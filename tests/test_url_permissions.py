@@ -62,8 +62,8 @@ class Rule:
 
     ``target`` names the demo object the URL's ``pk`` points at; ``owned`` says that object
     belongs to one vendor (another vendor's user gets 404). ``public`` pages answer everyone,
-    anonymous included. ``ok`` is the answer of whoever gets through: a POST with no data is
-    refused by its form (400, or the page again with errors) rather than acted upon.
+    anonymous included. ``ok`` is the answer of whoever gets through. POSTs carry no data: most
+    are refused by their form (400), some act (302, 200, 202), inside the rolled-back savepoint.
     """
 
     roles: frozenset = frozenset()
@@ -71,7 +71,7 @@ class Rule:
     owned: bool = False
     method: str = "get"
     query: str = ""
-    ok: int = 200
+    ok: int | str = 200
     public: bool = False
 
 
