@@ -33,8 +33,10 @@ $(STATIC_MANIFEST): $(shell find static -type f) uv.lock
 	@echo "Collecting and compressing the static files (once; again only when they change)..."
 	@STATIC_HASHED=true $(UV) run python manage.py collectstatic --noinput -v 0 --clear
 
+# CI runs the same suite under coverage: make test PYTEST="coverage run -m pytest".
+PYTEST ?= pytest
 test: env system-deps
-	@$(UV) run pytest $(PYTEST_ARGS)
+	@$(UV) run $(PYTEST) $(PYTEST_ARGS)
 
 # Style, then the layers: the import contracts of pyproject.toml ([tool.importlinter]).
 lint: env

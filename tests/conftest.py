@@ -1,10 +1,17 @@
-"""Shared fixtures: users of every role, vendors, API clients, and service requirements.
+"""Shared fixtures: users of every role, vendors, API clients, the demo, and service requirements.
 
 A test that needs PostgreSQL, Redis, an SMTP server or Chromium asks for it with
 ``require_service``: on a laptop without the service it is skipped, in CI (``CI=true``)
 it fails, because CI promises to run everything.
+
+The demo (``manage.py demo_data``) takes about twenty seconds to build, so it is built once
+per session, committed, and shared by the tests that ask for ``demo``. Those tests run
+last, together, so no other test sees the demo's rows; each of them runs in a transaction
+that is rolled back, so the demo they share stays as built (the one exception, a browser
+walk, is explained at ``demo_server``).
 """
 
+import io
 import os
 import socket
 import subprocess
@@ -15,7 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core import mail
+from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -32,6 +42,28 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 hypothesis_settings.register_profile("vendorscore", deadline=None)
 hypothesis_settings.load_profile("vendorscore")
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Move the tests on the shared demo to the end of the run, after pytest-django's own ordering.
+
+    A transactional test empties every table when it ends, which would take the demo away from
+    the tests after it: one that asks for the demo is refused here rather than failing others.
+    """
+    on_demo = [item for item in items if "demo_built" in getattr(item, "fixturenames", ())]
+    transactional = [item.nodeid for item in on_demo if _is_transactional(item)]
+    if transactional:
+        raise pytest.UsageError(f"tests on the shared demo must not be transactional: {transactional}")
+    items[:] = [item for item in items if item not in on_demo] + on_demo
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(fixtures)
+    )
 
 
 def require_service(available: bool, what: str) -> None:
@@ -69,6 +101,37 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What building the demo showed: the command's output and the e-mails it sent."""
+
+    output: str
+    emails: list
+
+
+@pytest.fixture(scope="session")
+def demo_built(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, built and committed once per session, with its files in a media folder of its own."""
+    media = override_settings(
+        MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    with media:
+        with django_db_blocker.unblock():
+            mail.outbox = []
+            output = io.StringIO()
+            call_command("demo_data", stdout=output)
+        yield Demo(output=output.getvalue(), emails=list(mail.outbox))
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo(demo_built, db):
+    """The shared demo, read inside this test's transaction: whatever the test changes is rolled back."""
+    return demo_built
 
 
 @pytest.fixture

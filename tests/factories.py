@@ -1,11 +1,16 @@
 """factory_boy factories for the test suite."""
 
 import copy
+import io
 from datetime import timedelta
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.utils import timezone
 
+from sla import services as sla_services
+from sla.simulate import DeliverySpec, simulate_delivery
 from vendorscore.constants import Role, VendorStatus, WorkforceModel
 from vendorscore.models import User, Vendor
 from vendorscore.scorecards import services as scorecard_services
@@ -71,6 +76,45 @@ class TermsFactory(factory.django.DjangoModelFactory):
     overlap_min = 0.05
     overlap_max = 0.15
     defect_rate_max = 0.01
+
+
+def csv_bytes(frame) -> bytes:
+    """A data frame as the CSV file a vendor would upload."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
+
+
+class DeliveredBatchFactory(factory.django.DjangoModelFactory):
+    """A batch delivered through the real intake service: generated rows uploaded as a CSV, then processed.
+
+    The rows are simulated from ``spec`` (or given as ``rows``); processing runs as in production,
+    from the task the upload queues once committed (Celery is eager in tests), so the batch comes
+    back evaluated, with its findings, breaches and notifications. ``queue_processing=False``
+    leaves it received. Any other keyword (``remediates``, ``reference``, ``claimed_accuracy``...)
+    goes to ``batch_receive``.
+    """
+
+    class Meta:
+        model = "sla.Batch"
+
+    class Params:
+        spec = DeliverySpec(items=300, seed=7)
+
+    contract = factory.LazyFunction(lambda: TermsFactory().contract)
+    task_type = factory.LazyAttribute(lambda batch: batch.contract.terms.order_by("pk").first().task_type)
+    rows = factory.LazyAttribute(lambda batch: simulate_delivery(batch.spec).annotations)
+    filename = factory.LazyAttribute(lambda batch: f"delivery-{batch.spec.seed}.csv")
+    user = factory.SubFactory(UserFactory, role=Role.PROCUREMENT_LEAD)
+
+    @classmethod
+    def _create(cls, model_class, *, contract, task_type, rows, filename, user, **fields):
+        upload = SimpleUploadedFile(filename, csv_bytes(rows), content_type="text/csv")
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            receipt = sla_services.batch_receive(
+                contract=contract, task_type=task_type, upload=upload, user=user, **fields
+            )
+        return model_class.objects.get(pk=receipt.upload.pk)
 
 
 # Scorecards: templates and evaluations are built through their services, as leads build them.

@@ -7,6 +7,9 @@ ORM calls there; the tests are synchronous on purpose, so that guard is lifted h
 import os
 
 import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.test.testcases import LiveServerThread
+from django.test.utils import modify_settings
 
 from tests.conftest import CHROMIUM, require_service
 
@@ -56,3 +59,24 @@ def login(page, live_server, password):
         return page
 
     return log_in
+
+
+@pytest.fixture
+def demo_server(demo_built, django_db_blocker):
+    """A live server over the shared demo, its URL; the test around it holds no transaction.
+
+    pytest-django's ``live_server`` makes a test transactional, and a transactional test empties
+    the tables the other demo tests share. Nor can the test hold the usual rolled-back
+    transaction: on SQLite it takes the write lock (IMMEDIATE), and the server could not record
+    a login. So the server writes its sessions and login records into the demo, which no test
+    counts, and the test only reads.
+    """
+    thread = LiveServerThread("localhost", StaticFilesHandler)
+    thread.daemon = True
+    with django_db_blocker.unblock(), modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        yield f"http://localhost:{thread.port}"
+        thread.terminate()

@@ -6,8 +6,7 @@ import pytest
 
 from sla.models import Batch
 from sla.simulate import DeliverySpec, simulate_delivery
-from tests.factories import ContractFactory, TaskTypeFactory, TermsFactory
-from tests.sla.conftest import csv_bytes
+from tests.factories import ContractFactory, TaskTypeFactory, TermsFactory, csv_bytes
 from vendorscore.constants import Role
 
 BATCH_PAGE = re.compile(r".*/batches/\d+/$")

@@ -1,13 +1,10 @@
 """What a lead puts in front of a vendor: verdict badges in colour, findings that read as sentences."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sla import services
 from sla.models import Batch
-from sla.simulate import simulate_delivery
-from tests.factories import ContractFactory, TaskTypeFactory, TermsFactory
-from tests.sla.conftest import FAILING, PASSING, csv_bytes
+from tests.factories import ContractFactory, DeliveredBatchFactory, TaskTypeFactory, TermsFactory
+from tests.sla.conftest import FAILING, PASSING
 from vendorscore.constants import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,27 +22,13 @@ def overlap_contract(vendor_a):
     return contract
 
 
-@pytest.fixture
-def deliver(lead):
-    def deliver(contract, spec):
-        receipt = services.batch_receive(
-            contract=contract,
-            task_type=contract.terms.get().task_type,
-            upload=SimpleUploadedFile(f"d{spec.seed}.csv", csv_bytes(simulate_delivery(spec).annotations)),
-            user=lead,
-            queue_processing=False,
-        )
-        return services.batch_ingest(batch_id=receipt.upload.pk)
-
-    return deliver
-
-
 def _background(locator) -> str:
     return locator.evaluate("element => getComputedStyle(element).backgroundColor")
 
 
-def test_batch_list_badges_are_coloured_by_verdict(login, users, overlap_contract, deliver, live_server):
-    accepted, rejected = deliver(overlap_contract, PASSING), deliver(overlap_contract, FAILING)
+def test_batch_list_badges_are_coloured_by_verdict(login, users, lead, overlap_contract, live_server):
+    accepted = DeliveredBatchFactory(contract=overlap_contract, spec=PASSING, user=lead)
+    rejected = DeliveredBatchFactory(contract=overlap_contract, spec=FAILING, user=lead)
     assert (accepted.verdict, rejected.verdict) == ("accepted", "rejected")
     page = login(users[Role.PROCUREMENT_LEAD])
     page.goto(f"{live_server.url}/batches/")
@@ -56,8 +39,8 @@ def test_batch_list_badges_are_coloured_by_verdict(login, users, overlap_contrac
     assert _background(rejected_badge) == RED
 
 
-def test_rejected_batch_findings_read_as_sentences_with_units(login, users, overlap_contract, deliver, live_server):
-    batch = deliver(overlap_contract, FAILING)
+def test_rejected_batch_findings_read_as_sentences_with_units(login, users, lead, overlap_contract, live_server):
+    batch = DeliveredBatchFactory(contract=overlap_contract, spec=FAILING, user=lead)
     page = login(users[Role.VENDOR])
     page.goto(f"{live_server.url}{batch.get_absolute_url()}")
     row = page.locator("#findings tbody tr", has_text="Consensus overlap")

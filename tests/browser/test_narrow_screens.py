@@ -5,22 +5,15 @@ menu is a button reached with the keyboard, and a skip link leads past it.
 """
 
 import pytest
-from django.core.management import call_command
 
 from sla.models import Batch, Breach, Contract
 from vendorscore.models import Vendor
 from vendorscore.scorecards.models import Evaluation
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 CHARTS_DRAWN = "() => [...document.querySelectorAll('[data-plotly]')].every(e => e.querySelector('.main-svg'))"
-
-
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    call_command("demo_data", stdout=open(tmp_path / "demo.txt", "w"))  # noqa: SIM115 (closed with tmp_path)
 
 
 def _lead_pages() -> list[str]:
@@ -66,27 +59,27 @@ def _vendor_pages(vendor: Vendor) -> list[str]:
     ]
 
 
-def _log_in(browser, live_server, width, username, password):
+def _log_in(browser, server_url, width, username, password):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.goto(f"{live_server.url}/accounts/login/")
+    page.goto(f"{server_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{server_url}/")
     return context, page
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_main_pages_never_scroll_sideways(browser, live_server, demo, width):
+def test_main_pages_never_scroll_sideways(browser, demo_server, width):
     meridian = Vendor.objects.get(name="Meridian Data Services")
     walks = [("lead", "lead-demo-pass", _lead_pages()), ("meridian", "vendor-demo-pass", _vendor_pages(meridian))]
     wide = []
     for username, password, paths in walks:
-        context, page = _log_in(browser, live_server, width, username, password)
+        context, page = _log_in(browser, demo_server, width, username, password)
         for path in paths:
-            response = page.goto(f"{live_server.url}{path}")
+            response = page.goto(f"{demo_server}{path}")
             assert response.status == 200, (username, path)
             page.wait_for_load_state("load")
             page.wait_for_function(CHARTS_DRAWN)  # the plotly bundle carries every chart the page draws
@@ -98,7 +91,7 @@ def test_main_pages_never_scroll_sideways(browser, live_server, demo, width):
 
 
 def test_menu_and_skip_link_work_from_the_keyboard_at_390(browser, live_server, lead, password):
-    context, page = _log_in(browser, live_server, 390, lead.username, password)
+    context, page = _log_in(browser, live_server.url, 390, lead.username, password)
     page.goto(f"{live_server.url}/batches/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"

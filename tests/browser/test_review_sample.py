@@ -1,13 +1,10 @@
 """The reviewer page driven with the keyboard only in headless Chromium: verdicts saved, sample decided."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sla import services
 from sla.models import Batch, QAReview
-from sla.simulate import DeliverySpec, simulate_delivery
-from tests.factories import ContractFactory, TaskTypeFactory, TermsFactory
-from tests.sla.conftest import csv_bytes
+from sla.simulate import DeliverySpec
+from tests.factories import ContractFactory, DeliveredBatchFactory, TaskTypeFactory, TermsFactory
 from vendorscore.constants import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,15 +18,7 @@ def batch(vendor_a, lead):
     TermsFactory(
         contract=contract, task_type=task_type, accuracy_floor=None, iaa_min=None, iaa_fail_below=None, aql=6.5
     )
-    delivery = simulate_delivery(DeliverySpec(items=40, overlap=0.1, seed=5))
-    receipt = services.batch_receive(
-        contract=contract,
-        task_type=task_type,
-        upload=SimpleUploadedFile("small.csv", csv_bytes(delivery.annotations)),
-        user=lead,
-        queue_processing=False,
-    )
-    return services.batch_ingest(batch_id=receipt.upload.pk)
+    return DeliveredBatchFactory(contract=contract, spec=DeliverySpec(items=40, overlap=0.1, seed=5), user=lead)
 
 
 def test_reviewer_walks_the_sample_with_the_keyboard(login, users, batch, live_server):

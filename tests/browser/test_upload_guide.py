@@ -3,8 +3,7 @@
 import pytest
 
 from sla.simulate import DeliverySpec, simulate_delivery
-from tests.factories import ContractFactory, TaskTypeFactory, TermsFactory
-from tests.sla.conftest import csv_bytes
+from tests.factories import ContractFactory, TaskTypeFactory, TermsFactory, csv_bytes
 from vendorscore.constants import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,17 +1,12 @@
 """The demo shows a vendor whose standing drops, published, appealed and answered, and gated."""
 
-from django.core.management import call_command
-
 from sla.models import Notification
 from vendorscore.models import Vendor
 from vendorscore.performance import services
 from vendorscore.performance.models import PeriodScorecard
 
 
-def test_demo_meridian_falls_from_enterprise_grade_to_material_risk(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    call_command("demo_data")
+def test_demo_meridian_falls_from_enterprise_grade_to_material_risk(demo):
     meridian = Vendor.objects.get(name="Meridian Data Services")
     standings = dict(PeriodScorecard.objects.filter(vendor=meridian).values_list("period", "standing"))
     assert standings == {
@@ -27,6 +22,3 @@ def test_demo_meridian_falls_from_enterprise_grade_to_material_risk(db, settings
     assert services.standing_gate(vendor=meridian).period == "2026-10"
     reports = Notification.objects.filter(kind="performance_report", event_key__contains=":2026-10:report:buyer")
     assert reports.count() == PeriodScorecard.objects.filter(period="2026-10").count()
-    count = PeriodScorecard.objects.count()
-    call_command("demo_data")
-    assert PeriodScorecard.objects.count() == count

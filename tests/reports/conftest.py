@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla import services
 from tests.conftest import CHROMIUM, require_service
+from tests.factories import DeliveredBatchFactory, csv_bytes
 from tests.sla import conftest as sla_fixtures
-from tests.sla.conftest import csv_bytes
 
 # The SLA app's fixtures, shared rather than copied.
 sentiment = sla_fixtures.sentiment
@@ -28,19 +28,6 @@ def chromium():
     require_service(CHROMIUM.exists(), "Chromium for chart rendering")
 
 
-def _evaluated(contract, task_type, frame, user, capture, name, **extra):
-    with capture(execute=True):
-        receipt = services.batch_receive(
-            contract=contract,
-            task_type=task_type,
-            user=user,
-            upload=SimpleUploadedFile(name, csv_bytes(frame)),
-            **extra,
-        )
-    receipt.upload.refresh_from_db()
-    return receipt.upload
-
-
 @pytest.fixture
 def gold(sentiment, delivery, lead, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
@@ -50,22 +37,18 @@ def gold(sentiment, delivery, lead, django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def batch_a(gold, contract_a, sentiment, delivery, lead, django_capture_on_commit_callbacks):
+def batch_a(gold, contract_a, delivery, lead):
     """Vendor A's evaluated batch, measured against gold, with a claimed accuracy."""
-    return _evaluated(
-        contract_a,
-        sentiment,
-        delivery.annotations,
-        lead,
-        django_capture_on_commit_callbacks,
-        "a.csv",
+    return DeliveredBatchFactory(
+        contract=contract_a,
+        rows=delivery.annotations,
+        filename="a.csv",
+        user=lead,
         reference="a-week-1",
         claimed_accuracy=0.95,
     )
 
 
 @pytest.fixture
-def batch_b(gold, contract_b, sentiment, delivery, lead, django_capture_on_commit_callbacks):
-    return _evaluated(
-        contract_b, sentiment, delivery.annotations.head(120), lead, django_capture_on_commit_callbacks, "b.csv"
-    )
+def batch_b(gold, contract_b, delivery, lead):
+    return DeliveredBatchFactory(contract=contract_b, rows=delivery.annotations.head(120), filename="b.csv", user=lead)

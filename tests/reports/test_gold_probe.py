@@ -14,8 +14,8 @@ from django.core import mail
 from sla import formatting
 from sla.checks import wilson_interval
 from sla.models import Batch, Notification
+from tests.factories import csv_bytes
 from tests.reports.test_reports import flat, get_pdf, pdf_text
-from tests.sla.conftest import csv_bytes
 from vendorscore.constants import Role
 
 # As pages and PDFs show an annotator's accuracy interval (sla/formatting.py): one gold item, right.

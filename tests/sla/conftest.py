@@ -1,15 +1,12 @@
 """Fixtures for the SLA app: a contract with terms per vendor, and delivery files."""
 
-import io
 from dataclasses import replace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sla import services
-from sla.models import Batch
 from sla.simulate import DeliverySpec, simulate_delivery
-from tests.factories import ContractFactory, TaskTypeFactory, TermsFactory
+from tests.factories import ContractFactory, DeliveredBatchFactory, TaskTypeFactory, TermsFactory, csv_bytes
 
 # Deliveries that pass and fail the consensus-overlap term (5-15%) of ``overlap_contract``.
 PASSING = DeliverySpec(items=300, overlap=0.10, seed=9)
@@ -35,12 +32,6 @@ def contract_b(vendor_b, sentiment):
     contract = ContractFactory(vendor=vendor_b, title="Vendor B sentiment MSA")
     TermsFactory(contract=contract, task_type=sentiment)
     return contract
-
-
-def csv_bytes(frame) -> bytes:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    return buffer.getvalue().encode()
 
 
 @pytest.fixture
@@ -72,16 +63,10 @@ def overlap_contract(vendor_a, sentiment):
 
 
 @pytest.fixture
-def deliver(django_capture_on_commit_callbacks, sentiment, lead):
-    def deliver(contract, spec, *, remediates=None, user=None):
-        with django_capture_on_commit_callbacks(execute=True):
-            receipt = services.batch_receive(
-                contract=contract,
-                task_type=sentiment,
-                upload=SimpleUploadedFile(f"d{spec.seed}.csv", csv_bytes(simulate_delivery(spec).annotations)),
-                user=user or lead,
-                remediates=remediates,
-            )
-        return Batch.objects.get(pk=receipt.upload.pk)
+def deliver(lead):
+    """``DeliveredBatchFactory`` with the spec to simulate, delivered by the lead unless ``user`` says who."""
+
+    def deliver(contract, spec, *, user=None, **fields):
+        return DeliveredBatchFactory(contract=contract, spec=spec, user=user or lead, **fields)
 
     return deliver

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla.models import Annotation, Batch, GoldLabel
-from tests.sla.conftest import csv_bytes
+from tests.factories import csv_bytes
 from vendorscore.constants import Role
 
 

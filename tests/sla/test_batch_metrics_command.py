@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from sla.metrics import compute_metrics
 from sla.models import Batch
 from sla.simulate import DeliverySpec, simulate_delivery
-from tests.sla.conftest import csv_bytes
+from tests.factories import csv_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 

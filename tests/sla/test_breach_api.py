@@ -8,8 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from sla.models import Breach
 from sla.simulate import DeliverySpec, simulate_delivery
 from sla.tasks import breaches_escalate
-from tests.factories import ContractFactory, TermsFactory
-from tests.sla.conftest import csv_bytes
+from tests.factories import ContractFactory, TermsFactory, csv_bytes
 from vendorscore.constants import Role
 
 FAILING = DeliverySpec(items=300, overlap=0.40, seed=8)

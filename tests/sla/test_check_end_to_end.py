@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla.models import Batch, CheckRun
 from sla.simulate import DeliverySpec, simulate_delivery
-from tests.sla.conftest import csv_bytes
+from tests.factories import csv_bytes
 from vendorscore.constants import Role
 
 

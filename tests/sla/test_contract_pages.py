@@ -3,6 +3,7 @@
 import pytest
 
 from sla.models import Batch, CheckRun, ContractTerms, InspectionState, TaskType
+from tests.factories import DeliveredBatchFactory
 from vendorscore.constants import Role
 
 VALID_TERMS = {
@@ -123,18 +124,7 @@ def test_the_same_version_date_twice_is_refused_with_a_message(client, lead, con
 def test_correcting_terms_rechecks_the_batches_and_keeps_history(
     client, lead, contract_a, sentiment, delivery, django_capture_on_commit_callbacks
 ):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from sla import services
-    from tests.sla.conftest import csv_bytes
-
-    with django_capture_on_commit_callbacks(execute=True):
-        batch = services.batch_receive(
-            contract=contract_a,
-            task_type=sentiment,
-            user=lead,
-            upload=SimpleUploadedFile("d.csv", csv_bytes(delivery.annotations)),
-        ).upload
+    batch = DeliveredBatchFactory(contract=contract_a, rows=delivery.annotations, user=lead)
     terms = contract_a.terms.get()
     client.force_login(lead)
     data = {
@@ -191,24 +181,11 @@ def test_only_leads_may_post_task_types(client, users):
     assert client.post("/task-types/", {"name": "x", "labels": "a"}).status_code == 403
 
 
-def test_contract_page_draws_trend_charts(
-    client, lead, contract_a, sentiment, delivery, django_capture_on_commit_callbacks
-):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from sla import services
-    from tests.sla.conftest import csv_bytes
-
+def test_contract_page_draws_trend_charts(client, lead, contract_a, delivery):
     contract_a.terms.update(iaa_coefficient="fleiss_kappa")
     for seed in range(2):
         rows = delivery.annotations.assign(item_id=delivery.annotations["item_id"] + f"-{seed}")
-        with django_capture_on_commit_callbacks(execute=True):
-            services.batch_receive(
-                contract=contract_a,
-                task_type=sentiment,
-                user=lead,
-                upload=SimpleUploadedFile(f"{seed}.csv", csv_bytes(rows)),
-            )
+        DeliveredBatchFactory(contract=contract_a, rows=rows, filename=f"{seed}.csv", user=lead)
     client.force_login(lead)
     page = client.get(f"/contracts/{contract_a.pk}/").content.decode()
     assert 'data-plotly="data-iaa-' in page

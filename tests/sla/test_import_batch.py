@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sla.models import Annotation, Batch
-from tests.sla.conftest import csv_bytes
+from tests.factories import csv_bytes
 
 
 def test_import_batch_stores_and_evaluates(contract_a, sentiment, delivery, tmp_path, capsys):

@@ -14,7 +14,7 @@ from sla import services
 from sla.constants import BatchStatus
 from sla.models import Annotation, Batch
 from tests.conftest import database_url_of_test_database
-from tests.sla.conftest import csv_bytes
+from tests.factories import csv_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 KILL_AFTER_FIRST_CHUNK = (

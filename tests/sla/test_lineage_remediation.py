@@ -5,31 +5,13 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla import services
-from sla.models import Batch, Breach, Notification
+from sla.models import Breach, Notification
 from sla.simulate import simulate_delivery
-from tests.sla.conftest import FAILING, FIX, PASSING, csv_bytes
+from tests.factories import DeliveredBatchFactory
+from tests.sla.conftest import FAILING, FIX, PASSING
 from vendorscore.constants import Role
-
-
-@pytest.fixture
-def deliver_frame(django_capture_on_commit_callbacks, sentiment):
-    """Deliver annotation rows built by the test (a subset of a simulated delivery)."""
-
-    def deliver_frame(contract, frame: pd.DataFrame, *, name: str, user, remediates=None) -> Batch:
-        with django_capture_on_commit_callbacks(execute=True):
-            receipt = services.batch_receive(
-                contract=contract,
-                task_type=sentiment,
-                upload=SimpleUploadedFile(name, csv_bytes(frame)),
-                user=user,
-                remediates=remediates,
-            )
-        return Batch.objects.get(pk=receipt.upload.pk)
-
-    return deliver_frame
 
 
 @pytest.fixture
@@ -63,11 +45,13 @@ def test_a_remediation_sharing_no_item_with_the_failed_batch_does_not_close_its_
 
 
 def test_a_half_covering_remediation_leaves_the_breach_partially_remediated_with_its_missing_items(
-    owned_contract, deliver, deliver_frame, users, client
+    owned_contract, deliver, users, client
 ):
     rejected = deliver(owned_contract, FAILING)
     half, kept = _first_items(FIX, 150)
-    fix = deliver_frame(owned_contract, half, name="half-fix.csv", user=users[Role.VENDOR], remediates=rejected)
+    fix = DeliveredBatchFactory(
+        contract=owned_contract, rows=half, filename="half-fix.csv", user=users[Role.VENDOR], remediates=rejected
+    )
     assert fix.verdict == "accepted" and fix.remediation_coverage == 0.5
     breach = Breach.objects.get(batch=rejected)
     assert breach.status == "partially_remediated"
@@ -90,7 +74,9 @@ def test_a_half_covering_remediation_leaves_the_breach_partially_remediated_with
     # The other half, delivered later and passing, completes the coverage: remediated.
     rest = simulate_delivery(FIX).annotations
     rest = rest[~rest["item_id"].isin(kept)]
-    deliver_frame(owned_contract, rest, name="rest-fix.csv", user=users[Role.VENDOR], remediates=rejected)
+    DeliveredBatchFactory(
+        contract=owned_contract, rows=rest, filename="rest-fix.csv", user=users[Role.VENDOR], remediates=rejected
+    )
     breach.refresh_from_db()
     assert breach.status == "remediated" and breach.remediation_result["coverage"] == 1.0
     assert breach.service_credit == Decimal("0.00")
@@ -168,10 +154,12 @@ def test_the_rejected_batch_page_shows_each_breach_and_the_corrected_delivery_up
     assert f'value="{rejected.pk}" selected' in upload
 
 
-def test_a_promise_after_a_partial_remediation_does_not_stop_the_clock(overlap_contract, deliver, deliver_frame, users):
+def test_a_promise_after_a_partial_remediation_does_not_stop_the_clock(overlap_contract, deliver, users):
     rejected = deliver(overlap_contract, FAILING)
     half, _ = _first_items(FIX, 150)
-    deliver_frame(overlap_contract, half, name="half.csv", user=users[Role.VENDOR], remediates=rejected)
+    DeliveredBatchFactory(
+        contract=overlap_contract, rows=half, filename="half.csv", user=users[Role.VENDOR], remediates=rejected
+    )
     breach = Breach.objects.get(batch=rejected)
     services.breach_remediation_submit(breach=breach, user=users[Role.VENDOR], note="The rest is coming.")
     Breach.objects.filter(pk=breach.pk).update(remediation_due=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))

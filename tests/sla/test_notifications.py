@@ -10,7 +10,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery.exceptions import Retry
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sla import formatting, notification_rules, services, tasks
 from sla.models import Batch, Breach, Notification, NotificationPreference
@@ -20,8 +19,8 @@ from sla.services.notifications import (
     remediation_reminders_enqueue,
 )
 from sla.simulate import DeliverySpec, simulate_delivery
-from tests.factories import CertificationFactory, UserFactory
-from tests.sla.conftest import FAILING, csv_bytes
+from tests.factories import CertificationFactory, DeliveredBatchFactory, UserFactory
+from tests.sla.conftest import FAILING
 from vendorscore.constants import Role
 
 
@@ -292,21 +291,15 @@ def test_escalated_items_nearing_their_resolution_time_remind_once_per_batch_and
 
 
 def test_items_resolved_in_a_later_delivery_are_no_longer_reminded(
-    people, overlap_contract, escalation_batch, sentiment, lead, django_capture_on_commit_callbacks, users
+    people, overlap_contract, escalation_batch, lead, users
 ):
     NotificationPreference.objects.create(user=users[Role.VENDOR], reminders=False)
     rows = simulate_delivery(ESCALATING).annotations
     resolved = rows[rows["item_id"].isin(pending_items(escalation_batch)[1:])].assign(
         escalation_resolved_at=pd.Timestamp("2026-11-24T14:00:00Z")
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        receipt = services.batch_receive(
-            contract=overlap_contract,
-            task_type=sentiment,
-            upload=SimpleUploadedFile("resolutions.csv", csv_bytes(resolved)),
-            user=lead,
-        )
-    Batch.objects.filter(pk=receipt.upload.pk).update(delivered_at=DELIVERED + dt.timedelta(hours=6))
+    resolutions = DeliveredBatchFactory(contract=overlap_contract, rows=resolved, filename="resolutions.csv", user=lead)
+    Batch.objects.filter(pk=resolutions.pk).update(delivered_at=DELIVERED + dt.timedelta(hours=6))
 
     services.escalation_reminders_enqueue(now=DELIVERED.replace(hour=23))
     assert "Unresolved items due in the next 24 hours: 1\n" in reminders().first().body_text

@@ -3,9 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from sla import services
 from sla.models import QAReview
-from tests.sla.conftest import csv_bytes
+from tests.factories import DeliveredBatchFactory, csv_bytes
 from vendorscore.constants import Role
 
 EVERYONE = set(Role.values)
@@ -30,28 +29,13 @@ PAGES = [
 
 
 @pytest.fixture
-def batch_a(contract_a, sentiment, delivery, lead, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        receipt = services.batch_receive(
-            contract=contract_a,
-            task_type=sentiment,
-            user=lead,
-            upload=SimpleUploadedFile("a.csv", csv_bytes(delivery.annotations)),
-        )
-    receipt.upload.refresh_from_db()
-    return receipt.upload
+def batch_a(contract_a, delivery, lead):
+    return DeliveredBatchFactory(contract=contract_a, rows=delivery.annotations, filename="a.csv", user=lead)
 
 
 @pytest.fixture
-def batch_b(contract_b, sentiment, delivery, lead, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        receipt = services.batch_receive(
-            contract=contract_b,
-            task_type=sentiment,
-            user=lead,
-            upload=SimpleUploadedFile("b.csv", csv_bytes(delivery.annotations.head(60))),
-        )
-    return receipt.upload
+def batch_b(contract_b, delivery, lead):
+    return DeliveredBatchFactory(contract=contract_b, rows=delivery.annotations.head(60), filename="b.csv", user=lead)
 
 
 @pytest.mark.parametrize("template,allowed", PAGES)

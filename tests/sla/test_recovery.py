@@ -26,7 +26,8 @@ from sla.constants import BatchStatus
 from sla.models import Annotation, Batch, Breach, GoldSet
 from sla.simulate import simulate_delivery
 from tests.conftest import database_url_of_test_database
-from tests.sla.conftest import FAILING, FIX, csv_bytes
+from tests.factories import csv_bytes
+from tests.sla.conftest import FAILING, FIX
 from vendorscore.celery import app as celery_app
 from vendorscore.constants import Role
 

@@ -12,7 +12,8 @@ from sla.constants import BreachStatus
 from sla.models import Batch, Breach, BreachEvent
 from sla.simulate import DeliverySpec, simulate_delivery
 from sla.tasks import breaches_escalate
-from tests.sla.conftest import FAILING, FIX, PASSING, csv_bytes
+from tests.factories import csv_bytes
+from tests.sla.conftest import FAILING, FIX, PASSING
 from vendorscore.constants import Role
 from vendorscore.exceptions import DomainError
 

@@ -5,14 +5,12 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from sla import services
 from sla.models import Annotation
 from sla.services.intake import annotations_store
 from sla.storage import _timestamps_as_text, rows_replace
-from tests.sla.conftest import csv_bytes
+from tests.factories import DeliveredBatchFactory
 
 FIRST_SECOND, LAST_SECOND = -62_135_596_800, 253_402_300_799  # 0001-01-01 to 9999-12-31 23:59:59
 
@@ -59,16 +57,10 @@ def stored_rows(batch) -> list[tuple]:
 
 
 def test_a_delivery_is_stored_exactly_quotes_empty_text_and_optional_columns_included(
-    lead, contract_a, sentiment, awkward_delivery, django_capture_on_commit_callbacks
+    lead, contract_a, awkward_delivery
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        receipt = services.batch_receive(
-            contract=contract_a,
-            task_type=sentiment,
-            upload=SimpleUploadedFile("awkward.csv", csv_bytes(awkward_delivery)),
-            user=lead,
-        )
-    rows = stored_rows(receipt.upload)
+    batch = DeliveredBatchFactory(contract=contract_a, rows=awkward_delivery, filename="awkward.csv", user=lead)
+    rows = stored_rows(batch)
     expected = [
         (
             number,
@@ -83,29 +75,23 @@ def test_a_delivery_is_stored_exactly_quotes_empty_text_and_optional_columns_inc
         for number, record in enumerate(awkward_delivery.itertuples(), start=1)
     ]
     assert rows == expected
-    stored = Annotation.objects.get(batch=receipt.upload, row=6)
+    stored = Annotation.objects.get(batch=batch, row=6)
     assert stored.escalation_resolved_at == dt.datetime(2026, 11, 2, 10, 0, 0, 250_000, tzinfo=dt.UTC)
     assert stored.annotated_at == awkward_delivery.loc[5, "annotated_at"].to_pydatetime()
 
 
-def test_chunks_with_different_columns_are_stored_with_the_database_defaults(lead, contract_a, sentiment, delivery):
+def test_chunks_with_different_columns_are_stored_with_the_database_defaults(lead, contract_a, delivery):
     """Rows replace the batch's rows (its partition on PostgreSQL); a column a chunk lacks takes its default."""
-    receipt = services.batch_receive(
-        contract=contract_a,
-        task_type=sentiment,
-        upload=SimpleUploadedFile("d.csv", csv_bytes(delivery.annotations)),
-        user=lead,
-        queue_processing=False,
-    )
-    base = {"batch_id": [receipt.upload.pk] * 2, "item_id": ["a", "b"], "annotator_id": ["x", "y"], "label": ["n", "p"]}
+    batch = DeliveredBatchFactory(contract=contract_a, rows=delivery.annotations, user=lead, queue_processing=False)
+    base = {"batch_id": [batch.pk] * 2, "item_id": ["a", "b"], "annotator_id": ["x", "y"], "label": ["n", "p"]}
     replacing = rows_replace(
-        table=Annotation._meta.db_table, key_column="batch_id", key=receipt.upload.pk, primary_key=("batch_id", "row")
+        table=Annotation._meta.db_table, key_column="batch_id", key=batch.pk, primary_key=("batch_id", "row")
     )
     with transaction.atomic(), replacing as stream:
         stream.write(pa.table({**base, "row": [1, 2]}))
         stream.write(pa.table({**base, "row": [3, 4], "queue": ["full", "full"], "escalated": [True, False]}))
         stream.write(pa.table({**base, "row": [5, 6]}))
-    rows = Annotation.objects.filter(batch=receipt.upload).order_by("row")
+    rows = Annotation.objects.filter(batch=batch).order_by("row")
     assert [(row.row, row.queue, row.prelabel, row.escalated, row.confidence) for row in rows] == [
         (1, "", "", False, None),
         (2, "", "", False, None),
@@ -116,16 +102,11 @@ def test_chunks_with_different_columns_are_stored_with_the_database_defaults(lea
     ]
 
 
-def test_ingesting_a_batch_again_replaces_its_rows_and_leaves_other_batches_alone(
-    lead, contract_a, sentiment, delivery, django_capture_on_commit_callbacks
-):
-    batches = []
-    for name, frame in (("first.csv", delivery.annotations), ("second.csv", delivery.annotations.head(40))):
-        with django_capture_on_commit_callbacks(execute=True):
-            receipt = services.batch_receive(
-                contract=contract_a, task_type=sentiment, upload=SimpleUploadedFile(name, csv_bytes(frame)), user=lead
-            )
-        batches.append(receipt.upload)
+def test_ingesting_a_batch_again_replaces_its_rows_and_leaves_other_batches_alone(lead, contract_a, delivery):
+    batches = [
+        DeliveredBatchFactory(contract=contract_a, rows=frame, filename=name, user=lead)
+        for name, frame in (("first.csv", delivery.annotations), ("second.csv", delivery.annotations.head(40)))
+    ]
     with transaction.atomic():
         annotations_store(batches[0])
     counts = [Annotation.objects.filter(batch=batch).count() for batch in batches]

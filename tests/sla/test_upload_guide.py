@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from sla import services
 from sla.models import Batch, Breach
 from sla.simulate import DeliverySpec, simulate_delivery
-from tests.factories import ContractFactory, TermsFactory
-from tests.sla.conftest import FAILING, csv_bytes
+from tests.factories import ContractFactory, TermsFactory, csv_bytes
+from tests.sla.conftest import FAILING
 from vendorscore.constants import Role
 
 
