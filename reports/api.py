@@ -18,9 +18,9 @@ from reports import services
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, MAX_COMPARED, PAPERS
 from reports.selectors import report_audience, vendor_report_subject
 from sla import selectors as sla_selectors
-from sla.filters import DATE_OR_BLANK
 from vendorscore.models import Vendor
 from vendorscore.permissions import ALL_ROLES, BUYER_ROLES
+from vendorscore.schema import DATE_OR_BLANK
 
 PAPER_PARAMETER = OpenApiParameter("paper", str, enum=list(PAPERS), description="Page size; A4 unless `letter`.")
 

@@ -15,8 +15,11 @@ vendor's copy. The SLA app's tables are read only through its selectors; vendors
 the vendors app's, with the same scoping as their pages.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 from collections import Counter, defaultdict
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -30,12 +33,13 @@ from reports.models import ReportJob
 from sla import formatting
 from sla import selectors as sla_selectors
 from sla.constants import UNRESOLVED_BREACH_STATUSES, BatchStatus
-from sla.filters import delivered_on_or_after
-from sla.models import Batch, Contract, ContractTerms
 from sla.visibility import is_outlier
 from vendorscore import selectors as vendor_selectors
 from vendorscore.models import Vendor
 from vendorscore.scorecards import selectors as scorecard_selectors
+
+if TYPE_CHECKING:  # annotations only: reports reads sla through its selectors
+    from sla.models import Batch, Contract, ContractTerms
 
 
 def audience_of(user) -> str:
@@ -260,7 +264,9 @@ def vendor_report(
     """
     vendor_copy = _vendor_copy(audience)
     contracts = list(sla_selectors.contract_list(user=user).filter(vendor=vendor).order_by("start_date"))
-    batches = _period_batches(vendor=vendor, user=user, start=start, end=end).select_related("terms_version")
+    batches = sla_selectors.vendor_batches_delivered(vendor=vendor, user=user, start=start, end=end).select_related(
+        "terms_version"
+    )
     batches = list(_with_report_metrics(batches).order_by("delivered_at", "pk"))
     for batch in batches:
         batch.metrics = _report_metrics(batch)
@@ -327,16 +333,6 @@ def _report_metrics(batch: Batch) -> dict | None:
     return {key: value for key, value in parts.items() if value is not None}
 
 
-def _period_batches(*, vendor: Vendor, user, start: dt.date | None, end: dt.date | None) -> QuerySet[Batch]:
-    """The vendor's batches the user may see, delivered in the period (both days included, in each contract's zone)."""
-    batches = sla_selectors.batch_list(user=user).filter(contract__vendor=vendor)
-    if start is not None:
-        batches = delivered_on_or_after(batches, batch_path="", day=start, after=True)
-    if end is not None:
-        batches = delivered_on_or_after(batches, batch_path="", day=end, after=False)
-    return batches
-
-
 def _month(moment: dt.datetime, zone_name: str) -> str:
     return moment.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m")
 
@@ -390,7 +386,7 @@ def vendor_report_version(
     whatever the number of batches.
     """
     vendor_copy = _vendor_copy(audience)
-    batches = _period_batches(vendor=vendor, user=user, start=start, end=end)
+    batches = sla_selectors.vendor_batches_delivered(vendor=vendor, user=user, start=start, end=end)
     return {
         "audience": audience,
         "period": [start, end],

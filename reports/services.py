@@ -10,6 +10,8 @@ in the ``reports`` storage under ``reports/`` (``vendorscore.files``: local disk
 bucket), so every web process and worker, on any machine, shares them.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +19,7 @@ import logging
 import posixpath
 from collections import Counter
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -29,10 +31,12 @@ from reports import selectors as report_selectors
 from reports.constants import AUDIENCE_BUYER, PAPERS, REPORT_LAYOUT_VERSION
 from reports.models import ReportJob
 from sla import selectors as sla_selectors
-from sla.models import Batch
 from sla.visibility import OUTLIER_MIN_GOLD
 from vendorscore.broker import enqueue_on_commit
 from vendorscore.models import Vendor
+
+if TYPE_CHECKING:  # annotations only: reports reads sla through its selectors
+    from sla.models import Batch
 
 logger = logging.getLogger(__name__)
 

@@ -10,24 +10,18 @@ choice"), so a filter cannot be used to learn which ids exist.
 range for a Lisbon contract whatever the server's zone.
 """
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from sla import checks, lineage_rules
 from sla.constants import TERM_LABELS, BatchStatus, BatchVerdict, BreachStatus, Severity
 from sla.models import Batch, Breach, Contract, Finding, TaskType
+from sla.selectors import delivered_on_or_after
 from vendorscore.models import Vendor
-
-# A day, or nothing: the list pages' filter forms send every field, the empty ones as "" (no filter),
-# so the schema says so rather than promising a date that an empty value is not.
-DATE_OR_BLANK = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
+from vendorscore.schema import DATE_OR_BLANK
 
 
 @extend_schema_field(DATE_OR_BLANK)
@@ -86,18 +80,6 @@ def _visible_contracts(user):
     from sla.selectors import contract_list
 
     return contract_list(user=user).order_by("vendor__name", "title")
-
-
-def delivered_on_or_after(queryset, *, batch_path: str, day: dt.date, after: bool):
-    """Batches delivered from the start of ``day`` (``after``) or up to its end, in each contract's zone."""
-    zones = Contract.objects.order_by().values_list("time_zone", flat=True).distinct()
-    bound = day if after else day + dt.timedelta(days=1)
-    lookup = "gte" if after else "lt"
-    condition = Q(pk__in=[])
-    for zone in zones:
-        start = dt.datetime.combine(bound, dt.time(), tzinfo=ZoneInfo(zone))
-        condition |= Q(**{f"{batch_path}contract__time_zone": zone, f"{batch_path}delivered_at__{lookup}": start})
-    return queryset.filter(condition)
 
 
 class DeliveryFilterSet(django_filters.FilterSet):

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
@@ -600,3 +601,25 @@ def vendor_records_version(*, vendor: Vendor, batches: QuerySet[Batch], whole_hi
             count=Count("pk"), last=Max("pk")
         ),
     }
+
+
+def vendor_batches_delivered(*, vendor: Vendor, user, start: dt.date | None, end: dt.date | None) -> QuerySet[Batch]:
+    """The vendor's batches the user may see, delivered in the period (both days included, in each contract's zone)."""
+    batches = batch_list(user=user).filter(contract__vendor=vendor)
+    if start is not None:
+        batches = delivered_on_or_after(batches, batch_path="", day=start, after=True)
+    if end is not None:
+        batches = delivered_on_or_after(batches, batch_path="", day=end, after=False)
+    return batches
+
+
+def delivered_on_or_after(queryset, *, batch_path: str, day: dt.date, after: bool):
+    """Batches delivered from the start of ``day`` (``after``) or up to its end, in each contract's zone."""
+    zones = Contract.objects.order_by().values_list("time_zone", flat=True).distinct()
+    bound = day if after else day + dt.timedelta(days=1)
+    lookup = "gte" if after else "lt"
+    condition = Q(pk__in=[])
+    for zone in zones:
+        start = dt.datetime.combine(bound, dt.time(), tzinfo=ZoneInfo(zone))
+        condition |= Q(**{f"{batch_path}contract__time_zone": zone, f"{batch_path}delivered_at__{lookup}": start})
+    return queryset.filter(condition)

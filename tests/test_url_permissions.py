@@ -1,6 +1,7 @@
 """Every URL pattern of the project, for everyone who may ask: the table below states who gets through.
 
-The walk takes the URL map from Django's resolver (pages, the API router, reports, v1.1's disputes, lineage, webhooks and performance), so a new URL with no
+The walk takes the URL map from Django's resolver (pages, the API router, reports, v1.1's
+disputes, lineage, webhooks and performance), so a new URL with no
 row in ``RULES`` fails the test: whoever adds a page or an endpoint states its rule here.
 
 The rule of DESIGN.md and ``vendorscore/permissions.py``, applied to each row:

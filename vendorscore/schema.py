@@ -16,6 +16,9 @@ ERRORS = {
 THROTTLED = {"429": "Too many requests: wait the seconds in Retry-After."}
 THROTTLED_PATHS = ("/api/v1/auth/token/",)
 ERROR_BODY = {"type": "object", "additionalProperties": True}
+# A day, or nothing: the list pages' filter forms send every field, the empty ones as "" (no filter),
+# so the schema says so rather than promising a date that an empty value is not.
+DATE_OR_BLANK = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
 
 
 def add_error_responses(result, generator, request, public):
