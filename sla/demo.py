@@ -414,7 +414,7 @@ PROBE_ITEMS = 40
 def _gold_probe_delivery(plans: list[ContractPlan], now: dt.datetime) -> int:
     """Meridian's vendor user sends a probe, this morning, once (looked up by reference, as the in-flight one).
 
-    The items are the first of Meridian's last sentiment delivery, some of them gold; every
+    The items are the first of Meridian's last delivery, some of them gold; every
     (item, label) pair is a row of its own annotator, the shape ``visibility.probe_signals``
     recognises.
     """
