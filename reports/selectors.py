@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTransform
@@ -30,7 +29,7 @@ from django.utils import timezone
 from reports import figures
 from reports.constants import AUDIENCE_BUYER, AUDIENCE_VENDOR, REPORT_ROWS_LISTED
 from reports.models import ReportJob
-from sla import formatting
+from sla import credits, formatting
 from sla import selectors as sla_selectors
 from sla.constants import UNRESOLVED_BREACH_STATUSES, BatchStatus
 from sla.visibility import is_outlier
@@ -333,16 +332,12 @@ def _report_metrics(batch: Batch) -> dict | None:
     return {key: value for key, value in parts.items() if value is not None}
 
 
-def _month(moment: dt.datetime, zone_name: str) -> str:
-    return moment.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m")
-
-
 def _batch_months(rows: list[dict]) -> list[dict]:
     """One row per month of delivery (in the contract's zone): what a long period's batch table becomes."""
     months: dict[str, dict] = {}
     for row in rows:
         month = months.setdefault(
-            _month(row["delivered_at"], row["time_zone"]),
+            f"{credits.credit_month(row['delivered_at'], row['time_zone']):%Y-%m}",
             {"batches": 0, "rows": 0, "accepted": 0, "rejected": 0, "other": 0, "accuracies": []},
         )
         month["batches"] += 1
