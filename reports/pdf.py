@@ -151,9 +151,22 @@ def _kaleido():
 
     with _kaleido_lock:
         if not _kaleido_started:
+            _browser_check(os.environ["BROWSER_PATH"])
             kaleido.start_sync_server(silence_warnings=True)
             _kaleido_started = True
     return kaleido
+
+
+def _browser_check(path: str) -> None:
+    """Refuse to start kaleido without its browser: it then waits for one forever, and so did the report job."""
+    if not os.access(path, os.X_OK):
+        raise ChartsUnavailable(
+            f"Charts cannot be drawn: no Chromium at {path} (BROWSER_PATH). Install it (scripts/system-deps.sh)."
+        )
+
+
+class ChartsUnavailable(RuntimeError):
+    """The browser that draws the charts is missing."""
 
 
 # Where drawn charts are kept in the report cache, beside the PDFs, so every web process and worker shares them.

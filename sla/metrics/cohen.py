@@ -97,7 +97,7 @@ def _canonical_order(item, annotator, label, n_annotators, q) -> np.ndarray:
     """Rows sorted by (item, annotator, label): one composite key when it fits in int64."""
     if item.size == 0 or (int(item.max()) + 1) * n_annotators * q >= 2**62:
         return np.lexsort((label, annotator, item))
-    return np.argsort((item * n_annotators + annotator) * q + label, kind="stable")
+    return np.argsort((item.astype(np.int64) * n_annotators + annotator) * q + label, kind="stable")
 
 
 def _within_item_pairs(same_item: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

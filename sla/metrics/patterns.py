@@ -50,9 +50,8 @@ class Patterns:
         return int(self.weights.sum())
 
 
-def item_patterns(item: np.ndarray, label: np.ndarray, n_items: int, q: int) -> Patterns:
-    """Patterns of the items rated in ``(item, label)`` rows; unrated items map to -1."""
-    per_item = np.bincount(item, minlength=n_items)
+def item_patterns(item: np.ndarray, label: np.ndarray, per_item: np.ndarray, q: int) -> Patterns:
+    """Patterns of the items rated in ``(item, label)`` rows (``per_item`` of them each); unrated items map to -1."""
     base = int(per_item.max(initial=0)) + 1
     if q * np.log2(base) < np.log2(_EXACT_FLOAT):
         counts, weights, of_item = _by_radix_key(item, label, per_item, base, q)
@@ -63,9 +62,10 @@ def item_patterns(item: np.ndarray, label: np.ndarray, n_items: int, q: int) -> 
 
 def _by_radix_key(item, label, per_item, base, q):
     powers = float(base) ** np.arange(q)
-    keys = np.bincount(item, weights=powers[label], minlength=per_item.size).astype(np.int64)
+    sums = np.bincount(item, weights=powers[label], minlength=per_item.size)
     rated = per_item > 0
-    unique_keys, pattern_of_rated, weights = group(keys[rated], base**q)
+    unique_keys, pattern_of_rated, weights = group(sums[rated].astype(np.int64), base**q)
+    del sums  # a float per item: let go before the pattern of each item is written
     counts = (unique_keys[:, None] // (np.int64(base) ** np.arange(q))) % base
     of_item = np.full(per_item.size, -1, dtype=np.int64)
     of_item[rated] = pattern_of_rated

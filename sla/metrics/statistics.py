@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields, replace
-from functools import reduce
 from typing import ClassVar
 
 import numpy as np
@@ -101,12 +100,14 @@ class BatchStatistics:
         )
         item = item_codes[: len(frame)]
         rated = (item >= 0) & (annotator >= 0) & (label >= 0)
-        stats = cls(
+        _check_labels(label_set, vocab, np.concatenate([label[rated], gold_label]))
+        items = int(item.max(initial=-1)) + 1  # the frame's ids come first: gold-only items have higher codes
+        return cls(
             level=level,
             label_set=label_set,
             has_gold=gold is not None,
             rows=len(frame),
-            item_ids=item_ids,
+            item_ids=item_ids[:items],
             annotator_ids=annotator_ids,
             vocab=vocab,
             item=item[rated],
@@ -114,14 +115,22 @@ class BatchStatistics:
             label=label[rated],
             queue=_queues(frame)[rated],
             prelabel=prelabel[rated],
-            gold=_gold_per_item(item_codes[len(frame) :], gold_label, len(item_ids)),
+            # Gold items the frame does not rate are left out: a chunk's statistics grow with its rows, not with
+            # the gold set (each chunk of a big delivery would otherwise carry all of it).
+            gold=_gold_per_item(item_codes[len(frame) :], gold_label, len(item_ids))[:items],
         )
-        stats.check_labels()
-        return stats
 
     def merge(self, other: BatchStatistics) -> BatchStatistics:
         """These statistics and ``other`` as one batch."""
         return merge_statistics([self, other])
+
+    def with_item_codes(self) -> BatchStatistics:
+        """These statistics with the item ids replaced by their codes, all the document needs.
+
+        The ids are what a batch's statistics hold most of (millions of strings in a big
+        delivery); once repeats are checked nothing reads them, so the document is built without.
+        """
+        return replace(self, item_ids=pd.RangeIndex(len(self.item_ids)))
 
     def document(self, *, claimed_accuracy: float | None = None, seed: int = 0) -> dict:
         """The metrics document (API.md) of this batch."""
@@ -130,7 +139,7 @@ class BatchStatistics:
     def to_bytes(self) -> bytes:
         """The statistics as bytes (Arrow IPC, compressed), for a chunk encoded on one worker and merged on another."""
         columns = {
-            field.name: _one_list(pa.array(pd.Series(getattr(self, field.name), copy=False)))
+            field.name: _one_list(_one_array(pa.array(pd.Series(getattr(self, field.name), copy=False))))
             for field in fields(self)
             if field.name not in _SCALARS
         }
@@ -153,21 +162,13 @@ class BatchStatistics:
             values[name] = pd.Index(array.to_pandas()) if name in _IDS else array.to_numpy(zero_copy_only=False)
         return cls(**meta, **values)
 
-    def check_labels(self) -> None:
-        """Reject labels outside a given label set (pre-labels may be anything)."""
-        if self.label_set is None:
-            return
-        used = np.flatnonzero(
-            np.bincount(self.label, minlength=len(self.vocab))
-            + np.bincount(self.gold[self.gold >= 0], minlength=len(self.vocab))
-        )
-        unknown = sorted(set(self.vocab[used]) - set(self.label_set))
-        if unknown:
-            raise ValueError(f"labels not in the label set: {', '.join(map(repr, unknown[:10]))}")
-
 
 _SCALARS = ("level", "label_set", "has_gold", "rows")
 _IDS = ("item_ids", "annotator_ids", "vocab")
+
+
+def _one_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _one_list(values: pa.Array) -> pa.Array:
@@ -186,23 +187,31 @@ def merge_statistics(chunks: list[BatchStatistics]) -> BatchStatistics:
     items = _Union([chunk.item_ids for chunk in chunks])
     annotators = _Union([chunk.annotator_ids for chunk in chunks])
     vocab = _Union([chunk.vocab for chunk in chunks])
-    gold = reduce(
-        _merge_gold,
-        (_scatter(chunk.gold, items[i], vocab[i], len(items.ids)) for i, chunk in enumerate(chunks)),
-    )
+    gold = _merged_gold(chunks, items, vocab)
     return replace(
         first,
         rows=sum(chunk.rows for chunk in chunks),
         item_ids=items.ids,
         annotator_ids=annotators.ids,
         vocab=vocab.ids,
-        item=np.concatenate([items[i][c.item] for i, c in enumerate(chunks)]),
-        annotator=np.concatenate([annotators[i][c.annotator] for i, c in enumerate(chunks)]),
-        label=np.concatenate([vocab[i][c.label] for i, c in enumerate(chunks)]),
-        queue=np.concatenate([c.queue for c in chunks]),
-        prelabel=np.concatenate([_recode(vocab[i], c.prelabel) for i, c in enumerate(chunks)]),
+        item=_concatenated(chunks, "item", lambda i, codes: items[i][codes]),
+        annotator=_concatenated(chunks, "annotator", lambda i, codes: annotators[i][codes]),
+        label=_concatenated(chunks, "label", lambda i, codes: vocab[i][codes]),
+        queue=_concatenated(chunks, "queue", lambda i, codes: codes),
+        prelabel=_concatenated(chunks, "prelabel", lambda i, codes: _recode(vocab[i], codes)),
         gold=gold,
     )
+
+
+def _concatenated(chunks: list[BatchStatistics], field: str, recode) -> np.ndarray:
+    """One rating column of all chunks, each chunk's codes recoded straight into place (no copy of the whole)."""
+    columns = [getattr(chunk, field) for chunk in chunks]
+    merged = np.empty(sum(len(column) for column in columns), dtype=columns[0].dtype)
+    start = 0
+    for index, column in enumerate(columns):
+        merged[start : start + len(column)] = recode(index, column)
+        start += len(column)
+    return merged
 
 
 class _Union:
@@ -226,41 +235,56 @@ def _union_arrow(indexes: list[pd.Index]) -> tuple[np.ndarray, pd.Index] | None:
     """Codes and distinct ids, the ids encoded in ``UNION_BUCKETS`` groups by hash.
 
     Arrow's hash table takes about 180 bytes an entry at its peak, so ten million item ids
-    are encoded a sixteenth at a time; a group's codes follow the groups before it.
+    are encoded a sixteenth at a time; a group's codes follow the groups before it. Each
+    group is gathered from the chunks' own arrays, so the ids are never copied whole.
     """
     try:
-        arrays = [pa.array(pd.Series(index, copy=False)) for index in indexes]
+        arrays = [part for index in indexes for part in _arrow_parts(index)]
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         return None
     types = {array.type for array in arrays if len(array)}
     if len(types) != 1:
         return None if types else (np.zeros(0, dtype=CODE), pd.Index([]))
     (common,) = types
-    values = pa.concat_arrays([array.cast(common) for array in arrays if len(array)])
-    del arrays
-    buckets = _buckets(values)
-    codes, ids, assigned = np.empty(len(values), dtype=CODE), [], 0
+    arrays = [array.cast(common) for array in arrays]
+    buckets = _buckets(arrays)
+    codes, ids, assigned = [np.empty(len(array), dtype=CODE) for array in arrays], [], 0
     for bucket in range(UNION_BUCKETS):
-        members = np.flatnonzero(buckets == bucket)
-        if not len(members):
+        members = [np.flatnonzero(of_id == bucket) for of_id in buckets]
+        if not any(len(chunk) for chunk in members):
             continue
-        encoded = values.take(pa.array(members)).dictionary_encode()
-        codes[members] = encoded.indices.to_numpy() + assigned
+        encoded = pa.concat_arrays(
+            [array.take(pa.array(chunk)) for array, chunk in zip(arrays, members, strict=True)]
+        ).dictionary_encode()
+        bucket_codes = encoded.indices.to_numpy() + assigned
+        bounds = np.cumsum([0] + [len(chunk) for chunk in members])
+        for chunk_codes, chunk, start, end in zip(codes, members, bounds[:-1], bounds[1:], strict=True):
+            chunk_codes[chunk] = bucket_codes[start:end]
         assigned += len(encoded.dictionary)
         ids.append(encoded.dictionary)
-    return codes, pd.Index(pa.concat_arrays(ids).to_pandas())
+    return np.concatenate(codes), pd.Index(pa.chunked_array(ids, type=common).to_pandas())  # the groups not copied
 
 
-def _buckets(values: pa.Array) -> np.ndarray:
+def _arrow_parts(index: pd.Index) -> list[pa.Array]:
+    """The ids as Arrow arrays, without copying them: a merged index is held as one array per hash group."""
+    values = pa.array(pd.Series(index, copy=False))
+    return values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+
+
+def _buckets(arrays: list[pa.Array]) -> list[np.ndarray]:
     """A group of each value, from a hash of it (strings) or of its bits (numbers), in ``[0, UNION_BUCKETS)``."""
-    if len(values) <= UNION_BUCKET_ABOVE:
-        return np.zeros(len(values), dtype=np.int8)
+    if sum(len(values) for values in arrays) <= UNION_BUCKET_ABOVE:
+        return [np.zeros(len(values), dtype=np.int8) for values in arrays]
+    return [(_hashes(values) >> np.uint64(64 - UNION_BUCKET_BITS)).astype(np.int8) for values in arrays]
+
+
+def _hashes(values: pa.Array) -> np.ndarray:
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         step = 1_000_000  # hashed a million at a time: the hash's own buffers stay small
-        hashes = np.concatenate([hash_strings(values.slice(at, step)) for at in range(0, len(values), step)])
-    else:
-        hashes = pd.util.hash_array(values.to_numpy(zero_copy_only=False))
-    return (hashes >> np.uint64(64 - UNION_BUCKET_BITS)).astype(np.int8)
+        return np.concatenate(
+            [hash_strings(values.slice(at, step)) for at in range(0, len(values), step)] or [np.zeros(0, np.uint64)]
+        )
+    return pd.util.hash_array(values.to_numpy(zero_copy_only=False))
 
 
 def _union_pandas(indexes: list[pd.Index]) -> tuple[np.ndarray, pd.Index]:
@@ -273,17 +297,17 @@ def _recode(mapping: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.append(mapping, -1).astype(CODE)[codes]
 
 
-def _scatter(gold: np.ndarray, item_map: np.ndarray, vocab_map: np.ndarray, size: int) -> np.ndarray:
-    merged = np.full(size, -1, dtype=CODE)
-    known = gold >= 0
-    merged[item_map[known]] = vocab_map[gold[known]]
-    return merged
-
-
-def _merge_gold(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if ((a >= 0) & (b >= 0) & (a != b)).any():
-        raise ValueError("chunks carry different gold labels for the same item")
-    return np.maximum(a, b)
+def _merged_gold(chunks: list[BatchStatistics], items: _Union, vocab: _Union) -> np.ndarray:
+    """The gold label code of every merged item, each chunk's written into one array in place."""
+    gold = np.full(len(items.ids), -1, dtype=CODE)
+    for index, chunk in enumerate(chunks):
+        known = chunk.gold >= 0
+        targets, labels = items[index][known], vocab[index][chunk.gold[known]]
+        earlier = gold[targets]
+        if ((earlier >= 0) & (earlier != labels)).any():
+            raise ValueError("chunks carry different gold labels for the same item")
+        gold[targets] = labels
+    return gold
 
 
 def _check_options(labels, level) -> tuple[str, ...] | None:
@@ -336,6 +360,16 @@ def _queues(frame: pd.DataFrame) -> np.ndarray:
         raise ValueError(f"unknown queue value(s): {', '.join(map(repr, unknown))}; use prelabeled or full")
     mapping = np.array([QUEUES.index(str(name)) + 1 if str(name) in QUEUES else 0 for name in names])
     return np.append(mapping, 0).astype(np.int8)[codes]
+
+
+def _check_labels(label_set: tuple[str, ...] | None, vocab: pd.Index, codes: np.ndarray) -> None:
+    """Reject labels (of ratings or of the gold set) outside a given label set; pre-labels may be anything."""
+    if label_set is None:
+        return
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(vocab)))
+    unknown = sorted(set(vocab[used]) - set(label_set))
+    if unknown:
+        raise ValueError(f"labels not in the label set: {', '.join(map(repr, unknown[:10]))}")
 
 
 def _gold_per_item(gold_items: np.ndarray, gold_label: np.ndarray, n_items: int) -> np.ndarray:

@@ -57,7 +57,7 @@ from sla.ingest.errors import FileProblem
 from sla.ingest.native import jsonl_flavour
 from sla.ingest.sources import open_source
 from sla.ingest.split import Layout, split_records
-from sla.metrics import BatchStatistics
+from sla.metrics import BatchStatistics, merge_statistics
 from sla.models import Annotation, Batch, BatchChunk
 from sla.services.breaches import remediation_resolve
 from sla.services.checking import batch_check
@@ -295,7 +295,7 @@ def _merge(batch_id: int) -> Batch | None:
         batch = Batch.objects.select_for_update(of=("self",)).select_related("task_type", "contract").get(pk=batch_id)
         if batch.status != BatchStatus.PROCESSING or not batch.chunks_total or batch.chunks_done < batch.chunks_total:
             return None
-        chunks = list(batch.chunks.order_by("index"))
+        chunks = list(batch.chunks.order_by("index").defer("statistics", "texts"))  # read one at a time below
         batch.rows, batch.format = sum(chunk.rows for chunk in chunks), chunks[0].format
         errors, error_count = _chunk_errors(chunks)
         if error_count:
@@ -304,6 +304,7 @@ def _merge(batch_id: int) -> Batch | None:
         errors, error_count = _duplicates_across(batch, chunks, statistics)
         if error_count:
             return _invalid(batch, errors, error_count)
+        statistics = statistics.with_item_codes()
         chunks_attach(
             table=ANNOTATIONS,
             key_column="batch_id",
@@ -313,7 +314,7 @@ def _merge(batch_id: int) -> Batch | None:
         )
         contents = ItemContents()
         for chunk in chunks:
-            contents.add(ItemContents.table_from_bytes(chunk.texts))
+            contents.add(ItemContents.table_from_bytes(_chunk_field(chunk, "texts")))
         contents.store(batch)
         batch.skipped, batch.intake_notes = 0, []
         batch.save(update_fields=["skipped", "intake_notes"])
@@ -343,15 +344,21 @@ def _chunk_errors(chunks: list[BatchChunk]) -> tuple[list[dict], int]:
 
 
 def _merged_statistics(batch: Batch, chunks: list[BatchChunk]) -> BatchStatistics:
-    """The chunks' statistics as one batch's, their ratings in row order (every row of a valid chunk is one)."""
-    statistics = ChunkStatistics(batch, with_gold=False)
-    for chunk in chunks:
-        statistics.add_statistics(BatchStatistics.from_bytes(bytes(chunk.statistics)))
-        chunk.statistics = None  # read: not held through the evaluation
-    merged = statistics.merged()
+    """The chunks' statistics as one batch's, their ratings in row order (every row of a valid chunk is one).
+
+    Merged in one go rather than in tiers: every item id is then hashed and encoded once, and
+    the peak is the same, since the last tier of a tiered merge holds every id and rating too.
+    """
+    merged = merge_statistics([BatchStatistics.from_bytes(_chunk_field(chunk, "statistics")) for chunk in chunks])
     if len(merged.item) != batch.rows:
         raise ValueError(f"the chunks hold {len(merged.item)} ratings for {batch.rows} rows")
     return merged
+
+
+def _chunk_field(chunk: BatchChunk, field: str) -> bytes | None:
+    """One chunk's statistics or texts, read from the database alone: the chunks' are never all held at once."""
+    value = BatchChunk.objects.filter(pk=chunk.pk).values_list(field, flat=True).get()
+    return None if value is None else bytes(value)
 
 
 def _duplicates_across(batch: Batch, chunks: list[BatchChunk], statistics: BatchStatistics) -> tuple[list[dict], int]:

@@ -63,6 +63,7 @@ TEXT_COLUMNS = ("task_type", "queue", "prelabel")
 REQUIRED_COLUMNS = frozenset(ingest.DELIVERY.required)
 # The upload statuses in which processing has not finished (BatchStatus uses the same values).
 UNFINISHED = (UploadStatus.RECEIVED, UploadStatus.PROCESSING)
+REVIEW_LOOKUP_IDS = 5_000  # item ids asked about per query when a review file is checked against its batch
 
 logger = logging.getLogger(__name__)
 
@@ -287,7 +288,8 @@ def _batch_store(batch_id: int, on_progress) -> Batch:
             batch.rows, batch.format = reader.rows, reader.format
             batch.skipped, batch.intake_notes = reader.skipped, reader.notes
             batch.save(update_fields=["skipped", "intake_notes"])
-            batch = batch_evaluate(batch=batch, statistics=statistics.merged())
+            merged = statistics.merged()
+            batch = batch_evaluate(batch=batch, statistics=merged.with_item_codes() if merged is not None else None)
             batch_check(batch=batch)
             batch_probe_notify(batch_id=batch.pk)
             batch.refresh_from_db()
@@ -345,7 +347,9 @@ class ChunkStatistics:
             self.add_statistics(merged, tier + 1)
 
     def merged(self):
+        """Every statistics added, as one; the parts are let go, so they are not held beside the whole."""
         pending = [statistics for tier in reversed(self.tiers) for statistics in tier]
+        self.tiers = []
         return merge_statistics(pending) if pending else None
 
 
@@ -600,6 +604,15 @@ def qa_reviews_receive(*, batch: Batch, upload: File, user) -> Receipt:
     return Receipt(review_set)
 
 
+def _batch_items_among(batch: Batch, item_ids) -> set[str]:
+    """Which of these item ids the batch holds, asked about them alone (a big batch has millions of items)."""
+    known, ids = set(), list(item_ids)
+    for start in range(0, len(ids), REVIEW_LOOKUP_IDS):
+        wanted = ids[start : start + REVIEW_LOOKUP_IDS]
+        known.update(batch.annotations.filter(item_id__in=wanted).values_list("item_id", flat=True).distinct())
+    return known
+
+
 def _reviews_of_batch_items(batch: Batch, result, filename: str):
     """A verdict on an item the batch does not hold, or outside its drawn review sample, is an error naming its row.
 
@@ -607,7 +620,7 @@ def _reviews_of_batch_items(batch: Batch, result, filename: str):
     review work in bulk, so it may not name what the page refuses.
     """
     items = result.frame["item_id"]
-    known = set(batch.annotations.values_list("item_id", flat=True).distinct())
+    known = _batch_items_among(batch, items.unique())
     not_in_batch = ~items.isin(known)
     outside = qa_sample_outsiders(sample=QASample.objects.filter(batch=batch).first(), item_ids=items.unique())
     not_in_sample = ~not_in_batch & items.isin(outside)

@@ -229,3 +229,10 @@ def _breach(batch: Batch) -> Breach:
         service_credit="5.00",
         credit_month=opened.date().replace(day=1),
     )
+
+
+def test_a_missing_browser_is_a_clear_error_not_a_wait_forever(monkeypatch, report_cache):
+    monkeypatch.setattr(pdf, "_kaleido_started", False)
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    with pytest.raises(pdf.ChartsUnavailable, match="no Chromium at /nonexistent/chromium"):
+        pdf.chart_svg(_breaches(7), width=400, height=300)

@@ -82,6 +82,22 @@ def test_chunks_with_different_label_vocabularies_merge_to_the_sorted_union():
     assert document == compute_metrics(frame)
 
 
+def test_chunks_that_give_one_item_two_gold_labels_are_refused():
+    frame = pd.DataFrame({"item_id": ["a", "b"], "annotator_id": ["x", "x"], "label": ["1", "2"]})
+    first = BatchStatistics.from_frame(frame, gold=pd.DataFrame({"item_id": ["a"], "label": ["1"]}))
+    second = BatchStatistics.from_frame(frame, gold=pd.DataFrame({"item_id": ["a"], "label": ["2"]}))
+    with pytest.raises(ValueError, match="different gold labels for the same item"):
+        merge_statistics([first, second])
+
+
+def test_a_chunk_keeps_only_the_gold_of_its_own_items():
+    frame, gold, labels = random_delivery(7, items=300, annotators=6)
+    part = frame[frame["item_id"].isin(frame["item_id"].unique()[:40])]
+    statistics = BatchStatistics.from_frame(part, labels=labels, gold=gold)
+    assert len(statistics.item_ids) == part["item_id"].nunique() == len(statistics.gold)
+    assert statistics.document() == compute_metrics(part, labels=labels, gold=gold)
+
+
 def test_chunks_that_disagree_on_settings_are_refused():
     frame, gold, labels = random_delivery(1)
     with pytest.raises(ValueError, match="cannot be merged"):
