@@ -50,6 +50,31 @@ def rows_store(*, table: str, data: pa.Table) -> None:
         stream.write(data)
 
 
+def rows_store_new(*, table: str, data: pa.Table, unique: tuple[str, ...]) -> None:
+    """Append the rows of ``data`` whose ``unique`` columns are not in ``table`` yet; the rows stored stay.
+
+    For rows kept once per key and stored part by part: a later part's repeat of a key is
+    left out by the table's own unique constraint on ``unique``, so no caller has to keep
+    every key it stored. On PostgreSQL the part is copied into a temporary table first.
+    """
+    if connection.vendor != "postgresql":
+        _SqliteInsert(table, verb="INSERT OR IGNORE").write(data)
+        return
+    quoted, columns = connection.ops.quote_name(table), _column_list(data.column_names)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE {NEW_ROWS} ON COMMIT DROP AS SELECT {columns} FROM {quoted} WITH NO DATA")
+    rows_store(table=NEW_ROWS, data=data)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quoted} ({columns}) SELECT {columns} FROM {NEW_ROWS} "
+            f"ON CONFLICT ({_column_list(list(unique))}) DO NOTHING"
+        )
+        cursor.execute(f"DROP TABLE {NEW_ROWS}")
+
+
+NEW_ROWS = "vendorscore_new_rows"  # rows_store_new's temporary table
+
+
 def rows_stream(*, table: str):
     """A context whose ``write(arrow_table)`` appends rows; on PostgreSQL one streaming ``COPY``.
 
@@ -373,8 +398,8 @@ class _PostgresCopy:
 class _SqliteInsert:
     """Batched inserts: SQLite has no ``COPY``, and this path serves the embedded default, not ten million rows."""
 
-    def __init__(self, table: str):
-        self.table = table
+    def __init__(self, table: str, *, verb: str = "INSERT"):
+        self.table, self.verb = table, verb
 
     def __enter__(self):
         return self
@@ -386,7 +411,7 @@ class _SqliteInsert:
         ]
         placeholders = ", ".join(["%s"] * len(columns))
         sql = (
-            f"INSERT INTO {connection.ops.quote_name(self.table)} ({_column_list(data.column_names)}) "
+            f"{self.verb} INTO {connection.ops.quote_name(self.table)} ({_column_list(data.column_names)}) "
             f"VALUES ({placeholders})"
         )
         with connection.cursor() as cursor:

@@ -18,6 +18,7 @@ broker never accepted (it was down) leaves ``queued_at`` empty, and the sweep qu
 
 import hashlib
 import logging
+import tempfile
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -51,7 +52,7 @@ from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate, chunk_statistics, gold_frame
 from sla.services.notifications import batch_probe_notify
 from sla.services.sampling import qa_sample_outsiders
-from sla.storage import rows_replace, rows_store
+from sla.storage import rows_replace, rows_store, rows_store_new
 from vendorscore.broker import enqueue_on_commit
 from vendorscore.exceptions import DomainError
 from vendorscore.files import stored_file_open
@@ -402,37 +403,43 @@ class ItemContents:
     """The item texts of a delivery, kept once per item (the first text given), stored after the rows.
 
     They wait until the annotation rows are copied in, because the copy holds the
-    connection; they take at most what the file itself holds, which the upload limit bounds.
+    connection, and they wait in a temporary file (an Arrow stream), not in memory: a
+    delivery's texts can be nearly as large as the file. Each part keeps the first text of
+    each of its items; a later part's text for an item already stored is left out by the
+    table's own key (``rows_store_new``), so no part remembers the item ids of the others.
     """
 
+    SCHEMA = pa.schema([("item_id", pa.string()), ("text", pa.string())])
+
     def __init__(self):
-        self.seen: set[str] = set()
-        self.tables: list[pa.Table] = []
+        self._spool = None
+        self._writer = None
 
     def add(self, table: pa.Table | None) -> None:
         if table is None:
             return
         given = table.filter(pc.is_valid(table.column("text"))).select(["item_id", "text"])
-        if not given.num_rows:
-            return
-        items = given.column("item_id").to_pylist()
-        first = {}
-        for position, item in enumerate(items):
-            if item not in self.seen and item not in first:
-                first[item] = position
-        self.seen.update(first)
-        if first:
-            self.tables.append(given.take(pa.array(list(first.values()), pa.int64())))
+        if given.num_rows:
+            self._stream().write_table(_first_text_of_each_item(given).cast(self.SCHEMA))
+
+    def _stream(self):
+        if self._writer is None:
+            self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (open across add calls; gone with the object)
+            self._writer = pa.ipc.new_stream(self._spool, self.SCHEMA)
+        return self._writer
+
+    def _finished(self):
+        """The spooled stream, read from its start (nothing is added after this)."""
+        if self._writer is None:
+            return None
+        self._writer.close()
+        self._spool.seek(0)
+        return self._spool
 
     def to_bytes(self) -> bytes | None:
-        """The texts kept so far (Arrow IPC), for a chunk parsed on one worker and stored by another."""
-        if not self.tables:
-            return None
-        data = pa.concat_tables(self.tables)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, data.schema) as writer:
-            writer.write_table(data)
-        return sink.getvalue().to_pybytes()
+        """The texts kept (Arrow IPC), for a chunk parsed on one worker and stored by another."""
+        spool = self._finished()
+        return None if spool is None else spool.read()
 
     @staticmethod
     def table_from_bytes(data: bytes | None) -> pa.Table | None:
@@ -440,19 +447,29 @@ class ItemContents:
 
     def store(self, batch: Batch) -> None:
         ItemContent.objects.filter(batch=batch).delete()
-        if not self.tables:
+        spool = self._finished()
+        if spool is None:
             return
-        data = pa.concat_tables(self.tables)
-        rows_store(
-            table=ItemContent._meta.db_table,
-            data=pa.table(
-                {
-                    "batch_id": pa.array(np.full(data.num_rows, batch.pk, dtype=np.int64)),
-                    "item_id": data.column("item_id"),
-                    "text": data.column("text"),
-                }
-            ),
-        )
+        for part in pa.ipc.open_stream(spool):
+            rows_store_new(
+                table=ItemContent._meta.db_table,
+                data=pa.table(
+                    {
+                        "batch_id": pa.array(np.full(part.num_rows, batch.pk, dtype=np.int64)),
+                        "item_id": part.column("item_id"),
+                        "text": part.column("text"),
+                    }
+                ),
+                unique=("batch_id", "item_id"),
+            )
+        spool.close()
+
+
+def _first_text_of_each_item(given: pa.Table) -> pa.Table:
+    first = {}
+    for position, item in enumerate(given.column("item_id").to_pylist()):
+        first.setdefault(item, position)
+    return given.take(pa.array(list(first.values()), pa.int64()))
 
 
 def annotation_table(batch: Batch, chunk, *, first: int) -> pa.Table:

@@ -186,3 +186,25 @@ def test_a_small_delivery_is_not_split(contract_a, sentiment, lead, delivery_fil
     batch = process(batch, django_capture_on_commit_callbacks)
     assert batch.status == BatchStatus.EVALUATED and batch.chunks_total == 0
     assert fanout.batch_layout(batch=batch) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fan_out", [True, False], ids=["fanned-out", "one-pass"])
+def test_each_item_keeps_its_first_text_across_chunks_and_parts(
+    fan_out, settings, contract_a, sentiment, lead, big_delivery, django_capture_on_commit_callbacks
+):
+    settings.INGEST_FANOUT_BYTES = 1 if fan_out else 2**40
+    settings.INGEST_FANOUT_CHUNK_BYTES = CHUNK_BYTES
+    settings.INGEST_CHUNK_ROWS = 37  # one pass reads it in many parts too
+    rows = big_delivery.annotations.sort_values("annotated_at", kind="stable").reset_index(drop=True)
+    rows["text"] = [f"{item} as row {number} saw it" for number, item in enumerate(rows["item_id"], start=1)]
+    first_texts = rows.drop_duplicates("item_id").set_index("item_id")["text"].to_dict()
+    repeated = rows["item_id"].duplicated(keep=False)
+    assert repeated.sum() > 50  # items whose rows lie in different chunks and parts
+
+    batch = process(receive(contract_a, sentiment, lead, csv_bytes(rows)), django_capture_on_commit_callbacks)
+
+    assert batch.status == BatchStatus.EVALUATED, batch.failure or batch.errors
+    assert (batch.chunks_total > 1) is fan_out
+    stored = dict(batch.item_contents.values_list("item_id", "text"))
+    assert stored == first_texts
