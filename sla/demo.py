@@ -21,6 +21,9 @@ review sample reviewed, so its defect rate is decided by the sampling plan. Nort
 newest self-harm delivery arrived this morning with escalated items still open, some of
 them a few hours from the 24 hours the terms allow, so the hourly reminder has work.
 One Meridian delivery lost its worker twice and is failed, waiting for a lead's retry.
+Northwind's last toxicity-severity delivery is processed as a big one is: split into
+chunks, parsed one after the other (as an eager broker runs the chunk tasks) and merged,
+the fan-out thresholds lowered for it alone, so its page says how many chunks it took.
 And a Meridian vendor user uploads a gold probe: earlier items, each paired with every
 label under an annotator id of its own, so that each per-annotator accuracy would name a
 gold item's label. The vendor's pages withhold those figures and the leads get the alert.
@@ -36,6 +39,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.test import override_settings
 from django.utils import timezone
 
 from sla import clock, services
@@ -146,6 +150,9 @@ REMEDIATED = "crowdlabel-sentiment-04"
 PARTLY_REMEDIATED = "crowdlabel-sentiment-03"
 WAIVED = ("meridian-sentiment-01", "iaa")
 REVIEWED = "northwind-sentiment-01"
+# Fans out as a delivery of many megabytes would (sla.services.fanout): its 53 KiB in chunks of about 10 KiB.
+FANNED_OUT = "northwind-toxicity-severity-04"
+FAN_OUT_SETTINGS = {"INGEST_FANOUT_BYTES": 32 * 1024, "INGEST_FANOUT_CHUNK_BYTES": 10 * 1024}
 WAIVER_REASON = (
     "The label guide for mixed sentiment changed during this batch; agreed with Meridian on the weekly call."
 )
@@ -347,8 +354,18 @@ def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, 
         return 0
     Batch.objects.filter(pk=receipt.upload.pk).update(delivered_at=delivered_at)
     with clock.replay(delivered_at + CHECK_DELAY):
-        services.batch_ingest(batch_id=receipt.upload.pk)
+        if receipt.upload.reference == FANNED_OUT:
+            with override_settings(**FAN_OUT_SETTINGS):
+                services.batch_ingest(batch_id=receipt.upload.pk, dispatch_chunks=_chunks_in_turn)
+        else:
+            services.batch_ingest(batch_id=receipt.upload.pk)
     return 1
+
+
+def _chunks_in_turn(batch_id: int, chunks: int) -> None:
+    """What an eager broker does with a fanned-out batch's chunk tasks: runs them in turn, the last merging."""
+    for index in range(chunks):
+        services.batch_chunk_ingest(batch_id=batch_id, index=index)
 
 
 def _in_flight(plans: list[ContractPlan], now: dt.datetime) -> tuple[Contract, TaskType, DeliverySpec, str]:

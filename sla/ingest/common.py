@@ -151,14 +151,17 @@ def json_lines(lines: Iterable[bytes], first_row: int, log: ErrorLog) -> Iterato
         except ValueError as error:
             log.add(row, None, f"is not valid JSON: {error}")
             record = None
-        if record is not None and not isinstance(record, dict):
-            log.add(row, None, f"is not a JSON object but {type_of(record)}")
-            record = None
+        else:
+            if not isinstance(record, dict):  # ``null`` too: reported, not passed over in silence
+                log.add(row, None, f"is not a JSON object but {type_of(record)}")
+                record = None
         yield row, record
 
 
 def type_of(value) -> str:
     """How a JSON value's type is named in messages."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, dict):

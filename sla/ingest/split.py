@@ -10,9 +10,11 @@ line feed; in delimited text only at a line feed outside quotes (RFC 4180 double
 quote inside a quoted value, so a line feed is inside quotes exactly when an odd number
 of quotes precedes it in the file). A line is blank when it holds nothing but a carriage
 return (delimited text, as Arrow's parser skips it) or nothing but white space (JSON
-Lines, as ``json_lines`` skips it). Delimited ranges are parsed with the header line
-put in front of them; a JSON Lines range starts with a line that is a JSON object, as a
-reader recognises JSON Lines by its first line.
+Lines, as ``json_lines`` skips it). Arrow also ends a line at a carriage return not
+followed by a line feed: delimited text with one is not split (it is read in one pass).
+Delimited ranges are parsed with the header line put in front of them; a JSON Lines
+range starts with a line that is a JSON object, as a reader recognises JSON Lines by
+its first line.
 """
 
 import json
@@ -21,8 +23,10 @@ from typing import BinaryIO
 
 import numpy as np
 
+from sla.ingest.native import jsonl_flavour
+
 BLOCK_BYTES = 4 * 1024**2
-_LF, _QUOTE = 10, 34
+_LF, _CR, _QUOTE = 10, 13, 34
 _JSON_SPACE = np.array([9, 10, 11, 12, 13, 32], np.uint8)
 
 
@@ -46,7 +50,8 @@ class Layout:
 
 def split_records(stream: BinaryIO, *, delimited: bool, target_bytes: int) -> Layout | None:
     """Spans of about ``target_bytes`` (whole records, at least one row each, of equal size rather than a
-    short last one); None when delimited text has no header line."""
+    short last one); None when delimited text has no header line, or a carriage return not followed by a
+    line feed (Arrow ends a line there, so this scan would number rows otherwise: read in one pass)."""
     scanner = _Scanner(delimited=delimited)
     position = 0
     while block := stream.read(BLOCK_BYTES):
@@ -55,7 +60,7 @@ def split_records(stream: BinaryIO, *, delimited: bool, target_bytes: int) -> La
     ends, blank = scanner.finish(position)
     header_end = 0
     if delimited:
-        if not len(ends) or blank[0]:
+        if not len(ends) or blank[0] or scanner.lone_cr:
             return None
         header_end, ends, blank = int(ends[0]), ends[1:], blank[1:]
         stream.seek(0)
@@ -72,7 +77,9 @@ def _json_starts(stream: BinaryIO, spans: list[Span]) -> list[Span]:
     """Spans whose first line is a JSON object: a worker recognises its range as JSON Lines by it.
 
     A span that starts with a broken line is joined to the one before, so the broken line
-    is reported at its row, as one pass reports it, not as a broken file.
+    is reported at its row, as one pass reports it, not as a broken file; so is one that
+    starts with a byte order mark (a reader drops it from the start of what it reads) or
+    with a record the reader would take for another tool's export (``jsonl_flavour``).
     """
     joined = spans[:1]
     for span in spans[1:]:
@@ -80,8 +87,8 @@ def _json_starts(stream: BinaryIO, spans: list[Span]) -> list[Span]:
         line = b""
         while not line.strip() and (line := stream.readline()):
             pass
-        try:
-            starts_well = isinstance(json.loads(line), dict)
+        try:  # as the reader reads it: UTF-8 without a byte order mark, a canonical record
+            starts_well = isinstance(json.loads(line.decode("utf-8")), dict) and jsonl_flavour(line) == "jsonl"
         except ValueError:
             starts_well = False
         if starts_well:
@@ -106,10 +113,13 @@ class _Scanner:
         self.open = b""  # the unterminated line so far, while it may still be blank (else None)
         self.ends: list[np.ndarray] = []
         self.blank: list[np.ndarray] = []
+        self.lone_cr = False  # delimited text has a carriage return not followed by a line feed
+        self._ends_in_cr = False  # the text fed so far ends with a carriage return
 
     def feed(self, data: np.ndarray, position: int) -> None:
         feeds = np.flatnonzero(data == _LF)
         if self.delimited:
+            self._find_lone_cr(data)
             quotes = np.flatnonzero(data == _QUOTE)
             if len(quotes) or self.quotes % 2:
                 feeds = feeds[(self.quotes + np.searchsorted(quotes, feeds)) % 2 == 0]
@@ -128,6 +138,13 @@ class _Scanner:
         self.open = self._still_blank(b"", data[feeds[-1] + 1 :])
         self.ends.append(feeds.astype(np.int64) + position + 1)
         self.blank.append(blank)
+
+    def _find_lone_cr(self, data: np.ndarray) -> None:
+        returns = np.flatnonzero(data == _CR)
+        inner = returns[returns < len(data) - 1]  # a return at the block's end is judged by the next block
+        lone = (self._ends_in_cr and data[0] != _LF) or bool((data[inner + 1] != _LF).any())
+        self.lone_cr = self.lone_cr or lone
+        self._ends_in_cr = bool(len(returns)) and returns[-1] == len(data) - 1
 
     def _blank(self, line: bytes) -> bool:
         return line in (b"", b"\r") if self.delimited else not line.strip()

@@ -11,8 +11,10 @@ spans lines is one row. A line with the wrong number of cells is reported and sk
 
 JSON Lines is cut into blocks of whole lines, and each block is parsed by Arrow, which
 infers the types. A block Arrow cannot parse (a field that is text on one line and an
-object on the next, invalid JSON, invalid UTF-8) is parsed again line by line in Python,
-so each bad line is reported at its row; rows are non-blank lines. Arrow's parser
+object on the next, invalid JSON, invalid UTF-8), or reads otherwise than line by line
+(two objects on a line, a line of ``null``), is parsed again line by line in Python, so
+each bad line is reported at its row and a block reads the same whatever lines share
+it; rows are non-blank lines. Arrow's parser
 recurses in C, so no line reaches it before its depth and length are checked
 (``limits.JsonScan``, applied by ``sources.open_source``).
 
@@ -163,10 +165,8 @@ def read_json_lines(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
 def _json_pieces(stream: io.BufferedReader, context: ReadContext) -> Iterator[RawChunk]:
     next_row = 1
     for block in _line_blocks(stream):
-        try:
-            block.decode("utf-8")  # Arrow's JSON parser does not check it
-            table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
-        except (UnicodeDecodeError, pa.ArrowInvalid):
+        table = _arrow_json(block)
+        if table is None:
             chunk, next_row = _json_block_by_line(block, next_row, context)
             yield chunk
             continue
@@ -176,6 +176,37 @@ def _json_pieces(stream: io.BufferedReader, context: ReadContext) -> Iterator[Ra
         rows = np.arange(next_row, next_row + table.num_rows)
         next_row += table.num_rows
         yield RawChunk(table.select(list(mapping)).rename_columns(list(mapping.values())), rows)
+
+
+def _arrow_json(block: bytes) -> pa.Table | None:
+    """The block as Arrow parses it, or None when only the line-by-line reading is right.
+
+    Arrow also reads what is not one JSON object a line: two objects on one line (two
+    rows), a line of ``null`` (a row of nulls; a crash when it comes first). So Arrow sees
+    a block only when each non-blank line starts an object, and its table is used only
+    with one row a line: a block reads the same whatever lines share it (in one pass, or
+    in a chunk of ``sla.ingest.split``).
+    """
+    lines = _object_lines(block)
+    if lines is None:
+        return None
+    try:
+        block.decode("utf-8")  # Arrow's JSON parser does not check it
+        table = pjson.read_json(io.BytesIO(block), read_options=pjson.ReadOptions(block_size=len(block) + 1))
+    except (UnicodeDecodeError, pa.ArrowInvalid):
+        return None
+    return table if table.num_rows == lines else None
+
+
+def _object_lines(block: bytes) -> int | None:
+    """How many non-blank lines the block has, or None when one of them does not start an object."""
+    data = np.frombuffer(block, np.uint8)
+    starts = np.r_[0, np.flatnonzero(data == ord("\n")) + 1]
+    starts = starts[starts < len(data)]
+    if (data[starts] == ord("{")).all():  # the usual block: no blank line, each line an object
+        return len(starts)
+    lines = [line for line in (line.strip() for line in block.split(b"\n")) if line]
+    return len(lines) if all(line[:1] == b"{" for line in lines) else None
 
 
 def _json_block_by_line(block: bytes, first_row: int, context: ReadContext) -> tuple[RawChunk, int]:

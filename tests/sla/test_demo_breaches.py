@@ -5,6 +5,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from django.db.models import F
+from django.urls import reverse
 
 from sla.models import Batch, Breach, Notification, QASample
 from sla.selectors import batch_metrics_visible, credit_statement
@@ -38,6 +39,15 @@ def test_demo_shows_every_breach_state_and_mails_each_sent_notification(demo):
     deliveries = re.search(r"\(`/batches/`\): (\d+) simulated deliveries", README.read_text())
     assert int(deliveries.group(1)) == Batch.objects.count(), "the README's figure matches the demo"
     _assert_the_timeline_holds_together()
+
+
+def test_demo_holds_a_batch_processed_in_chunks_and_its_page_says_so(demo, client):
+    fanned_out = Batch.objects.get(chunks_total__gt=1)
+    assert fanned_out.status == "evaluated" and fanned_out.format == "csv"
+    assert not fanned_out.chunks.exists(), "its chunks merged and went"
+    client.force_login(User.objects.get(username="lead"))
+    page = client.get(reverse("batch_detail", args=[fanned_out.pk])).content.decode()
+    assert f"(processed in {fanned_out.chunks_total} chunks)" in page
 
 
 def _assert_the_probe_reveals_no_gold_and_alerts_the_leads():

@@ -6,6 +6,7 @@ locally and on PostgreSQL in CI (where the staged chunks become range partitions
 """
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -52,6 +53,12 @@ def process(batch: Batch, capture) -> Batch:
         tasks.batch_process.delay(batch.pk)
     batch.refresh_from_db()
     return batch
+
+
+def page_text(client, batch: Batch) -> str:
+    """The batch page's words as a reader sees them: tags dropped, white space runs as one space."""
+    html = client.get(reverse("batch_detail", args=[batch.pk])).content.decode()
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def staging_tables() -> list[str]:
@@ -145,11 +152,24 @@ def test_the_batch_page_counts_chunks_done(
     services.batch_chunk_ingest(batch_id=batch.pk, index=1)
 
     client.force_login(lead)
-    page = client.get(reverse("batch_detail", args=[batch.pk])).content.decode()
+    page = page_text(client, batch)
     total = queued[0]
-    assert f"2 of {total} chunks done" in page
+    assert f"Split into {total} chunks that run on whichever workers are free: 2 of {total} chunks done" in page
     assert client.get(reverse("batch_status", args=[batch.pk])).json()["chunks_done"] == 2
     assert not Annotation.objects.filter(batch=batch).exists()  # staged, not yet the batch's rows
+
+
+@pytest.mark.django_db
+def test_the_evaluated_batch_page_says_it_was_processed_in_chunks(
+    fan_out_small_files, client, contract_a, sentiment, lead, big_delivery, django_capture_on_commit_callbacks
+):
+    content = csv_bytes(big_delivery.annotations)
+    batch = process(receive(contract_a, sentiment, lead, content), django_capture_on_commit_callbacks)
+
+    client.force_login(lead)
+    page = page_text(client, batch)
+    assert f"(processed in {batch.chunks_total} chunks)" in page and batch.chunks_total > 1
+    assert "chunks done" not in page
 
 
 @pytest.mark.django_db
@@ -181,11 +201,15 @@ def test_a_chunk_that_killed_its_worker_twice_fails_the_batch_and_drops_what_was
 
 
 @pytest.mark.django_db
-def test_a_small_delivery_is_not_split(contract_a, sentiment, lead, delivery_file, django_capture_on_commit_callbacks):
+def test_a_small_delivery_is_not_split(
+    client, contract_a, sentiment, lead, delivery_file, django_capture_on_commit_callbacks
+):
     batch = receive(contract_a, sentiment, lead, delivery_file.read())
     batch = process(batch, django_capture_on_commit_callbacks)
     assert batch.status == BatchStatus.EVALUATED and batch.chunks_total == 0
     assert fanout.batch_layout(batch=batch) is None
+    client.force_login(lead)
+    assert "chunks" not in page_text(client, batch)
 
 
 @pytest.mark.django_db

@@ -120,3 +120,23 @@ def test_native_export_rows_keep_their_task_position_across_chunks():
     chunks = list(iter_delivery(VALID / "delivery_label_studio.json", filename="ls.json", chunk_rows=3))
 
     assert [chunk.frame.index.tolist() for chunk in chunks] == [[1, 1, 2, 2], [3, 4, 5, 5]]
+
+
+@pytest.mark.parametrize(
+    ("odd", "message"),
+    [
+        (b"null", "is not a JSON object but null"),
+        (b'{"item_id": "i"}{"item_id": "j"}', "is not valid JSON: Extra data"),
+    ],
+    ids=["null", "two objects"],
+)
+def test_a_json_lines_line_that_is_not_one_object_is_reported_whatever_shares_its_block(odd, message):
+    lines = [json.dumps({"item_id": f"i{n}", "annotator_id": "a", "label": "x"}).encode() for n in range(6)]
+    lines[3] = odd
+    alone = read_delivery(io.BytesIO(b"\n".join(lines)), filename="d.jsonl", labels=["x"])
+    lines[5] = b"{broken"
+    with_a_broken_line = read_delivery(io.BytesIO(b"\n".join(lines)), filename="d.jsonl", labels=["x"])
+
+    assert [(error.row, error.message[: len(message)]) for error in alone.errors] == [(4, message)]
+    assert alone.rows == 5 and with_a_broken_line.rows == 4
+    assert with_a_broken_line.errors[0] == alone.errors[0]

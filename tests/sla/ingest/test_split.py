@@ -92,3 +92,30 @@ def test_spans_cover_the_data_once_in_order_with_rows_each():
     for before, after in zip(layout.spans, layout.spans[1:], strict=False):
         assert before.end == after.start and after.first_row == before.first_row + before.rows
     assert all(span.rows > 0 for span in layout.spans)
+
+
+def test_a_bare_carriage_return_keeps_delimited_text_in_one_piece():
+    """Arrow ends a line at a carriage return alone; the split does not, so such a file is read in one pass."""
+    content = csv_file().replace(b"i40,a1,", b"i40,a1,pos\ri40b,a1,")
+    assert split.split_records(io.BytesIO(content), delimited=True, target_bytes=100) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '\ufeff{{"item_id": "x{n}", "annotator_id": "a1", "label": "pos"}}',
+        '{{"item_id": "x{n}", "annotator_id": "a1", "label": "pos", "_session_id": "s", "answer": "accept"}}',
+    ],
+    ids=["byte order mark", "a Prodigy record"],
+)
+def test_a_json_lines_span_starts_with_a_record_the_reader_reads_as_one_pass_does(line):
+    lines = jsonl_file().split(b"\n")
+    lines[11:31] = [line.format(n=n).encode() for n in range(20)]  # whichever span starts among them starts with one
+    content = b"\n".join(lines)
+    whole = ingest.iter_delivery(io.BytesIO(content), filename="d.jsonl", labels=LABELS)
+    whole_rows = [int(row) for chunk in whole for row in chunk.rows]
+
+    layout, rows, errors, counted = parse_in_spans(content, "d.jsonl", False, 100)
+
+    assert rows == whole_rows and counted == whole.rows
+    assert errors == whole.errors
