@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sla import services
+from sla import selectors, services
 from sla.models import Breach, Notification
 from sla.simulate import simulate_delivery
 from tests.factories import DeliveredBatchFactory
@@ -169,9 +169,11 @@ def test_a_promise_after_a_partial_remediation_does_not_stop_the_clock(overlap_c
     assert services.breaches_escalate_overdue() == 1
 
 
+@pytest.mark.parametrize("arm_batches", [32, 2], ids=["one arm", "arms of two batches"])
 def test_an_items_history_lists_the_batches_that_delivered_it_oldest_first_in_as_many_queries_at_any_length(
-    overlap_contract, deliver, client, lead
+    overlap_contract, deliver, client, lead, monkeypatch, arm_batches
 ):
+    monkeypatch.setattr(selectors, "LINEAGE_ARM_BATCHES", arm_batches)
     first = deliver(overlap_contract, FAILING)
     other = deliver(overlap_contract, PASSING)  # other items: not in the history
     again = deliver(overlap_contract, FIX)  # FAILING's items again
