@@ -314,11 +314,11 @@ def redelivered_items(*, batch: Batch) -> QuerySet:
 
     One grouped query over the earlier batches' rows: ``[{"item_id", "first_batch"}]``.
     """
-    from sla.services.lineage import earlier_batches, redelivered_rows
+    from sla.services.lineage import earlier_batch_ids, redelivered_rows
 
     return (
         Annotation.objects.filter(
-            batch_id__in=earlier_batches(batch=batch).values("pk"),
+            batch_id__in=earlier_batch_ids(batch=batch),
             item_id__in=redelivered_rows(batch=batch).values("item_id"),
         )
         .values("item_id")
@@ -327,19 +327,36 @@ def redelivered_items(*, batch: Batch) -> QuerySet:
     )
 
 
+LINEAGE_ARM_BATCHES = 32  # candidate batches per arm of the item's lookup
+LINEAGE_MAX_ARMS = 400  # SQLite refuses a compound SELECT of more than 500
+
+
+def _batches_holding(candidates: list[int], item_id: str):
+    """The ids of the ``candidates`` batches that hold ``item_id``: one query, a ``UNION ALL`` of groups of ids.
+
+    The ids as lists, not a subquery: PostgreSQL then reads only these batches' partitions of
+    the rows (by their item index), where a subquery made it plan every batch's partition. In
+    groups, not one list: the planner weighs each partition against the whole list, which at
+    442 batches took 205 ms of planning against 40 ms in groups of 32 (issue 20).
+    """
+    size = max(LINEAGE_ARM_BATCHES, -(-len(candidates) // LINEAGE_MAX_ARMS))
+    arms = [
+        Annotation.objects.filter(batch_id__in=candidates[start : start + size], item_id=item_id).values_list(
+            "batch_id", flat=True
+        )
+        for start in range(0, len(candidates), size)
+    ]
+    if not arms:
+        return []
+    return arms[0].union(*arms[1:], all=True)
+
+
 def item_lineage(*, batch: Batch, item_id: str) -> list[dict]:
     """One item's history under the batch's contract and task type: first delivered, redelivered, remediated by."""
     same_work = Batch.objects.filter(
         contract_id=batch.contract_id, task_type_id=batch.task_type_id, status=BatchStatus.EVALUATED
     )
-    # The ids as a list, not a subquery: PostgreSQL then reads only these batches' partitions of
-    # the rows, where a subquery made it probe every batch's partition once per batch (issue 20).
-    candidates = list(same_work.values_list("pk", flat=True))
-    holding = set(
-        Annotation.objects.filter(batch_id__in=candidates, item_id=item_id)
-        .values_list("batch_id", flat=True)
-        .distinct()
-    )
+    holding = set(_batches_holding(list(same_work.values_list("pk", flat=True)), item_id))
     batches = same_work.filter(pk__in=holding).select_related("remediates").order_by("delivered_at", "pk")
     history, seen = [], set()
     for delivered in batches:

@@ -15,10 +15,11 @@ needs quotes, with ``FORCE_NOT_NULL`` keeping empty text as text. Text columns m
 therefore hold no nulls: the callers store a missing text as "".
 
 A batch's annotation rows are a partition of their own on PostgreSQL (``rows_replace``):
-they are copied into a fresh table with no index, its primary key is built in one pass
-after the load, and the table is attached to ``sla_annotation``. Maintaining the key row
-by row during the ``COPY`` cost the server as much again as parsing the rows; building it
-afterwards from already sorted rows costs a fraction of that.
+they are copied into a fresh table with no index, its primary key and the caller's other
+indexes (``indexes``: the parent's, which ``ATTACH`` then finds and does not build again) are
+built in one pass each after the load, and the table is attached to ``sla_annotation``.
+Maintaining the key row by row during the ``COPY`` cost the server as much again as parsing
+the rows; building it afterwards from already sorted rows costs a fraction of that.
 
 Everything runs inside the caller's transaction, so a delivery that turns out invalid
 (or a worker that dies) leaves no row behind, and no table either. A loaded table is
@@ -86,15 +87,15 @@ def rows_stream(*, table: str):
     return _SqliteInsert(table)
 
 
-def rows_replace(*, table: str, key_column: str, key: int, primary_key: tuple[str, ...]):
+def rows_replace(*, table: str, key_column: str, key: int, primary_key: tuple[str, ...], indexes=()):
     """A stream (as ``rows_stream``) that replaces every row of ``table`` whose ``key_column`` is ``key``.
 
     On PostgreSQL ``table`` is partitioned by list of ``key_column`` and the rows become the
-    partition for ``key`` (see the module docstring); on SQLite the old rows are deleted and
-    the new ones inserted.
+    partition for ``key`` (see the module docstring), with an index on each column tuple of
+    ``indexes`` (those of ``table``); on SQLite the old rows are deleted and the new ones inserted.
     """
     if connection.vendor == "postgresql":
-        return _PartitionLoad(table, key_column, key, primary_key)
+        return _PartitionLoad(table, key_column, key, primary_key, indexes)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)} WHERE {_column_list([key_column])} = %s", [key])
     return _SqliteInsert(table)
@@ -107,11 +108,11 @@ def partition_name(table: str, key: int) -> str:
 class _PartitionLoad:
     """Load one partition as a plain table, then index it and attach it, all in the caller's transaction."""
 
-    def __init__(self, table: str, key_column: str, key: int, primary_key: tuple[str, ...]):
+    def __init__(self, table: str, key_column: str, key: int, primary_key: tuple[str, ...], indexes):
         self.table, self.key = table, int(key)
         self.partition = partition_name(table, self.key)
         check = _equals(key_column, self.key)
-        self._load = _TableLoad(self.partition, like=table, check=check, primary_key=primary_key)
+        self._load = _TableLoad(self.partition, like=table, check=check, primary_key=primary_key, indexes=indexes)
 
     def __enter__(self):
         self._load.__enter__()
@@ -128,10 +129,10 @@ class _PartitionLoad:
 
 
 class _TableLoad:
-    """Copy rows into a fresh table shaped like ``like`` with no index, then build its primary key in one pass."""
+    """Copy rows into a fresh table shaped like ``like`` with no index, then build its primary key and indexes."""
 
-    def __init__(self, name: str, *, like: str, check: str, primary_key: tuple[str, ...]):
-        self.name, self.like, self.check, self.primary_key = name, like, check, primary_key
+    def __init__(self, name: str, *, like: str, check: str, primary_key: tuple[str, ...], indexes):
+        self.name, self.like, self.check, self.primary_key, self.indexes = name, like, check, primary_key, indexes
         self._copy = _PostgresCopy(name)
 
     def __enter__(self):
@@ -155,6 +156,9 @@ class _TableLoad:
             with connection.cursor() as cursor:
                 quote = connection.ops.quote_name
                 cursor.execute(f"ALTER TABLE {quote(self.name)} ADD PRIMARY KEY ({_column_list(self.primary_key)})")
+                for columns in self.indexes:
+                    # Unnamed: PostgreSQL names it as it does the index ATTACH would build.
+                    cursor.execute(f"CREATE INDEX ON {quote(self.name)} ({_column_list(columns)})")
             _analyze(self.name)
         return None
 
@@ -183,18 +187,19 @@ def chunk_name(table: str, key: int, index: int) -> str:
     return f"{partition_name(table, key)}_chunk{int(index)}"
 
 
-def chunk_stage(*, table: str, key_column: str, key: int, index: int, rows: tuple[int, int], primary_key):
+def chunk_stage(*, table: str, key_column: str, key: int, index: int, rows: tuple[int, int], primary_key, indexes=()):
     """A stream (as ``rows_stream``) into the staging table of chunk ``index`` of ``key``'s rows.
 
     ``rows`` is the chunk's range of the row column (``primary_key[-1]``), first to last. The
-    staging table is committed with the chunk, invisible to every reader of ``table`` until
-    ``chunks_attach`` makes all chunks of the key its rows in one transaction.
+    staging table is committed with the chunk, keyed and indexed (``indexes``, as ``rows_replace``)
+    by the worker that staged it, invisible to every reader of ``table`` until ``chunks_attach``
+    makes all chunks of the key its rows in one transaction.
     """
     name = chunk_name(table, key, index)
     if connection.vendor == "postgresql":
         row = connection.ops.quote_name(primary_key[-1])
         check = f"{_equals(key_column, key)} AND {row} >= {int(rows[0])} AND {row} <= {int(rows[1])}"
-        return _TableLoad(name, like=table, check=check, primary_key=primary_key)
+        return _TableLoad(name, like=table, check=check, primary_key=primary_key, indexes=indexes)
     _sqlite_table_like(name, table)
     return _SqliteInsert(name)
 
@@ -209,12 +214,15 @@ def _sqlite_table_like(name: str, table: str) -> None:
         cursor.execute(ddl.replace(quote(table), quote(name), 1))
 
 
-def chunks_attach(*, table: str, key_column: str, key: int, chunks: list[tuple[int, int, int]], primary_key) -> None:
+def chunks_attach(
+    *, table: str, key_column: str, key: int, chunks: list[tuple[int, int, int]], primary_key, indexes=()
+) -> None:
     """Make the staged chunks ``(index, first row, last row)`` the rows of ``key``, in the caller's transaction.
 
     On PostgreSQL the key's partition is itself partitioned by range of the row column and
-    each staging table, already keyed, becomes one of its partitions: no row is copied
-    again and no index rebuilt. On SQLite the rows are copied across and the tables dropped.
+    each staging table, already keyed and indexed (``indexes``, as staged), becomes one of its
+    partitions: no row is copied again and no index rebuilt. On SQLite the rows are copied
+    across and the tables dropped.
     """
     quote = connection.ops.quote_name
     if connection.vendor != "postgresql":
@@ -233,6 +241,9 @@ def chunks_attach(*, table: str, key_column: str, key: int, chunks: list[tuple[i
             f"CREATE TABLE {quote(partition)} (LIKE {quote(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
             f"PRIMARY KEY ({_column_list(primary_key)})) PARTITION BY RANGE ({quote(primary_key[-1])})"
         )
+        for columns in indexes:
+            # Empty yet: each staging table attached below brings its own copy of the index.
+            cursor.execute(f"CREATE INDEX ON {quote(partition)} ({_column_list(columns)})")
     for index, first, last in chunks:
         _attach(partition, chunk_name(table, key, index), f"FROM ({int(first)}) TO ({int(last) + 1})")
     _attach(table, partition, f"IN ({int(key)})")

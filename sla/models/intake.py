@@ -260,6 +260,11 @@ class Annotation(models.Model):
     escalated = models.BooleanField(default=False, db_default=False)
     escalation_resolved_at = models.DateTimeField(null=True)
 
+    class Meta:
+        # An item's history across batches (``sla.selectors.item_lineage``) looks its rows up by
+        # item; on PostgreSQL each partition's copy is built after its rows are loaded (migration 0022).
+        indexes = [models.Index(fields=["item_id"], name="sla_annotation_item_idx")]
+
     def __str__(self) -> str:
         return f"{self.item_id} by {self.annotator_id}: {self.label}"
 

@@ -63,6 +63,7 @@ from sla.services.breaches import remediation_resolve
 from sla.services.checking import batch_check
 from sla.services.evaluation import batch_evaluate
 from sla.services.intake import (
+    ANNOTATION_INDEXES,
     ChunkStatistics,
     ItemContents,
     annotation_table,
@@ -231,6 +232,7 @@ def _chunk_stage(chunk: BatchChunk) -> None:
                 index=chunk.index,
                 rows=(chunk.first_row, chunk.last_row),
                 primary_key=PRIMARY_KEY,
+                indexes=ANNOTATION_INDEXES,
             )
             with target as stream:
                 for part in reader:
@@ -311,6 +313,7 @@ def _merge(batch_id: int) -> Batch | None:
             key=batch.pk,
             chunks=[(chunk.index, chunk.first_row, chunk.last_row) for chunk in chunks],
             primary_key=PRIMARY_KEY,
+            indexes=ANNOTATION_INDEXES,
         )
         contents = ItemContents()
         for chunk in chunks:

@@ -61,6 +61,8 @@ from vendorscore.files import stored_file_open
 # item's content (``text``) is not one: it is stored once per item (``ItemContent``).
 ANNOTATION_COLUMNS = ["batch_id", "row", *(column.name for column in ingest.DELIVERY.columns if column.name != "text")]
 TEXT_COLUMNS = ("task_type", "queue", "prelabel")
+# Built by the intake on each batch's rows once they are loaded (``sla.storage``): the model's.
+ANNOTATION_INDEXES = tuple(tuple(index.fields) for index in Annotation._meta.indexes)
 REQUIRED_COLUMNS = frozenset(ingest.DELIVERY.required)
 # The upload statuses in which processing has not finished (BatchStatus uses the same values).
 UNFINISHED = (UploadStatus.RECEIVED, UploadStatus.PROCESSING)
@@ -365,7 +367,11 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
         contents = ItemContents()
         stored = 0
         with rows_replace(
-            table=Annotation._meta.db_table, key_column="batch_id", key=batch.pk, primary_key=("batch_id", "row")
+            table=Annotation._meta.db_table,
+            key_column="batch_id",
+            key=batch.pk,
+            primary_key=("batch_id", "row"),
+            indexes=ANNOTATION_INDEXES,
         ) as stream:
             for chunk in reader:
                 if reader.error_count == 0:

@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from sla.simulate import DeliverySpec, simulate_delivery
 from tests.factories import ContractFactory, DeliveredBatchFactory, TaskTypeFactory, TermsFactory, csv_bytes
@@ -13,6 +14,32 @@ PASSING = DeliverySpec(items=300, overlap=0.10, seed=9)
 FAILING = DeliverySpec(items=300, overlap=0.40, seed=8)
 # The corrected redelivery of ``FAILING``: the same 300 items (ids follow the seed), overlap within 5-15%.
 FIX = replace(FAILING, overlap=0.10)
+
+ITEM_INDEX = "sla_annotation_item_idx"
+
+
+def item_indexes() -> dict[str, tuple[int, int]]:
+    """Each table holding annotation rows: (its indexes that are part of the item index, its indexes on item_id).
+
+    On PostgreSQL every partition, and every chunk partition of a fanned-out batch, must have
+    one copy of the item index, attached to the table's (the intake builds it, so ``ATTACH``
+    must not build a second); on SQLite the one table has it.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            indexes = connection.introspection.get_constraints(cursor, "sla_annotation")
+            on_item = [name for name, index in indexes.items() if index["index"] and index["columns"] == ["item_id"]]
+            return {"sla_annotation": (on_item.count(ITEM_INDEX), len(on_item))}
+        cursor.execute(
+            "SELECT t.relid::regclass::text, "
+            "(SELECT count(*) FROM pg_partition_tree(%s) x JOIN pg_index i ON i.indexrelid = x.relid "
+            " WHERE i.indrelid = t.relid AND i.indisvalid), "
+            "(SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            " WHERE i.indrelid = t.relid AND a.attnum = i.indkey[0] AND a.attname = 'item_id') "
+            "FROM pg_partition_tree('sla_annotation') t",
+            [ITEM_INDEX],
+        )
+        return {name: (mine, on_item) for name, mine, on_item in cursor.fetchall()}
 
 
 @pytest.fixture

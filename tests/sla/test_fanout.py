@@ -20,7 +20,7 @@ from sla.models import Annotation, Batch, BatchChunk
 from sla.services import fanout
 from sla.services.evaluation import gold_frame
 from sla.simulate import DeliverySpec, simulate_delivery
-from tests.sla.conftest import csv_bytes
+from tests.sla.conftest import csv_bytes, item_indexes
 
 CHUNK_BYTES = 3_000
 
@@ -91,6 +91,8 @@ def test_a_big_delivery_fans_out_and_its_document_is_the_one_pass_document(
     assert stored == [(row, *pair) for row, pair in enumerate(expected, 1)]
     assert batch.rows == len(big_delivery.annotations) and batch.format == "csv"
     assert not BatchChunk.objects.filter(batch=batch).exists() and staging_tables() == []
+    # Each chunk staged with its item index, attached as it was built (PostgreSQL: chunk partitions).
+    assert set(item_indexes().values()) == {(1, 1)}
 
 
 @pytest.mark.django_db

@@ -1,12 +1,15 @@
 """Item lineage and remediation coverage: an item is invoiced once, and a remediation must answer the failed work."""
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pandas as pd
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from sla import services
+from sla import selectors, services
 from sla.models import Breach, Notification
 from sla.simulate import simulate_delivery
 from tests.factories import DeliveredBatchFactory
@@ -164,3 +167,38 @@ def test_a_promise_after_a_partial_remediation_does_not_stop_the_clock(overlap_c
     services.breach_remediation_submit(breach=breach, user=users[Role.VENDOR], note="The rest is coming.")
     Breach.objects.filter(pk=breach.pk).update(remediation_due=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
     assert services.breaches_escalate_overdue() == 1
+
+
+@pytest.mark.parametrize("arm_batches", [32, 2], ids=["one arm", "arms of two batches"])
+def test_an_items_history_lists_the_batches_that_delivered_it_oldest_first_in_as_many_queries_at_any_length(
+    overlap_contract, deliver, client, lead, monkeypatch, arm_batches
+):
+    monkeypatch.setattr(selectors, "LINEAGE_ARM_BATCHES", arm_batches)
+    first = deliver(overlap_contract, FAILING)
+    other = deliver(overlap_contract, PASSING)  # other items: not in the history
+    again = deliver(overlap_contract, FIX)  # FAILING's items again
+    item = sorted(simulate_delivery(FAILING).annotations["item_id"].unique())[0]
+    client.force_login(lead)
+
+    def history() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(f"/batches/{other.pk}/lineage/", {"item": item}).content.decode()
+        return page, len(queries)
+
+    page, queries = history()
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    assert [(f"#{first.pk}" in row, f"#{again.pk}" in row, f"#{other.pk}" in row) for row in rows] == [
+        (True, False, False),
+        (False, True, False),
+    ]
+    assert "<td>first delivered</td>" in rows[0] and "<td>redelivered</td>" in rows[1]
+
+    # Two more (other files: the same file is refused): FAILING's items once more, and other items.
+    latest = [
+        deliver(overlap_contract, replace(FIX, overlap=0.12)),
+        deliver(overlap_contract, replace(PASSING, overlap=0.12)),
+    ]
+    assert all(batch.status == "evaluated" for batch in latest)
+    page, more_queries = history()
+    assert page.count("<td>redelivered</td>") == 2 and f"#{latest[0].pk}" in page and f"#{latest[1].pk}" not in page
+    assert more_queries == queries

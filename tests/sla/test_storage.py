@@ -5,12 +5,13 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from sla.models import Annotation
 from sla.services.intake import annotations_store
 from sla.storage import _timestamps_as_text, rows_replace
 from tests.factories import DeliveredBatchFactory
+from tests.sla.conftest import item_indexes
 
 FIRST_SECOND, LAST_SECOND = -62_135_596_800, 253_402_300_799  # 0001-01-01 to 9999-12-31 23:59:59
 
@@ -111,3 +112,18 @@ def test_ingesting_a_batch_again_replaces_its_rows_and_leaves_other_batches_alon
         annotations_store(batches[0])
     counts = [Annotation.objects.filter(batch=batch).count() for batch in batches]
     assert counts == [len(delivery.annotations), 40]
+
+
+def test_every_batchs_rows_are_indexed_by_item_once_and_found_by_it(lead, contract_a, delivery):
+    batches = [
+        DeliveredBatchFactory(contract=contract_a, rows=frame, filename=name, user=lead)
+        for name, frame in (("first.csv", delivery.annotations), ("second.csv", delivery.annotations.head(40)))
+    ]
+    with transaction.atomic():
+        annotations_store(batches[0])  # loaded again: a fresh partition, indexed again
+    tables = item_indexes()
+    # One item index on each table (PostgreSQL: the table and each batch's partition; SQLite: the one table).
+    assert set(tables.values()) == {(1, 1)} and len(tables) == (3 if connection.vendor == "postgresql" else 1)
+    item = delivery.annotations["item_id"].iloc[0]
+    holding = Annotation.objects.filter(item_id=item).values_list("batch_id", flat=True).distinct()
+    assert sorted(holding) == sorted(batch.pk for batch in batches)
