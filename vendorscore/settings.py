@@ -114,6 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+else:
+    # PostgreSQL's JIT compiled about 10,000 functions for one query over a contract's hundreds of batch
+    # partitions (the intake's lineage counts took 12-17 s with it, 4-5 s without, on bench/portfolio.py's
+    # database); the app's queries are short or bound by reading rows, never what JIT pays off for.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "vendorscore.User"
