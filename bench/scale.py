@@ -153,23 +153,29 @@ def peak_mb(pid: int) -> float:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds a process has used (0 when it is gone)."""
+def cpu_seconds(pid: int, *, with_children: bool = False) -> float:
+    """User and system CPU seconds a process has used (0 when it is gone), and its ended children's if asked."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    own = int(fields[11]) + int(fields[12])
+    return (own + (int(fields[13]) + int(fields[14]) if with_children else 0)) / TICKS
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU seconds used so far by every PostgreSQL process on this machine (its backends do the COPY work)."""
+    """CPU seconds used so far by PostgreSQL: its live processes, and the backends that ended.
+
+    Django closes a worker's connection after each task, so each chunk's backend (which does
+    its ``COPY``) has ended by the time the run does; its CPU is then the postmaster's
+    children's, which ``with_children`` adds.
+    """
     total = 0.0
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() == "postgres":
-                    total += cpu_seconds(int(entry.name))
+                    total += cpu_seconds(int(entry.name), with_children=True)
             except (FileNotFoundError, ProcessLookupError):
                 continue
     return total
