@@ -27,6 +27,7 @@ be materialised on every row.
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -99,7 +100,17 @@ def read_delimited(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
         return "skip"
 
     columns = [f"c{position}" for position in range(len(names))]
-    reader = pcsv.open_csv(
+    try:
+        reader = _open_csv(opened, context, delimiter, columns, mapping, wrong_width)
+    except pa.ArrowInvalid as error:  # the first block is read at once
+        context.log.add(*_parse_failure(error, 1))
+        return
+    renamed = [mapping[int(name[1:])] for name in reader.schema.names]
+    yield from rechunk(_numbered(reader, renamed, skipped, context), context.chunk_rows)
+
+
+def _open_csv(opened: Opened, context: ReadContext, delimiter: str, columns: list[str], mapping, wrong_width):
+    return pcsv.open_csv(
         opened.stream,
         read_options=pcsv.ReadOptions(column_names=columns, skip_rows=1, block_size=CSV_BLOCK_BYTES, use_threads=False),
         parse_options=pcsv.ParseOptions(
@@ -112,8 +123,6 @@ def read_delimited(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
             column_types={columns[position]: pa.binary() for position in mapping},
         ),
     )
-    renamed = [mapping[int(name[1:])] for name in reader.schema.names]
-    yield from rechunk(_numbered(reader, renamed, skipped, context), context.chunk_rows)
 
 
 def _numbered(reader, names: list[str], skipped: list[int], context: ReadContext) -> Iterator[RawChunk]:
@@ -125,7 +134,7 @@ def _numbered(reader, names: list[str], skipped: list[int], context: ReadContext
         except StopIteration:
             return
         except pa.ArrowInvalid as error:
-            context.log.add(next_row, None, _parse_failure(error))
+            context.log.add(*_parse_failure(error, next_row))
             return
         skipped[:] = [row for row in skipped if row >= next_row]
         candidates = np.arange(next_row, next_row + batch.num_rows + len(skipped))
@@ -134,11 +143,25 @@ def _numbered(reader, names: list[str], skipped: list[int], context: ReadContext
         yield RawChunk(pa.Table.from_batches([batch]).rename_columns(names), rows)
 
 
-def _parse_failure(error: pa.ArrowInvalid) -> str:
+def _parse_failure(error: pa.ArrowInvalid, next_row: int) -> tuple[int, None, str]:
+    """The row, column and message of an error Arrow's parser stopped on; reading stops there.
+
+    A line of the wrong width normally reaches ``wrong_width`` and is skipped; Arrow raises
+    instead when it cannot hand the line over (bytes that are not UTF-8), naming its line.
+    """
     if "straddl" in str(error):
         limit = CSV_BLOCK_BYTES // 2**20
-        return f"a line at or after this row is too long to read (over {limit} MiB); reading stopped here"
-    return f"cannot be read as delimited text: {error}"
+        message = f"a line at or after this row is too long to read (over {limit} MiB); reading stopped here"
+        return next_row, None, message
+    width = _WRONG_WIDTH.search(str(error))
+    if width:
+        line, expected, actual = (int(value) for value in width.groups())
+        message = f"has {actual} cells; the header has {expected} (and bytes that are not UTF-8); reading stopped here"
+        return line - 1, None, message
+    return next_row, None, f"cannot be read as delimited text: {error}"
+
+
+_WRONG_WIDTH = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+)")
 
 
 # JSON Lines ----------------------------------------------------------------------------
