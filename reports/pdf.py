@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import threading
 from contextlib import contextmanager
 from functools import cache
@@ -159,7 +160,7 @@ def _kaleido():
 
 def _browser_check(path: str) -> None:
     """Refuse to start kaleido without its browser: it then waits for one forever, and so did the report job."""
-    if not os.access(path, os.X_OK):
+    if shutil.which(path) is None:  # a path, or a name found on PATH
         raise ChartsUnavailable(
             f"Charts cannot be drawn: no Chromium at {path} (BROWSER_PATH). Install it (scripts/system-deps.sh)."
         )

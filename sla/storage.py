@@ -42,7 +42,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from django.db import connection
+from django.db import connection, transaction
 
 
 def rows_store(*, table: str, data: pa.Table) -> None:
@@ -62,15 +62,18 @@ def rows_store_new(*, table: str, data: pa.Table, unique: tuple[str, ...]) -> No
         _SqliteInsert(table, verb="INSERT OR IGNORE").write(data)
         return
     quoted, columns = connection.ops.quote_name(table), _column_list(data.column_names)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE {NEW_ROWS} ON COMMIT DROP AS SELECT {columns} FROM {quoted} WITH NO DATA")
-    rows_store(table=NEW_ROWS, data=data)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quoted} ({columns}) SELECT {columns} FROM {NEW_ROWS} "
-            f"ON CONFLICT ({_column_list(list(unique))}) DO NOTHING"
-        )
-        cursor.execute(f"DROP TABLE {NEW_ROWS}")
+    with transaction.atomic():  # the temporary table lives until the commit, so it needs a transaction
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {NEW_ROWS} ON COMMIT DROP AS SELECT {columns} FROM {quoted} WITH NO DATA"
+            )
+        rows_store(table=NEW_ROWS, data=data)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quoted} ({columns}) SELECT {columns} FROM {NEW_ROWS} "
+                f"ON CONFLICT ({_column_list(list(unique))}) DO NOTHING"
+            )
+            cursor.execute(f"DROP TABLE {NEW_ROWS}")
 
 
 NEW_ROWS = "vendorscore_new_rows"  # rows_store_new's temporary table

@@ -236,3 +236,13 @@ def test_a_missing_browser_is_a_clear_error_not_a_wait_forever(monkeypatch, repo
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
     with pytest.raises(pdf.ChartsUnavailable, match="no Chromium at /nonexistent/chromium"):
         pdf.chart_svg(_breaches(7), width=400, height=300)
+
+
+def test_a_browser_named_on_path_is_accepted(monkeypatch, tmp_path):
+    browser = tmp_path / "my-chromium"
+    browser.write_text("#!/bin/sh\n")
+    browser.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    pdf._browser_check("my-chromium")
+    with pytest.raises(pdf.ChartsUnavailable):
+        pdf._browser_check("no-such-browser")

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pytest
 from django.db import connection, transaction
 
-from sla.models import Annotation
+from sla.models import Annotation, ItemContent
 from sla.services.intake import annotations_store
-from sla.storage import _timestamps_as_text, rows_replace
+from sla.storage import _timestamps_as_text, rows_replace, rows_store_new
 from tests.factories import DeliveredBatchFactory
 from tests.sla.conftest import item_indexes
 
@@ -127,3 +127,18 @@ def test_every_batchs_rows_are_indexed_by_item_once_and_found_by_it(lead, contra
     item = delivery.annotations["item_id"].iloc[0]
     holding = Annotation.objects.filter(item_id=item).values_list("batch_id", flat=True).distinct()
     assert sorted(holding) == sorted(batch.pk for batch in batches)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_rows_are_stored_once_per_key_even_outside_a_transaction(lead, contract_a, delivery):
+    batch = DeliveredBatchFactory(contract=contract_a, rows=delivery.annotations.head(10), user=lead)
+    table, unique = ItemContent._meta.db_table, ("batch_id", "item_id")
+
+    def part(items, texts):
+        return pa.table({"batch_id": [batch.pk] * len(items), "item_id": items, "text": texts})
+
+    rows_store_new(table=table, data=part(["a", "b"], ["first a", "first b"]), unique=unique)
+    rows_store_new(table=table, data=part(["b", "c"], ["second b", "first c"]), unique=unique)
+
+    stored = dict(ItemContent.objects.filter(batch=batch).values_list("item_id", "text"))
+    assert stored == {"a": "first a", "b": "first b", "c": "first c"}
