@@ -49,7 +49,7 @@ from sla.ingest.common import (
 )
 from sla.ingest.errors import FileProblem
 from sla.ingest.limits import check_parquet
-from sla.ingest.schema import MAX_CELL_CHARS
+from sla.ingest.schema import MAX_CELL_CHARS, Schema
 from sla.ingest.sniff import sniff_delimiter
 from sla.ingest.sources import HEAD_BYTES, Opened
 
@@ -77,11 +77,16 @@ def _header(head: bytes, context: ReadContext) -> tuple[str, list[str]]:
             f"the header is not UTF-8: byte 0x{error.object[error.start]:02X} at byte {error.start + 1}; "
             "save the file as UTF-8"
         ) from error
+    delimiter = sniffed_delimiter(head, context.schema)
+    return delimiter, next(csv.reader([header], delimiter=delimiter), [])
+
+
+def sniffed_delimiter(head: bytes, schema: Schema) -> str:
+    """The delimiter of delimited text that starts with ``head`` (its first ``HEAD_BYTES``, after any BOM)."""
     lines = head.decode("utf-8", errors="replace").splitlines()
     if len(head) == HEAD_BYTES and len(lines) > 1:
         lines.pop()  # possibly cut short
-    delimiter = sniff_delimiter(lines, context.schema.known_names)
-    return delimiter, next(csv.reader([header], delimiter=delimiter), [])
+    return sniff_delimiter(lines, schema.known_names)
 
 
 def read_delimited(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
