@@ -5,6 +5,7 @@ batch's status, rows and errors (by row and column) must be the same.
 """
 
 import io
+import json
 
 import pytest
 from django.test import override_settings
@@ -36,6 +37,15 @@ def truncated(lines, last):
     lines[last] = lines[last][:-5]
 
 
+def without_item_id(lines, first, stop):
+    """Lines ``first`` to ``stop`` (JSON records) without their item_id."""
+    for index in range(first, min(stop, len(lines))):
+        if lines[index].strip():
+            record = json.loads(lines[index])
+            del record["item_id"]
+            lines[index] = json.dumps(record).encode()
+
+
 def quoted_in_values(lines, last):
     """Quotes inside unquoted values around a chunk's end, which Arrow reads as characters."""
     for index in (last - 3, last + 3):
@@ -53,6 +63,8 @@ JSON_LINES_CASES = {
         last + 1, b"\xef\xbb\xbf" + lines[last + 1]
     ),
     "a chunk starts with a blank line": lambda lines, last: lines.__setitem__(last, lines[last] + b"\n  "),
+    "no line of a chunk has an item_id": lambda lines, last: without_item_id(lines, last + 1, last + 60),
+    "no line has an item_id": lambda lines, last: without_item_id(lines, 0, len(lines)),
 }
 
 CSV_CASES = {
