@@ -46,6 +46,11 @@ def without_item_id(lines, first, stop):
             lines[index] = json.dumps(record).encode()
 
 
+def with_gold(lines, index):
+    """Line ``index`` (a JSON record) with a gold label, a key a delivery may not hold."""
+    lines[index] = lines[index][:-1] + b', "gold": "positive"}'
+
+
 def quoted_in_values(lines, last):
     """Quotes inside unquoted values around a chunk's end, which Arrow reads as characters."""
     for index in (last - 3, last + 3):
@@ -65,6 +70,11 @@ JSON_LINES_CASES = {
     "a chunk starts with a blank line": lambda lines, last: lines.__setitem__(last, lines[last] + b"\n  "),
     "no line of a chunk has an item_id": lambda lines, last: without_item_id(lines, last + 1, last + 60),
     "no line has an item_id": lambda lines, last: without_item_id(lines, 0, len(lines)),
+    "a line of a chunk holds a gold label": lambda lines, last: with_gold(lines, last + 5),
+    "and a line of another chunk is null": lambda lines, last: (
+        with_gold(lines, last + 5),
+        lines.__setitem__(last + 60, b"null"),
+    ),
 }
 
 CSV_CASES = {
