@@ -211,11 +211,17 @@ def cell_text(value, kind: Kind) -> tuple[str | None, str | None]:
     return None, f"expected {expected}, got {type_of(value)}"
 
 
-def aliased(record: dict, schema: Schema) -> dict:
-    """The canonical cells of a flat JSON record, found under any accepted key."""
+def mapped(record: dict, schema: Schema) -> tuple[dict, list[tuple[str, str]]]:
+    """The canonical cells of a flat JSON record, found under any accepted key, and the
+    (column, message) problems of its keys (``map_columns``)."""
     keys = list(record)
     mapping, problems = map_columns(keys, schema)
-    cells = {canonical: record[keys[position]] for position, canonical in mapping.items()}
+    return {canonical: record[keys[position]] for position, canonical in mapping.items()}, problems
+
+
+def aliased(record: dict, schema: Schema) -> dict:
+    """The canonical cells of a flat JSON record, found under any accepted key."""
+    cells, problems = mapped(record, schema)
     # A refused key (a gold label in a delivery) is named by itself, not by a canonical
     # column; it is reported on the label cell, which is what it used to be read as.
     cells.update({column if column in schema.names else "label": Invalid(message) for column, message in problems})

@@ -10,8 +10,14 @@ line feed; in delimited text only at a line feed outside quotes (RFC 4180 double
 quote inside a quoted value, so a line feed is inside quotes exactly when an odd number
 of quotes precedes it in the file). A line is blank when it holds nothing but a carriage
 return (delimited text, as Arrow's parser skips it) or nothing but white space (JSON
-Lines, as ``json_lines`` skips it). Arrow also ends a line at a carriage return not
-followed by a line feed: delimited text with one is not split (it is read in one pass).
+Lines, as ``json_lines`` skips it). Delimited text is not split (it is read in one pass)
+where Arrow reads it otherwise than this scan: Arrow ends a line at a carriage return
+not followed by a line feed, and honours a quote only at the start of a field (one inside
+an unquoted value, ``5" screen``, is a character, and so is one after a quoted value's
+closing quote, ``"ab"c"d``). The parity of quotes agrees with Arrow as long as each
+quote that opens (an even number before it) follows the delimiter, a line end, the
+file's start or another quote (a doubled pair), and each quote that closes is
+followed by the delimiter, a line end, a quote (a doubled pair) or the file's end.
 Delimited ranges are parsed with the header line put in front of them; a JSON Lines
 range starts with a line that is a JSON object, as a reader recognises JSON Lines by
 its first line.
@@ -24,6 +30,7 @@ from typing import BinaryIO
 import numpy as np
 
 from sla.ingest.native import jsonl_flavour
+from sla.ingest.sources import UTF8_BOM
 
 BLOCK_BYTES = 4 * 1024**2
 _LF, _CR, _QUOTE = 10, 13, 34
@@ -48,19 +55,21 @@ class Layout:
     spans: list[Span]
 
 
-def split_records(stream: BinaryIO, *, delimited: bool, target_bytes: int) -> Layout | None:
+def split_records(stream: BinaryIO, *, delimiter: str | None, target_bytes: int) -> Layout | None:
     """Spans of about ``target_bytes`` (whole records, at least one row each, of equal size rather than a
-    short last one); None when delimited text has no header line, or a carriage return not followed by a
-    line feed (Arrow ends a line there, so this scan would number rows otherwise: read in one pass)."""
-    scanner = _Scanner(delimited=delimited)
-    position = 0
-    while block := stream.read(BLOCK_BYTES):
+    short last one) of delimited text with that ``delimiter`` (as the reader sniffs it), or of JSON Lines
+    (None); None when delimited text has no header line, or where Arrow would read it otherwise than this
+    scan (a carriage return not followed by a line feed, a quote inside a value): read in one pass."""
+    delimited = delimiter is not None
+    scanner = _Scanner(delimiter=delimiter)
+    position = _content_start(stream)
+    while not scanner.unsplittable and (block := stream.read(BLOCK_BYTES)):
         scanner.feed(np.frombuffer(block, np.uint8), position)
         position += len(block)
     ends, blank = scanner.finish(position)
     header_end = 0
     if delimited:
-        if not len(ends) or blank[0] or scanner.lone_cr:
+        if not len(ends) or blank[0] or scanner.unsplittable:
             return None
         header_end, ends, blank = int(ends[0]), ends[1:], blank[1:]
         stream.seek(0)
@@ -71,6 +80,11 @@ def split_records(stream: BinaryIO, *, delimited: bool, target_bytes: int) -> La
     even = data_bytes / max(1, round(data_bytes / target_bytes))  # equal spans: none left over with a few rows
     spans = _spans(header_end, ends, blank, int(even))
     return Layout(header=header, spans=spans if delimited else _json_starts(stream, spans))
+
+
+def _content_start(stream: BinaryIO) -> int:
+    """The offset past a UTF-8 byte order mark (the reader drops it: a quote right after it starts a field)."""
+    return len(UTF8_BOM) if stream.read(len(UTF8_BOM)) == UTF8_BOM else stream.seek(0)
 
 
 def _json_starts(stream: BinaryIO, spans: list[Span]) -> list[Span]:
@@ -107,20 +121,24 @@ class _Scanner:
     be blank, or when it runs across two blocks.
     """
 
-    def __init__(self, *, delimited: bool):
-        self.delimited = delimited
+    def __init__(self, *, delimiter: str | None):
+        self.delimited = delimiter is not None
         self.quotes = 0  # quotes seen so far, for the parity of the next line feed
         self.open = b""  # the unterminated line so far, while it may still be blank (else None)
         self.ends: list[np.ndarray] = []
         self.blank: list[np.ndarray] = []
-        self.lone_cr = False  # delimited text has a carriage return not followed by a line feed
+        self.unsplittable = False  # delimited text Arrow reads otherwise than this scan
         self._ends_in_cr = False  # the text fed so far ends with a carriage return
+        self._beside_quote = np.isin(np.arange(256), [_LF, _CR, _QUOTE, *(delimiter or "").encode()])
+        self._before = _LF  # the byte before the next block: the file starts as a line does
+        self._ends_in_closing = False  # the text fed so far ends with a closing quote
 
     def feed(self, data: np.ndarray, position: int) -> None:
         feeds = np.flatnonzero(data == _LF)
         if self.delimited:
             self._find_lone_cr(data)
             quotes = np.flatnonzero(data == _QUOTE)
+            self._find_misread_quotes(data, quotes)
             if len(quotes) or self.quotes % 2:
                 feeds = feeds[(self.quotes + np.searchsorted(quotes, feeds)) % 2 == 0]
             self.quotes += len(quotes)
@@ -143,8 +161,22 @@ class _Scanner:
         returns = np.flatnonzero(data == _CR)
         inner = returns[returns < len(data) - 1]  # a return at the block's end is judged by the next block
         lone = (self._ends_in_cr and data[0] != _LF) or bool((data[inner + 1] != _LF).any())
-        self.lone_cr = self.lone_cr or lone
+        self.unsplittable = self.unsplittable or lone
         self._ends_in_cr = bool(len(returns)) and returns[-1] == len(data) - 1
+
+    def _find_misread_quotes(self, data: np.ndarray, quotes: np.ndarray) -> None:
+        """Note a quote that opens (by parity) where no field starts, or closes where no field ends."""
+        beside = self._beside_quote
+        openings, closings = quotes[self.quotes % 2 :: 2], quotes[1 - self.quotes % 2 :: 2]
+        misread = self._ends_in_closing and not beside[data[0]]
+        if len(openings) and openings[0] == 0:
+            misread, openings = misread or not beside[self._before], openings[1:]
+        self._ends_in_closing = bool(len(closings)) and closings[-1] == len(data) - 1
+        if self._ends_in_closing:  # judged by the next block's first byte
+            closings = closings[:-1]
+        misread = misread or not (beside[data[openings - 1]].all() and beside[data[closings + 1]].all())
+        self.unsplittable = self.unsplittable or misread
+        self._before = data[-1]
 
     def _blank(self, line: bytes) -> bool:
         return line in (b"", b"\r") if self.delimited else not line.strip()

@@ -14,9 +14,10 @@ infers the types. A block Arrow cannot parse (a field that is text on one line a
 object on the next, invalid JSON, invalid UTF-8), or reads otherwise than line by line
 (two objects on a line, a line of ``null``), is parsed again line by line in Python, so
 each bad line is reported at its row and a block reads the same whatever lines share
-it; rows are non-blank lines. Arrow's parser
-recurses in C, so no line reaches it before its depth and length are checked
-(``limits.JsonScan``, applied by ``sources.open_source``).
+it; rows are non-blank lines. A key no delivery may hold (a gold label) or two keys
+meaning one column are told once for the file, wherever they are, and reading goes on.
+Arrow's parser recurses in C, so no line reaches it before its depth and length are
+checked (``limits.JsonScan``, applied by ``sources.open_source``).
 
 Parquet is read in row batches, only the columns that map to canonical ones, after what
 the file declares (rows, uncompressed sizes) is checked against the limits. Text columns
@@ -41,15 +42,15 @@ from sla.ingest.common import (
     RawChunk,
     ReadContext,
     RowBuilder,
-    aliased,
     json_lines,
     map_columns,
+    mapped,
     missing_required,
     rechunk,
 )
 from sla.ingest.errors import FileProblem
 from sla.ingest.limits import check_parquet
-from sla.ingest.schema import MAX_CELL_CHARS
+from sla.ingest.schema import MAX_CELL_CHARS, Schema
 from sla.ingest.sniff import sniff_delimiter
 from sla.ingest.sources import HEAD_BYTES, Opened
 
@@ -77,11 +78,16 @@ def _header(head: bytes, context: ReadContext) -> tuple[str, list[str]]:
             f"the header is not UTF-8: byte 0x{error.object[error.start]:02X} at byte {error.start + 1}; "
             "save the file as UTF-8"
         ) from error
+    delimiter = sniffed_delimiter(head, context.schema)
+    return delimiter, next(csv.reader([header], delimiter=delimiter), [])
+
+
+def sniffed_delimiter(head: bytes, schema: Schema) -> str:
+    """The delimiter of delimited text that starts with ``head`` (its first ``HEAD_BYTES``, after any BOM)."""
     lines = head.decode("utf-8", errors="replace").splitlines()
     if len(head) == HEAD_BYTES and len(lines) > 1:
         lines.pop()  # possibly cut short
-    delimiter = sniff_delimiter(lines, context.schema.known_names)
-    return delimiter, next(csv.reader([header], delimiter=delimiter), [])
+    return sniff_delimiter(lines, schema.known_names)
 
 
 def read_delimited(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
@@ -186,16 +192,15 @@ def read_json_lines(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
 
 
 def _json_pieces(stream: io.BufferedReader, context: ReadContext) -> Iterator[RawChunk]:
-    next_row = 1
+    next_row, reported = 1, set()
     for block in _line_blocks(stream):
         table = _arrow_json(block)
         if table is None:
-            chunk, next_row = _json_block_by_line(block, next_row, context)
+            chunk, next_row = _json_block_by_line(block, next_row, context, reported)
             yield chunk
             continue
         mapping, problems = map_columns(table.column_names, context.schema)
-        if _stop_on_problems(problems, context):
-            return
+        _report_once(problems, reported, context)
         rows = np.arange(next_row, next_row + table.num_rows)
         next_row += table.num_rows
         yield RawChunk(table.select(list(mapping)).rename_columns(list(mapping.values())), rows)
@@ -232,14 +237,30 @@ def _object_lines(block: bytes) -> int | None:
     return len(lines) if all(line[:1] == b"{" for line in lines) else None
 
 
-def _json_block_by_line(block: bytes, first_row: int, context: ReadContext) -> tuple[RawChunk, int]:
+def _json_block_by_line(
+    block: bytes, first_row: int, context: ReadContext, reported: set[tuple[str, str]]
+) -> tuple[RawChunk, int]:
     """The rows of a block Arrow could not parse, and the row after it."""
     builder = RowBuilder(context.schema)
     row = first_row - 1
     for row, record in json_lines(block.split(b"\n"), first_row, context.log):
         if record is not None:
-            builder.add(row, aliased(record, context.schema))
+            cells, problems = mapped(record, context.schema)
+            _report_once(problems, reported, context)
+            builder.add(row, cells)
     return builder.take(), row + 1
+
+
+def _report_once(problems: list[tuple[str, str]], reported: set[tuple[str, str]], context: ReadContext) -> None:
+    """Report each problem of the keys (a gold label, two names of one column) once, for the whole file.
+
+    Whichever line holds such a key, the file is told once and every row is still read, so
+    that rows and errors do not depend on which block (or chunk of a fanned-out file) holds it.
+    """
+    for column, message in problems:
+        if (column, message) not in reported:
+            reported.add((column, message))
+            context.log.add(None, column, message)
 
 
 # Parquet -------------------------------------------------------------------------------

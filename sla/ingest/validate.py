@@ -12,8 +12,9 @@ column-wise, to tell which cells are wrong.
 Each cell gets at most one error, the first check it fails, in this order: wrong type
 (a JSON object where text is expected), invalid UTF-8, too long, control characters,
 spreadsheet formula, then the check of its kind (label set, coded value, number,
-timestamp). A missing value of a required column is an error of its own. A bad cell is
-nulled in the output, which is only usable when the whole file has no error.
+timestamp). A missing value of a required column is an error of its own, the same
+whether the chunk holds the column or not. A bad cell is nulled in the output, which is
+only usable when the whole file has no error.
 
 Spreadsheet formula injection: a cell that a spreadsheet would run as a formula when
 someone opens an export of it. A cell starting with ``=`` (followed by anything) is
@@ -30,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sla.ingest.aliases import COLUMN_ALIASES, FLAG_VALUES, NOT_ALNUM_PATTERN, normalize
+from sla.ingest.aliases import FLAG_VALUES, NOT_ALNUM_PATTERN, normalize
 from sla.ingest.common import RawChunk, not_utf8
 from sla.ingest.errors import ErrorLog, RowError
 from sla.ingest.keys import SeenKeys, hash_keys
@@ -233,6 +234,13 @@ class ChunkValidator:
             )
 
     def _column(self, column: Column, table: pa.Table, problems: dict[int, str]) -> pa.Array:
+        """The column's cells, parsed and checked.
+
+        A column the chunk lacks is all missing, each cell reported as a null one is: a reader
+        leaves out a column no row of a chunk has (a JSON Lines block, records of an export), so
+        a row's error must not depend on which rows share its chunk (in one pass, or in a chunk
+        of a fanned-out file).
+        """
         known = np.zeros(len(self._rows), bool)
         if column.name in table.column_names:
             raw = table.column(column.name).combine_chunks()
@@ -240,10 +248,6 @@ class ChunkValidator:
             self._report(column.name, np.flatnonzero(known), problems.__getitem__)
         else:
             raw = pa.nulls(len(self._rows), pa.string())
-            if column.required:
-                absent = f"no {column.name} (accepted names: {', '.join(COLUMN_ALIASES[column.name])})"
-                known[:] = True
-                self._report(column.name, np.flatnonzero(known), lambda _: absent)
         if pa.types.is_dictionary(raw.type):
             raw = raw.dictionary_decode()
         return getattr(self, f"_parse_{column.kind}")(column, raw, known)

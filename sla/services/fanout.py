@@ -57,6 +57,7 @@ from sla.ingest.errors import FileProblem
 from sla.ingest.native import jsonl_flavour
 from sla.ingest.sources import open_source
 from sla.ingest.split import Layout, split_records
+from sla.ingest.tabular import sniffed_delimiter
 from sla.metrics import BatchStatistics, merge_statistics
 from sla.models import Annotation, Batch, BatchChunk
 from sla.services.breaches import remediation_resolve
@@ -95,12 +96,13 @@ def batch_layout(*, batch: Batch) -> Layout | None:
             with open_source(source, max_bytes=settings.MAX_UPLOAD_BYTES, limits=ingest_limits()) as opened:
                 kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
                 splittable = kind in SPLITTABLE and not opened.gzipped
+                delimiter = sniffed_delimiter(opened.head, ingest.DELIVERY) if kind == "delimited" else None
         except FileProblem:
             return None  # the one-pass reader reports it
     if not splittable:
         return None
     with stored_file_open(file=batch.file) as source:
-        layout = split_records(source, delimited=kind == "delimited", target_bytes=settings.INGEST_FANOUT_CHUNK_BYTES)
+        layout = split_records(source, delimiter=delimiter, target_bytes=settings.INGEST_FANOUT_CHUNK_BYTES)
     return layout if layout is not None and len(layout.spans) > 1 else None
 
 

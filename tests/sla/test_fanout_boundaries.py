@@ -5,6 +5,7 @@ batch's status, rows and errors (by row and column) must be the same.
 """
 
 import io
+import json
 
 import pytest
 from django.test import override_settings
@@ -24,9 +25,9 @@ def frame():
     return simulate_delivery(DeliverySpec(items=100, seed=11)).annotations
 
 
-def edited(content: bytes, *, delimited: bool, edit) -> bytes:
+def edited(content: bytes, *, delimiter: str | None, edit) -> bytes:
     """The content with ``edit(lines, last)`` applied, ``last`` the index of the second chunk's last line."""
-    end = split_records(io.BytesIO(content), delimited=delimited, target_bytes=CHUNK_BYTES).spans[1].end
+    end = split_records(io.BytesIO(content), delimiter=delimiter, target_bytes=CHUNK_BYTES).spans[1].end
     lines = content.split(b"\n")
     edit(lines, content[:end].count(b"\n") - 1)
     return b"\n".join(lines)
@@ -34,6 +35,26 @@ def edited(content: bytes, *, delimited: bool, edit) -> bytes:
 
 def truncated(lines, last):
     lines[last] = lines[last][:-5]
+
+
+def without_item_id(lines, first, stop):
+    """Lines ``first`` to ``stop`` (JSON records) without their item_id."""
+    for index in range(first, min(stop, len(lines))):
+        if lines[index].strip():
+            record = json.loads(lines[index])
+            del record["item_id"]
+            lines[index] = json.dumps(record).encode()
+
+
+def with_gold(lines, index):
+    """Line ``index`` (a JSON record) with a gold label, a key a delivery may not hold."""
+    lines[index] = lines[index][:-1] + b', "gold": "positive"}'
+
+
+def quoted_in_values(lines, last):
+    """Quotes inside unquoted values around a chunk's end, which Arrow reads as characters."""
+    for index in (last - 3, last + 3):
+        lines[index] = lines[index].replace(b"item-", b'item-5" ', 1)
 
 
 JSON_LINES_CASES = {
@@ -47,6 +68,13 @@ JSON_LINES_CASES = {
         last + 1, b"\xef\xbb\xbf" + lines[last + 1]
     ),
     "a chunk starts with a blank line": lambda lines, last: lines.__setitem__(last, lines[last] + b"\n  "),
+    "no line of a chunk has an item_id": lambda lines, last: without_item_id(lines, last + 1, last + 60),
+    "no line has an item_id": lambda lines, last: without_item_id(lines, 0, len(lines)),
+    "a line of a chunk holds a gold label": lambda lines, last: with_gold(lines, last + 5),
+    "and a line of another chunk is null": lambda lines, last: (
+        with_gold(lines, last + 5),
+        lines.__setitem__(last + 60, b"null"),
+    ),
 }
 
 CSV_CASES = {
@@ -57,6 +85,8 @@ CSV_CASES = {
     ),
     "a chunk starts with a blank line": lambda lines, last: lines.__setitem__(last, lines[last] + b"\n"),
     "a blank line of carriage returns": lambda lines, last: lines.__setitem__(last, lines[last] + b"\n\r\r"),
+    "values hold quotes around a chunk's end": quoted_in_values,
+    "the header lacks a required column": lambda lines, last: lines.__setitem__(0, lines[0].replace(b"item_id", b"x")),
 }
 
 
@@ -82,7 +112,7 @@ def test_json_lines_with_a_bad_line_at_a_chunk_edge_reads_as_one_pass(
     edit, frame, contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks
 ):
     content = frame.to_json(orient="records", lines=True, date_format="iso").encode()
-    content = edited(content, delimited=False, edit=edit)
+    content = edited(content, delimiter=None, edit=edit)
 
     fanned, one_pass = both_ways(
         contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks, content, "delivery.jsonl"
@@ -97,7 +127,7 @@ def test_json_lines_with_a_bad_line_at_a_chunk_edge_reads_as_one_pass(
 def test_csv_with_a_bad_line_at_a_chunk_edge_reads_as_one_pass(
     edit, frame, contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks
 ):
-    content = edited(csv_bytes(frame), delimited=True, edit=edit)
+    content = edited(csv_bytes(frame), delimiter=",", edit=edit)
 
     fanned, one_pass = both_ways(
         contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks, content, "delivery.csv"

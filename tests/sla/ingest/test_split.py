@@ -18,6 +18,8 @@ def csv_file(*, crlf: bool = False, bom: bool = False) -> bytes:
             lines.append(f'"item\n{number}",a1,pos')  # a line feed inside quotes is not a record end
         elif number == 20:
             lines.append(f'"it""em{number}",a2,pos')
+        elif number == 25:
+            lines.append(f'i{number},"a\n1",""')  # quotes after the delimiter; an empty quoted label
         elif number in (12, 13):
             lines.append("")  # blank lines are not rows
         elif number == 31:
@@ -42,8 +44,8 @@ def jsonl_file() -> bytes:
     return ("\n".join(lines) + "\n\n").encode()
 
 
-def parse_in_spans(content: bytes, name: str, delimited: bool, target: int):
-    layout = split.split_records(io.BytesIO(content), delimited=delimited, target_bytes=target)
+def parse_in_spans(content: bytes, name: str, delimiter: str | None, target: int):
+    layout = split.split_records(io.BytesIO(content), delimiter=delimiter, target_bytes=target)
     rows, errors, counted = [], [], 0  # counted: rows read, valid or not
     for span in layout.spans:
         part = layout.header + content[span.start : span.end]
@@ -61,7 +63,7 @@ def test_delimited_spans_number_rows_and_errors_as_one_pass(target, variant):
     whole = ingest.iter_delivery(io.BytesIO(content), filename="d.csv", labels=LABELS)
     whole_rows = [int(row) for chunk in whole for row in chunk.rows]
 
-    layout, rows, errors, counted = parse_in_spans(content, "d.csv", True, target)
+    layout, rows, errors, counted = parse_in_spans(content, "d.csv", ",", target)
 
     assert layout.header.rstrip(b"\r\n").endswith(b"item_id,annotator_id,label")
     assert rows == whole_rows and counted == whole.rows
@@ -78,7 +80,7 @@ def test_json_lines_spans_skip_white_space_lines_as_one_pass(target):
     whole = ingest.iter_delivery(io.BytesIO(content), filename="d.jsonl", labels=LABELS)
     whole_rows = [int(row) for chunk in whole for row in chunk.rows]
 
-    layout, rows, errors, counted = parse_in_spans(content, "d.jsonl", False, target)
+    layout, rows, errors, counted = parse_in_spans(content, "d.jsonl", None, target)
 
     assert layout.header == b""
     assert rows == whole_rows and len(rows) == 47  # 50 lines, 2 of white space, 1 broken
@@ -87,7 +89,7 @@ def test_json_lines_spans_skip_white_space_lines_as_one_pass(target):
 
 def test_spans_cover_the_data_once_in_order_with_rows_each():
     content = csv_file()
-    layout = split.split_records(io.BytesIO(content), delimited=True, target_bytes=100)
+    layout = split.split_records(io.BytesIO(content), delimiter=",", target_bytes=100)
     assert layout.spans[0].start == len(layout.header) and layout.spans[-1].end == len(content)
     for before, after in zip(layout.spans, layout.spans[1:], strict=False):
         assert before.end == after.start and after.first_row == before.first_row + before.rows
@@ -97,7 +99,48 @@ def test_spans_cover_the_data_once_in_order_with_rows_each():
 def test_a_bare_carriage_return_keeps_delimited_text_in_one_piece():
     """Arrow ends a line at a carriage return alone; the split does not, so such a file is read in one pass."""
     content = csv_file().replace(b"i40,a1,", b"i40,a1,pos\ri40b,a1,")
-    assert split.split_records(io.BytesIO(content), delimited=True, target_bytes=100) is None
+    assert split.split_records(io.BytesIO(content), delimiter=",", target_bytes=100) is None
+
+
+@pytest.mark.parametrize("block", [5, split.BLOCK_BYTES])
+@pytest.mark.parametrize(
+    "line",
+    [
+        'i40,a1,5" screen',  # a quote inside an unquoted value is a character
+        'i40,a1,pos"',
+        'i40,"a1"x\ny",pos',  # and so is a quote after a quoted value's closing quote
+        'i40, "a1\n",pos',  # a quote after a space starts no quoted value
+    ],
+)
+def test_a_quote_arrow_reads_as_a_character_keeps_delimited_text_in_one_piece(line, block, monkeypatch):
+    """The parity of quotes would take the line feeds after such a quote for line feeds in a value."""
+    monkeypatch.setattr(split, "BLOCK_BYTES", block)  # a quote's neighbours in the block before or after
+    content = csv_file().replace(b"i40,a1,pos", line.encode())
+    assert split.split_records(io.BytesIO(content), delimiter=",", target_bytes=100) is None
+
+
+@pytest.mark.parametrize("block", [5, split.BLOCK_BYTES])
+@pytest.mark.parametrize("target", [1, 64])
+def test_quoted_values_arrow_reads_as_values_are_still_split_as_one_pass_reads_them(target, block, monkeypatch):
+    monkeypatch.setattr(split, "BLOCK_BYTES", block)
+    content = b'\xef\xbb\xbf"item_id",annotator_id,"label"' + csv_file()[len(b"item_id,annotator_id,label") :]
+    whole = ingest.iter_delivery(io.BytesIO(content), filename="d.csv", labels=LABELS)
+    whole_rows = [int(row) for chunk in whole for row in chunk.rows]
+
+    layout, rows, errors, counted = parse_in_spans(content, "d.csv", ",", target)
+
+    assert len(layout.spans) > 1
+    assert rows == whole_rows and counted == whole.rows
+    assert [error for error in errors if error.column != "annotator_id"] == [
+        error for error in whole.errors if error.column != "annotator_id"
+    ]
+
+
+def test_a_quote_starts_a_value_only_after_the_files_own_delimiter():
+    tsv = csv_file().replace(b",", b"\t")
+    assert split.split_records(io.BytesIO(tsv), delimiter="\t", target_bytes=100) is not None
+    after_a_comma = tsv.replace(b"i40\ta1\tpos", b'i40\ta1,"x\tpos')  # a character in a value: a1,"x
+    assert split.split_records(io.BytesIO(after_a_comma), delimiter="\t", target_bytes=100) is None
 
 
 @pytest.mark.parametrize(
@@ -115,7 +158,7 @@ def test_a_json_lines_span_starts_with_a_record_the_reader_reads_as_one_pass_doe
     whole = ingest.iter_delivery(io.BytesIO(content), filename="d.jsonl", labels=LABELS)
     whole_rows = [int(row) for chunk in whole for row in chunk.rows]
 
-    layout, rows, errors, counted = parse_in_spans(content, "d.jsonl", False, 100)
+    layout, rows, errors, counted = parse_in_spans(content, "d.jsonl", None, 100)
 
     assert rows == whole_rows and counted == whole.rows
     assert errors == whole.errors

@@ -57,6 +57,22 @@ def test_a_gold_key_in_json_lines_records_is_refused_too():
     assert "gold set" in result.errors[0].message
 
 
+@pytest.mark.parametrize("null_line", [False, True], ids=["parsed by Arrow", "parsed line by line"])
+def test_a_gold_key_in_some_json_lines_is_told_once_and_every_row_is_still_read(null_line):
+    """Whichever lines (blocks, fanned-out chunks) hold the key, the file reads the same."""
+    records = [{"item_id": f"i{n}", "annotator_id": "a", "label": "x"} for n in range(5)]
+    for gold in (records[1], records[3]):
+        gold["gold"] = "x"
+    del records[4]["label"]
+    lines = [json.dumps(record) for record in records] + (["null"] if null_line else [])
+    result = delivery("\n".join(lines), "d.jsonl")
+
+    assert result.rows == 5
+    assert [(error.row, error.column) for error in result.errors] == [(None, "gold"), (5, "label")] + (
+        [(6, None)] if null_line else []
+    )
+
+
 def test_a_gold_key_in_doccano_records_is_refused_on_the_label():
     line = {"id": 1, "text": "t", "label": ["x"], "gold": "x"}
     result = delivery(jsonl([line]), "alice.jsonl")
