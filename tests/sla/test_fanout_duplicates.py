@@ -56,12 +56,12 @@ def chunks_of(content: bytes, rows: pd.DataFrame, item_id: str, annotator_id: st
     return [int(np.searchsorted(firsts, row, side="right")) - 1 for row in answers]
 
 
-def both_ways(contract_a, contract_b, sentiment, lead, capture, content: bytes, duplicates: str):
+def both_ways(contract_a, contract_b, sentiment, lead, capture, content: bytes, duplicates: str, name="delivery.csv"):
     """The batch with fan-out on, and the same file's batch (another contract's) read in one pass."""
     with override_settings(INGEST_FANOUT_BYTES=1, INGEST_FANOUT_CHUNK_BYTES=CHUNK_BYTES):
-        fanned = process(receive(contract_a, sentiment, lead, content, duplicates=duplicates), capture)
+        fanned = process(receive(contract_a, sentiment, lead, content, name, duplicates=duplicates), capture)
     with override_settings(INGEST_FANOUT_BYTES=10**12):
-        one_pass = process(receive(contract_b, sentiment, lead, content, duplicates=duplicates), capture)
+        one_pass = process(receive(contract_b, sentiment, lead, content, name, duplicates=duplicates), capture)
     return fanned, one_pass
 
 
@@ -154,3 +154,27 @@ def test_a_bad_cell_in_a_dropped_answer_makes_the_batch_invalid_with_every_error
     assert (fanned.error_count, fanned.errors) == (one_pass.error_count, one_pass.errors)
     assert [error["column"] for error in fanned.errors] == ["label", "annotated_at", "queue"]
     assert not Annotation.objects.filter(batch=fanned).exists() and staging_tables() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("duplicates", ["first", "latest"])
+def test_json_lines_with_repeats_across_chunks_keep_what_one_pass_keeps(
+    duplicates, frame, contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks
+):
+    rows = repeated(frame, CASES["twice in one chunk and again in another"][0])
+    content = rows.to_json(orient="records", lines=True, date_format="iso").encode()
+
+    fanned, one_pass = both_ways(
+        contract_a,
+        contract_b,
+        sentiment,
+        lead,
+        django_capture_on_commit_callbacks,
+        content,
+        duplicates,
+        "delivery.jsonl",
+    )
+
+    assert fanned.chunks_total > 3 and fanned.format == "jsonl"
+    assert seen(fanned) == seen(one_pass)
+    assert fanned.status == BatchStatus.EVALUATED and fanned.skipped == 3
