@@ -171,7 +171,7 @@ class _TableLoad:
         return None
 
 
-BOUNDS = "loaded_rows"  # the check of a loaded table that lets ATTACH skip its scan (renamed by nothing)
+BOUNDS = "loaded_rows"  # the check that lets ATTACH skip its scan, named for a renumbered table to replace it
 
 
 def _primary_key_add(cursor, name: str, primary_key: tuple[str, ...]) -> None:
@@ -344,30 +344,23 @@ def _sqlite_chunks_copy(table: str, key_column: str, key: int, chunks: list[Stag
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {quote(table)} WHERE {quote(key_column)} = %s", [key])
         for chunk in chunks:
-            name = quote(chunk_name(table, key, chunk.index))
-            if not chunk.renumbered:
-                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {name}")
-                continue
-            cursor.execute(
-                f"DELETE FROM {name} WHERE {quote(row)} IN (SELECT value FROM json_each(%s))",
-                [json.dumps([int(value) for value in chunk.dropped])],
-            )
-            columns = [
-                column.name
-                for column in connection.introspection.get_table_description(
-                    cursor, chunk_name(table, key, chunk.index)
-                )
-            ]
-            renumbered = [
-                f"ROW_NUMBER() OVER (ORDER BY {quote(row)}) + {int(chunk.rows[0]) - 1}"
-                if column == row
-                else quote(column)
-                for column in columns
-            ]
-            cursor.execute(
-                f"INSERT INTO {quote(table)} ({_column_list(columns)}) SELECT {', '.join(renumbered)} FROM {name}"
-            )
+            name = chunk_name(table, key, chunk.index)
+            if chunk.renumbered:
+                _sqlite_renumbered_copy(cursor, table, name, chunk, row)
+            else:
+                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {quote(name)}")
     chunks_drop(table=table, key=key, indexes=[chunk.index for chunk in chunks])
+
+
+def _sqlite_renumbered_copy(cursor, table: str, name: str, chunk: StagedChunk, row: str) -> None:
+    """A staging table's rows but the dropped ones, copied numbered from ``chunk.rows[0]`` in their order."""
+    quote = connection.ops.quote_name
+    dropped = json.dumps([int(value) for value in chunk.dropped])
+    cursor.execute(f"DELETE FROM {quote(name)} WHERE {quote(row)} IN (SELECT value FROM json_each(%s))", [dropped])
+    columns = [column.name for column in connection.introspection.get_table_description(cursor, name)]
+    number = f"ROW_NUMBER() OVER (ORDER BY {quote(row)}) + {int(chunk.rows[0]) - 1}"
+    values = ", ".join(number if column == row else quote(column) for column in columns)
+    cursor.execute(f"INSERT INTO {quote(table)} ({_column_list(columns)}) SELECT {values} FROM {quote(name)}")
 
 
 def chunks_drop(*, table: str, key: int, indexes) -> None:

@@ -130,8 +130,8 @@ class BatchStatistics:
 
         For answers dropped after the fact (a repeated answer of an annotator to an item, found
         only once chunks merge). Ids, labels and gold labels stay: the document counts only the
-        labels and annotators still rated, but every item id, so every item removed from must
-        keep a rating (a repeated answer's item keeps the answer that stays).
+        labels and annotators still rated, but every item id, so an item must keep one of its
+        ratings (a repeated answer's item keeps the answer that stays).
         """
         keep = np.ones(len(self.item), bool)
         keep[positions] = False

@@ -482,29 +482,36 @@ def _losers_across(batch: Batch, chunks: list[BatchChunk], statistics: BatchStat
 
 def _annotated_at(batch: Batch, chunks: list[BatchChunk], positions: np.ndarray) -> np.ndarray:
     """The ``annotated_at`` of ratings by position, read from their staged rows, as comparable integers."""
-    of_chunk, rows = _staged_rows(chunks, positions)
+    ordered = np.argsort(positions, kind="stable")
     times = np.empty(len(positions), object)
-    for at, chunk in enumerate(chunks):
-        mine = of_chunk == at
-        if mine.any():
-            staged = chunk_values(
-                table=ANNOTATIONS,
-                key=batch.pk,
-                index=chunk.index,
-                row_column=PRIMARY_KEY[-1],
-                rows=rows[mine],
-                column="annotated_at",
-            )
-            times[mine] = [staged[int(row)] for row in rows[mine]]
+    for chunk, within, rows in _by_chunk(chunks, positions[ordered]):
+        if not len(rows):
+            continue
+        staged = chunk_values(
+            table=ANNOTATIONS,
+            key=batch.pk,
+            index=chunk.index,
+            row_column=PRIMARY_KEY[-1],
+            rows=rows,
+            column="annotated_at",
+        )
+        times[ordered[within]] = [staged[int(row)] for row in rows]
     return pd.to_datetime(pd.Series(times, dtype=object), utc=True, format="ISO8601").array.asi8  # missing: the least
+
+
+def _by_chunk(chunks: list[BatchChunk], positions: np.ndarray):
+    """For ascending positions of ratings: each chunk, the slice of ``positions`` in it, and their staged rows."""
+    of_chunk, rows = _staged_rows(chunks, positions)
+    bounds = np.searchsorted(of_chunk, np.arange(len(chunks) + 1))
+    for at, chunk in enumerate(chunks):
+        mine = slice(bounds[at], bounds[at + 1])
+        yield chunk, mine, rows[mine]
 
 
 def _attached(chunks: list[BatchChunk], losers: np.ndarray) -> list[StagedChunk]:
     """Each staging table with its losers to drop and the rows it takes, numbered on from the chunks before it."""
-    of_chunk, rows = _staged_rows(chunks, losers)
     attached, kept_before = [], 0
-    for at, chunk in enumerate(chunks):
-        dropped = rows[of_chunk == at]
+    for chunk, _, dropped in _by_chunk(chunks, losers):
         kept = chunk.rows - len(dropped)
         rows_taken = (kept_before + 1, kept_before + kept)
         attached.append(StagedChunk(chunk.index, chunk.first_row, chunk.last_row, dropped, rows_taken))
