@@ -1,8 +1,9 @@
 """Big deliveries on many workers: split into chunks, parsed anywhere, merged exactly, stored all or nothing.
 
 A delivery over ``INGEST_FANOUT_BYTES`` in a line-oriented format (CSV, TSV and other
-delimited text, canonical JSON Lines; not gzipped), whatever its duplicates policy, is cut
-into byte ranges of about ``INGEST_FANOUT_CHUNK_BYTES`` of whole records (``sla.ingest.split``). The
+delimited text, canonical JSON Lines; not gzipped; with any duplicates policy, the merge
+dropping an answer repeated in another chunk as one pass does) is cut into byte ranges of
+about ``INGEST_FANOUT_CHUNK_BYTES`` of whole records (``sla.ingest.split``). The
 ``batch_process`` task that started it records one ``BatchChunk`` per range and queues
 one ``batch_chunk_process`` task each, as a Celery group on the queue it came from, so
 whichever workers are free take them; with an eager broker (the embedded demo, tests)
@@ -23,22 +24,23 @@ some). No reader of the annotation table sees a staging table.
 The chunk that finishes last (counted under the batch's row lock, ``chunks_done`` of
 ``chunks_total``, which the batch page shows) merges, in one transaction: any invalid
 chunk makes the batch invalid with every chunk's errors in row order, the staging tables
-dropped (every cell is checked, also in an answer the policy drops, as one pass does; the
-row count of such a batch leaves out only the repeats within a chunk, as no repeat across
-chunks is looked for in a batch that stores nothing). An (item, annotator) pair given in
-two chunks is found in the merged statistics, whose ratings are the rows in order: with
-``reject`` it makes the batch invalid, reported at its row as one pass does; with
+dropped (every cell is checked, also in an answer the policy drops, as one pass does; but
+unlike one pass, such a batch's row count still holds the answers ``first`` or ``latest``
+would drop across chunks: a batch that stores nothing is not searched for them). An
+(item, annotator) pair given in two chunks is found in the merged statistics, whose
+ratings are the rows in order: with ``reject`` it makes the batch invalid, reported at
+its row as one pass does; with
 ``first`` the later answers lose, with ``latest`` all but the one with the latest
 ``annotated_at`` (read from the staged rows; the last in the file among equals). The
 losers leave the statistics, the staged rows and the item texts, and ``skipped`` and the
 batch's notes count every answer dropped, the chunks' own and the merge's, in the one-pass
 sentence. Then the staging tables become the batch's rows at once
 (``sla.storage.chunks_attach``: on PostgreSQL each becomes a range partition of the
-batch's partition, nothing copied twice; only a table after the first row dropped is
-renumbered in place, by one set-based update, so the rows run from 1 without gaps as one
-pass numbers them), the statistics merge into exactly the one-pass metrics document, and
-the batch is evaluated and checked as ``batch_ingest`` does. So storage is all or
-nothing, as for a single pass.
+batch's partition, nothing copied twice; only the tables from the first dropped row on
+are changed first, their losers deleted and their rows moved down by one set-based update,
+so the rows run from 1 without gaps as one pass numbers them), the statistics merge into
+exactly the one-pass metrics document, and the batch is evaluated and checked as
+``batch_ingest`` does. So storage is all or nothing, as for a single pass.
 
 Lost work follows the intake's rules (``sla.services.intake``, ``sla.services.recovery``):
 each chunk counts its starts, and a chunk that was interrupted ``INGEST_MAX_ATTEMPTS``
