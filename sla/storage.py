@@ -30,13 +30,18 @@ A delivery fanned out over several workers (``sla.services.fanout``) is staged c
 chunk (``chunk_stage``): each chunk's rows are copied into a table of their own, keyed and
 committed by the worker that parsed them, and ``chunks_attach`` makes them the batch's
 rows at once: the batch's partition is itself partitioned by range of row, and each
-staging table becomes one of its partitions, so no row is copied twice.
+staging table becomes one of its partitions, so no row is copied twice. Rows the merge
+drops (an answer repeated in another chunk) are deleted there first, and the tables after
+the first of them renumbered in place; a table that needs neither is attached untouched.
 """
 
 import functools
 import io
+import json
 import queue
 import threading
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -145,7 +150,7 @@ class _TableLoad:
             # The check lets ATTACH skip its scan of the rows for the partition bound.
             cursor.execute(
                 f"CREATE TABLE {quote(self.name)} (LIKE {quote(self.like)} INCLUDING DEFAULTS "
-                f"INCLUDING CONSTRAINTS, CHECK ({self.check}))"
+                f"INCLUDING CONSTRAINTS, CONSTRAINT {BOUNDS} CHECK ({self.check}))"
             )
         self._copy.__enter__()
         return self
@@ -158,12 +163,27 @@ class _TableLoad:
         if exc_type is None:
             with connection.cursor() as cursor:
                 quote = connection.ops.quote_name
-                cursor.execute(f"ALTER TABLE {quote(self.name)} ADD PRIMARY KEY ({_column_list(self.primary_key)})")
+                _primary_key_add(cursor, self.name, self.primary_key)
                 for columns in self.indexes:
                     # Unnamed: PostgreSQL names it as it does the index ATTACH would build.
                     cursor.execute(f"CREATE INDEX ON {quote(self.name)} ({_column_list(columns)})")
             _analyze(self.name)
         return None
+
+
+BOUNDS = "loaded_rows"  # the check that lets ATTACH skip its scan, named for a renumbered table to replace it
+
+
+def _primary_key_add(cursor, name: str, primary_key: tuple[str, ...]) -> None:
+    quote = connection.ops.quote_name
+    cursor.execute(
+        f"ALTER TABLE {quote(name)} ADD CONSTRAINT {quote(_primary_key_name(name))} "
+        f"PRIMARY KEY ({_column_list(primary_key)})"
+    )
+
+
+def _primary_key_name(name: str) -> str:
+    return f"{name}_pkey"  # PostgreSQL's own name for it
 
 
 def _equals(column: str, value: int) -> str:
@@ -193,18 +213,28 @@ def chunk_name(table: str, key: int, index: int) -> str:
 def chunk_stage(*, table: str, key_column: str, key: int, index: int, rows: tuple[int, int], primary_key, indexes=()):
     """A stream (as ``rows_stream``) into the staging table of chunk ``index`` of ``key``'s rows.
 
-    ``rows`` is the chunk's range of the row column (``primary_key[-1]``), first to last. The
+    ``rows`` is the chunk's range of the row column (``primary_key[-1]``), first to last; the
+    rows written are numbered from the first without gaps (they may end before the last). The
     staging table is committed with the chunk, keyed and indexed (``indexes``, as ``rows_replace``)
     by the worker that staged it, invisible to every reader of ``table`` until ``chunks_attach``
     makes all chunks of the key its rows in one transaction.
     """
     name = chunk_name(table, key, index)
     if connection.vendor == "postgresql":
-        row = connection.ops.quote_name(primary_key[-1])
-        check = f"{_equals(key_column, key)} AND {row} >= {int(rows[0])} AND {row} <= {int(rows[1])}"
-        return _TableLoad(name, like=table, check=check, primary_key=primary_key, indexes=indexes)
+        return _TableLoad(
+            name,
+            like=table,
+            check=_rows_check(key_column, key, primary_key, rows),
+            primary_key=primary_key,
+            indexes=indexes,
+        )
     _sqlite_table_like(name, table)
     return _SqliteInsert(name)
+
+
+def _rows_check(key_column: str, key: int, primary_key, rows: tuple[int, int]) -> str:
+    row = connection.ops.quote_name(primary_key[-1])
+    return f"{_equals(key_column, key)} AND {row} >= {int(rows[0])} AND {row} <= {int(rows[1])}"
 
 
 def _sqlite_table_like(name: str, table: str) -> None:
@@ -217,24 +247,45 @@ def _sqlite_table_like(name: str, table: str) -> None:
         cursor.execute(ddl.replace(quote(table), quote(name), 1))
 
 
-def chunks_attach(
-    *, table: str, key_column: str, key: int, chunks: list[tuple[int, int, int]], primary_key, indexes=()
-) -> None:
-    """Make the staged chunks ``(index, first row, last row)`` the rows of ``key``, in the caller's transaction.
+class StagedChunk(NamedTuple):
+    """A staging table as ``chunks_attach`` attaches it.
+
+    ``first`` to ``last``: the range it was staged with (``chunk_stage``). ``dropped``: rows of
+    it to leave out, ascending. ``rows``: the range its other rows take, renumbered in their
+    order without gaps (first > last when none is left); None: as staged, nothing left out.
+    """
+
+    index: int
+    first: int
+    last: int
+    dropped: Sequence[int] = ()
+    rows: tuple[int, int] | None = None
+
+    @property
+    def renumbered(self) -> bool:
+        return self.rows is not None and (len(self.dropped) > 0 or self.rows != (self.first, self.last))
+
+    @property
+    def empty(self) -> bool:
+        return self.rows is not None and self.rows[1] < self.rows[0]
+
+
+def chunks_attach(*, table: str, key_column: str, key: int, chunks: list[StagedChunk], primary_key, indexes=()) -> None:
+    """Make the staged chunks the rows of ``key``, in the caller's transaction.
 
     On PostgreSQL the key's partition is itself partitioned by range of the row column and
     each staging table, already keyed and indexed (``indexes``, as staged), becomes one of its
-    partitions: no row is copied again and no index rebuilt. On SQLite the rows are copied
-    across and the tables dropped.
+    partitions: no row is copied again and no index rebuilt. A chunk renumbered (rows left out,
+    or moved down because rows before it were) is first changed in place: its dropped rows
+    deleted, the others moved down by one set-based update, its key and range check built
+    again; a chunk with no row left is dropped. On SQLite the rows are copied across,
+    renumbered on the way, and the tables dropped.
     """
-    quote = connection.ops.quote_name
+    row = primary_key[-1]
     if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {quote(table)} WHERE {quote(key_column)} = %s", [key])
-            for index, _, _ in chunks:
-                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {quote(chunk_name(table, key, index))}")
-        chunks_drop(table=table, key=key, indexes=[index for index, _, _ in chunks])
+        _sqlite_chunks_copy(table, key_column, key, chunks, row)
         return
+    quote = connection.ops.quote_name
     partition = partition_name(table, key)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {quote(partition)}")
@@ -242,14 +293,74 @@ def chunks_attach(
             # No check of its own: a partitioned table's checks must be on every partition by name; the
             # staging tables' checks imply its bound, so attaching it scans no row.
             f"CREATE TABLE {quote(partition)} (LIKE {quote(table)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
-            f"PRIMARY KEY ({_column_list(primary_key)})) PARTITION BY RANGE ({quote(primary_key[-1])})"
+            f"PRIMARY KEY ({_column_list(primary_key)})) PARTITION BY RANGE ({quote(row)})"
         )
         for columns in indexes:
             # Empty yet: each staging table attached below brings its own copy of the index.
             cursor.execute(f"CREATE INDEX ON {quote(partition)} ({_column_list(columns)})")
-    for index, first, last in chunks:
-        _attach(partition, chunk_name(table, key, index), f"FROM ({int(first)}) TO ({int(last) + 1})")
+    for chunk in chunks:
+        name = chunk_name(table, key, chunk.index)
+        if chunk.empty:
+            chunks_drop(table=table, key=key, indexes=[chunk.index])
+            continue
+        if chunk.renumbered:
+            _renumber(name, chunk, key_column=key_column, key=key, primary_key=primary_key)
+        first, last = chunk.rows or (chunk.first, chunk.last)
+        _attach(partition, name, f"FROM ({int(first)}) TO ({int(last) + 1})")
     _attach(table, partition, f"IN ({int(key)})")
+
+
+def _renumber(name: str, chunk: StagedChunk, *, key_column: str, key: int, primary_key) -> None:
+    """Delete a staging table's dropped rows and number the others from ``chunk.rows[0]`` without gaps.
+
+    Its rows were numbered from ``chunk.first`` without gaps, so a row moves down by the
+    chunk's offset plus the dropped rows below it, which ``width_bucket`` counts by binary
+    search. The key is dropped for the update and built again: a unique key is checked row by
+    row, and a row moving onto a number another row has not left yet would break it.
+    """
+    quote, row = connection.ops.quote_name, connection.ops.quote_name(primary_key[-1])
+    dropped = [int(value) for value in chunk.dropped]
+    offset = chunk.first - chunk.rows[0]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {quote(name)} DROP CONSTRAINT {BOUNDS}")
+        if dropped:
+            cursor.execute(f"DELETE FROM {quote(name)} WHERE {row} = ANY(%s)", [dropped])
+        if offset or dropped:
+            cursor.execute(f"ALTER TABLE {quote(name)} DROP CONSTRAINT {quote(_primary_key_name(name))}")
+            cursor.execute(
+                f"UPDATE {quote(name)} SET {row} = {row} - %s - width_bucket({row}, %s::bigint[]) WHERE {row} > %s",
+                [offset, dropped, chunk.first - 1 if offset else dropped[0]],
+            )
+            _primary_key_add(cursor, name, primary_key)
+        cursor.execute(
+            f"ALTER TABLE {quote(name)} ADD CONSTRAINT {BOUNDS} CHECK "
+            f"({_rows_check(key_column, key, primary_key, chunk.rows)})"
+        )
+
+
+def _sqlite_chunks_copy(table: str, key_column: str, key: int, chunks: list[StagedChunk], row: str) -> None:
+    """The staged rows copied into ``table``, renumbered chunk by chunk where asked, and the staging tables dropped."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(table)} WHERE {quote(key_column)} = %s", [key])
+        for chunk in chunks:
+            name = chunk_name(table, key, chunk.index)
+            if chunk.renumbered:
+                _sqlite_renumbered_copy(cursor, table, name, chunk, row)
+            else:
+                cursor.execute(f"INSERT INTO {quote(table)} SELECT * FROM {quote(name)}")
+    chunks_drop(table=table, key=key, indexes=[chunk.index for chunk in chunks])
+
+
+def _sqlite_renumbered_copy(cursor, table: str, name: str, chunk: StagedChunk, row: str) -> None:
+    """A staging table's rows but the dropped ones, copied numbered from ``chunk.rows[0]`` in their order."""
+    quote = connection.ops.quote_name
+    dropped = json.dumps([int(value) for value in chunk.dropped])
+    cursor.execute(f"DELETE FROM {quote(name)} WHERE {quote(row)} IN (SELECT value FROM json_each(%s))", [dropped])
+    columns = [column.name for column in connection.introspection.get_table_description(cursor, name)]
+    number = f"ROW_NUMBER() OVER (ORDER BY {quote(row)}) + {int(chunk.rows[0]) - 1}"
+    values = ", ".join(number if column == row else quote(column) for column in columns)
+    cursor.execute(f"INSERT INTO {quote(table)} ({_column_list(columns)}) SELECT {values} FROM {quote(name)}")
 
 
 def chunks_drop(*, table: str, key: int, indexes) -> None:
@@ -257,6 +368,20 @@ def chunks_drop(*, table: str, key: int, indexes) -> None:
     with connection.cursor() as cursor:
         for index in indexes:
             cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(chunk_name(table, key, index))}")
+
+
+def chunk_values(*, table: str, key: int, index: int, row_column: str, rows: Sequence[int], column: str) -> dict:
+    """``column`` of the staged rows ``rows`` of chunk ``index`` of ``key``, by row (rows not staged left out)."""
+    quote = connection.ops.quote_name
+    wanted = [int(value) for value in rows]
+    if connection.vendor == "postgresql":
+        condition, parameter = f"{quote(row_column)} = ANY(%s)", wanted
+    else:
+        condition, parameter = f"{quote(row_column)} IN (SELECT value FROM json_each(%s))", json.dumps(wanted)
+    with connection.cursor() as cursor:
+        staged = quote(chunk_name(table, key, index))
+        cursor.execute(f"SELECT {quote(row_column)}, {quote(column)} FROM {staged} WHERE {condition}", [parameter])
+        return dict(cursor.fetchall())
 
 
 def _column_list(columns: list[str]) -> str:

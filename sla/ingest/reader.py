@@ -78,6 +78,12 @@ class DeliveryChunk:
         return _frame(self.table, self.rows)
 
 
+def duplicates_note(dropped: int, policy: str) -> str:
+    """The note of answers the duplicates policy ``policy`` dropped; also said of a file read in chunks."""
+    kept = "the latest" if policy == "latest" else "the first"
+    return f"{dropped:,} repeated answers of an annotator to an item dropped (duplicates={policy}: {kept} answer kept)"
+
+
 class DeliveryReader:
     """Iterates the validated chunks of a file; its outcome is known once iteration ends.
 
@@ -162,11 +168,7 @@ class DeliveryReader:
         """What was skipped or read specially, one counted sentence each, for the batch's page."""
         notes = [f"{count:,} {what}" for what, count in self._context.notes.items()]
         if self._dropped:
-            kept = "the latest" if self._duplicates == "latest" else "the first"
-            notes.append(
-                f"{self._dropped:,} repeated answers of an annotator to an item dropped "
-                f"(duplicates={self._duplicates}: {kept} answer kept)"
-            )
+            notes.append(duplicates_note(self._dropped, self._duplicates))
         return notes
 
     def _new_context(self) -> ReadContext:

@@ -124,6 +124,20 @@ class BatchStatistics:
         """These statistics and ``other`` as one batch."""
         return merge_statistics([self, other])
 
+    def without_ratings(self, positions: np.ndarray) -> BatchStatistics:
+        """These statistics without the ratings at ``positions``, the others in their order, as if those rows were
+        never given.
+
+        For answers dropped after the fact (a repeated answer of an annotator to an item, found
+        only once chunks merge). Ids, labels and gold labels stay: the document counts only the
+        labels and annotators still rated, but every item id, so an item must keep one of its
+        ratings (a repeated answer's item keeps the answer that stays).
+        """
+        keep = np.ones(len(self.item), bool)
+        keep[positions] = False
+        ratings = {name: getattr(self, name)[keep] for name in ("item", "annotator", "label", "queue", "prelabel")}
+        return replace(self, rows=self.rows - int((~keep).sum()), **ratings)
+
     def with_item_codes(self) -> BatchStatistics:
         """These statistics with the item ids replaced by their codes, all the document needs.
 

@@ -1,8 +1,8 @@
 """Big deliveries on many workers: split into chunks, parsed anywhere, merged exactly, stored all or nothing.
 
 A delivery over ``INGEST_FANOUT_BYTES`` in a line-oriented format (CSV, TSV and other
-delimited text, canonical JSON Lines; not gzipped, and with ``duplicates=reject``, the
-only policy that needs no second look at another chunk's rows) is cut into byte ranges of
+delimited text, canonical JSON Lines; not gzipped; with any duplicates policy, the merge
+dropping an answer repeated in another chunk as one pass does) is cut into byte ranges of
 about ``INGEST_FANOUT_CHUNK_BYTES`` of whole records (``sla.ingest.split``). The
 ``batch_process`` task that started it records one ``BatchChunk`` per range and queues
 one ``batch_chunk_process`` task each, as a Celery group on the queue it came from, so
@@ -11,22 +11,36 @@ they simply run one after the other.
 
 Each chunk task reads its byte range alone through the file's storage
 (``vendorscore.files.stored_file_open``, so the file may live in object storage), numbers rows and errors
-as one pass over the whole file would, validates every cell, and builds the metrics
-engine's mergeable statistics of its rows. Its rows go into a staging table of their own
-(``sla.storage.chunk_stage``), committed with the chunk's outcome: statistics (Arrow IPC)
-and the first text of each item. No reader
-of the annotation table sees a staging table.
+as one pass over the whole file would, validates every cell, applies the duplicates
+policy to its own rows (``latest`` reads the range twice, from a local copy), and builds
+the metrics engine's mergeable statistics of the rows it keeps. Those rows go into a
+staging table of their own (``sla.storage.chunk_stage``), numbered from the chunk's first
+data row by their position among them, so a chunk that dropped nothing holds exactly the
+batch's final row numbers. The staging table is committed with the chunk's outcome:
+statistics (Arrow IPC) and the first text of each item (with ``first`` or ``latest``,
+every distinct text of an item with the rows that gave it, since the merge may still drop
+some). No reader of the annotation table sees a staging table.
 
 The chunk that finishes last (counted under the batch's row lock, ``chunks_done`` of
 ``chunks_total``, which the batch page shows) merges, in one transaction: any invalid
 chunk makes the batch invalid with every chunk's errors in row order, the staging tables
-dropped; so does an (item, annotator) pair repeated across chunks (found in the merged
-statistics, whose ratings are the rows in order), reported at its row as one pass does.
-Otherwise the staging tables become the batch's rows at once
+dropped (every cell is checked, also in an answer the policy drops, as one pass does; but
+unlike one pass, such a batch's row count still holds the answers ``first`` or ``latest``
+would drop across chunks: a batch that stores nothing is not searched for them). An
+(item, annotator) pair given in two chunks is found in the merged statistics, whose
+ratings are the rows in order: with ``reject`` it makes the batch invalid, reported at
+its row as one pass does; with
+``first`` the later answers lose, with ``latest`` all but the one with the latest
+``annotated_at`` (read from the staged rows; the last in the file among equals). The
+losers leave the statistics, the staged rows and the item texts, and ``skipped`` and the
+batch's notes count every answer dropped, the chunks' own and the merge's, in the one-pass
+sentence. Then the staging tables become the batch's rows at once
 (``sla.storage.chunks_attach``: on PostgreSQL each becomes a range partition of the
-batch's partition, nothing copied twice), the statistics merge into exactly the one-pass
-metrics document, and the batch is evaluated and checked as ``batch_ingest`` does. So
-storage is all or nothing, as for a single pass.
+batch's partition, nothing copied twice; only the tables from the first dropped row on
+are changed first, their losers deleted and their rows moved down by one set-based update,
+so the rows run from 1 without gaps as one pass numbers them), the statistics merge into
+exactly the one-pass metrics document, and the batch is evaluated and checked as
+``batch_ingest`` does. So storage is all or nothing, as for a single pass.
 
 Lost work follows the intake's rules (``sla.services.intake``, ``sla.services.recovery``):
 each chunk counts its starts, and a chunk that was interrupted ``INGEST_MAX_ATTEMPTS``
@@ -40,18 +54,23 @@ and a redelivered chunk finds the merge its worker may not have finished.
 
 import io
 import logging
+import shutil
+import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from sla import ingest
-from sla.constants import BatchStatus
+from sla.constants import BatchStatus, DuplicatePolicy
 from sla.exceptions import InvalidDelivery
 from sla.ingest.errors import FileProblem
 from sla.ingest.native import jsonl_flavour
@@ -73,7 +92,7 @@ from sla.services.intake import (
     upload_fail,
 )
 from sla.services.notifications import batch_probe_notify
-from sla.storage import chunk_stage, chunks_attach, chunks_drop
+from sla.storage import StagedChunk, chunk_stage, chunk_values, chunks_attach, chunks_drop
 from vendorscore.files import stored_file_open
 
 ANNOTATIONS = Annotation._meta.db_table
@@ -89,7 +108,7 @@ class _Abandoned(Exception):
 
 def batch_layout(*, batch: Batch) -> Layout | None:
     """The chunks a batch fans out into, or None when it is processed in one pass (small, or not splittable)."""
-    if batch.size < settings.INGEST_FANOUT_BYTES or batch.duplicates != "reject":
+    if batch.size < settings.INGEST_FANOUT_BYTES:
         return None
     with stored_file_open(file=batch.file) as source:
         try:
@@ -214,18 +233,32 @@ def _is_json_lines(file) -> bool:
 
 @dataclass
 class _Staged:
-    """What one chunk hands to the merge."""
+    """What one chunk hands to the merge, and how many rows it staged so far."""
 
     statistics: ChunkStatistics
     contents: ItemContents
+    rows: int = 0
+
+
+@contextmanager
+def _chunk_input(chunk: BatchChunk):
+    """The chunk's source as its reader needs it: ``duplicates=latest`` reads it twice, so from a local copy."""
+    with _chunk_source(chunk) as source:
+        if chunk.batch.duplicates != DuplicatePolicy.LATEST:
+            yield source
+            return
+        with tempfile.TemporaryFile() as copy:
+            shutil.copyfileobj(source, copy)
+            yield copy
 
 
 def _chunk_stage(chunk: BatchChunk) -> None:
     batch = chunk.batch
-    staged = _Staged(ChunkStatistics(batch), ItemContents())
+    # With reject a row the chunk keeps is never dropped, so its texts need not say which rows gave them.
+    staged = _Staged(ChunkStatistics(batch), ItemContents(with_rows=batch.duplicates != DuplicatePolicy.REJECT))
     store = not batch.chunks.filter(status=BatchChunk.Status.INVALID).exists()  # a lost cause: validate only
     try:
-        with transaction.atomic(), _chunk_source(chunk) as source:
+        with transaction.atomic(), _chunk_input(chunk) as source:
             reader = delivery_reader(batch, source, first_row=chunk.first_row)
             target = chunk_stage(
                 table=ANNOTATIONS,
@@ -239,7 +272,7 @@ def _chunk_stage(chunk: BatchChunk) -> None:
             with target as stream:
                 for part in reader:
                     if reader.error_count == 0 and store:
-                        _stage_part(batch, part, stream, staged)
+                        _stage_part(batch, part, stream, staged, first_row=chunk.first_row)
             if reader.error_count or not store:
                 raise InvalidDelivery(reader)
             _chunk_finish(chunk, reader, staged)
@@ -248,10 +281,18 @@ def _chunk_stage(chunk: BatchChunk) -> None:
             _chunk_finish(chunk, invalid.reader, None)
 
 
-def _stage_part(batch: Batch, part, stream, staged: _Staged) -> None:
-    stream.write(annotation_table(batch, part, first=part.first_row))
-    staged.contents.add(part.table)
+def _stage_part(batch: Batch, part, stream, staged: _Staged, *, first_row: int) -> None:
+    """Stage a part's rows numbered on from the chunk's first data row by their position among its rows kept.
+
+    So the rows of a chunk that dropped none are numbered as the batch's rows will be, and
+    a chunk that did leaves the numbers at its end unused; the merge renumbers only then.
+    """
+    first = first_row + staged.rows
+    numbers = pa.array(np.arange(first, first + part.table.num_rows, dtype=np.int64))
+    stream.write(annotation_table(batch, part, first=first))
+    staged.contents.add(part.table.append_column("row", numbers))
     staged.statistics.add(replace(part, table=part.table.drop_columns(["text"])).frame)
+    staged.rows += part.table.num_rows
 
 
 def _chunk_finish(chunk: BatchChunk, reader, staged: _Staged | None) -> None:
@@ -305,30 +346,44 @@ def _merge(batch_id: int) -> Batch | None:
         if error_count:
             return _invalid(batch, errors, error_count)
         statistics = _merged_statistics(batch, chunks)
-        errors, error_count = _duplicates_across(batch, chunks, statistics)
-        if error_count:
-            return _invalid(batch, errors, error_count)
+        if batch.duplicates == DuplicatePolicy.REJECT:
+            errors, error_count = _duplicates_across(batch, chunks, statistics)
+            if error_count:
+                return _invalid(batch, errors, error_count)
+            losers = np.zeros(0, np.int64)
+        else:
+            losers = _losers_across(batch, chunks, statistics)
+            statistics = statistics.without_ratings(losers) if len(losers) else statistics
         statistics = statistics.with_item_codes()
-        chunks_attach(
-            table=ANNOTATIONS,
-            key_column="batch_id",
-            key=batch.pk,
-            chunks=[(chunk.index, chunk.first_row, chunk.last_row) for chunk in chunks],
-            primary_key=PRIMARY_KEY,
-            indexes=ANNOTATION_INDEXES,
-        )
-        contents = ItemContents()
-        for chunk in chunks:
-            contents.add(ItemContents.table_from_bytes(_chunk_field(chunk, "texts")))
-        contents.store(batch)
-        batch.skipped, batch.intake_notes = 0, []
-        batch.save(update_fields=["skipped", "intake_notes"])
+        _store(batch, chunks, losers)
         BatchChunk.objects.filter(batch=batch).delete()
         batch = batch_evaluate(batch=batch, statistics=statistics)
         batch_check(batch=batch)
         batch_probe_notify(batch_id=batch.pk)
         batch.refresh_from_db()
         return batch
+
+
+def _store(batch: Batch, chunks: list[BatchChunk], losers: np.ndarray) -> None:
+    """The staged rows, but for the losers across chunks, become the batch's, with their items' texts; the answers
+    dropped are counted and noted as one pass counts them (a valid chunk read a row for each of its planned rows)."""
+    attached = _attached(chunks, losers)
+    chunks_attach(
+        table=ANNOTATIONS,
+        key_column="batch_id",
+        key=batch.pk,
+        chunks=attached,
+        primary_key=PRIMARY_KEY,
+        indexes=ANNOTATION_INDEXES,
+    )
+    contents = ItemContents()
+    for chunk, staged in zip(chunks, attached, strict=True):
+        contents.add(_texts_kept(ItemContents.table_from_bytes(_chunk_field(chunk, "texts")), staged.dropped))
+    contents.store(batch)
+    batch.rows -= len(losers)
+    batch.skipped = sum(chunk.planned_rows - chunk.rows for chunk in chunks) + len(losers)
+    batch.intake_notes = [ingest.duplicates_note(batch.skipped, batch.duplicates)] if batch.skipped else []
+    batch.save(update_fields=["skipped", "intake_notes"])
 
 
 def _chunk_errors(chunks: list[BatchChunk]) -> tuple[list[dict], int]:
@@ -366,39 +421,121 @@ def _chunk_field(chunk: BatchChunk, field: str) -> bytes | None:
     return None if value is None else bytes(value)
 
 
-def _duplicates_across(batch: Batch, chunks: list[BatchChunk], statistics: BatchStatistics) -> tuple[list[dict], int]:
-    """An (item, annotator) pair given in two chunks, reported at its later row as one pass reports it.
+def _repeats(statistics: BatchStatistics) -> tuple[np.ndarray, np.ndarray]:
+    """The ratings whose (item, annotator) pair is given more than once: their positions grouped by pair, in row
+    order within a pair, and which of them starts its pair's group.
 
-    Each chunk found its own repeats; the merged statistics hold every rating in row order
-    with its item and annotator codes, so a repeat across chunks is a repeated pair of codes.
+    Each chunk applied the duplicates policy to its own rows; the merged statistics hold every
+    rating in row order with its item and annotator codes, so a repeat across chunks is a
+    repeated pair of codes.
     """
     keys = statistics.item.astype(np.int64) * max(len(statistics.annotator_ids), 1) + statistics.annotator
     ordered = np.sort(keys)  # a sort of the keys alone, for the usual answer "none" in little memory
     repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     del ordered
     if not len(repeated):
-        return [], 0
+        return np.zeros(0, np.int64), np.zeros(0, bool)
     positions = np.flatnonzero(np.isin(keys, repeated))
     order = positions[np.argsort(keys[positions], kind="stable")]
-    repeat = np.r_[False, keys[order][1:] == keys[order][:-1]]
-    first = order[np.maximum.accumulate(np.where(repeat, 0, np.arange(len(order))))]
-    later, earlier = order[repeat], first[repeat]
-    shown = np.argsort(later, kind="stable")[: settings.MAX_LISTED_ERRORS]
+    return order, np.r_[True, keys[order][1:] != keys[order][:-1]]
+
+
+def _staged_rows(chunks: list[BatchChunk], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ratings by position in the merged statistics: the position of their chunk in ``chunks``, and their staged
+    row (``_stage_part``; the data row when no chunk dropped a row)."""
     starts = np.cumsum([0] + [chunk.rows for chunk in chunks])
+    of_chunk = np.searchsorted(starts, positions, side="right") - 1
+    first_rows = np.array([chunk.first_row for chunk in chunks], np.int64)
+    return of_chunk, first_rows[of_chunk] + positions - starts[of_chunk]
 
-    def row_of(position: int) -> int:
-        index = int(np.searchsorted(starts, position, side="right")) - 1
-        return int(chunks[index].first_row + position - starts[index])
 
+def _duplicates_across(batch: Batch, chunks: list[BatchChunk], statistics: BatchStatistics) -> tuple[list[dict], int]:
+    """With ``duplicates=reject``: an (item, annotator) pair given in two chunks, reported at its later row as one
+    pass reports it."""
+    order, starts = _repeats(statistics)
+    if not len(order):
+        return [], 0
+    first = order[np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))]
+    later, earlier = order[~starts], first[~starts]
+    shown = np.argsort(later, kind="stable")[: settings.MAX_LISTED_ERRORS]
+    _, later_rows = _staged_rows(chunks, later[shown])
+    _, earlier_rows = _staged_rows(chunks, earlier[shown])
     errors = []
-    for position, before in zip(later[shown], earlier[shown], strict=True):
+    for position, row, before in zip(later[shown], later_rows, earlier_rows, strict=True):
         values = {
             "item_id": str(statistics.item_ids[statistics.item[position]]),
             "annotator_id": str(statistics.annotator_ids[statistics.annotator[position]]),
         }
-        message = ingest.DELIVERY.duplicate_message.format(first=row_of(before), **values)
-        errors.append(ingest.RowError(batch.original_name, row_of(position), "annotator_id", message).as_dict())
-    return errors, int(repeat.sum())
+        message = ingest.DELIVERY.duplicate_message.format(first=int(before), **values)
+        errors.append(ingest.RowError(batch.original_name, int(row), "annotator_id", message).as_dict())
+    return errors, int((~starts).sum())
+
+
+def _losers_across(batch: Batch, chunks: list[BatchChunk], statistics: BatchStatistics) -> np.ndarray:
+    """With ``duplicates=first`` or ``latest``: the positions, ascending, of the answers that lose to an answer of
+    the same pair in another chunk, as in one pass: with ``first`` all but the earliest; with ``latest`` all but the
+    one with the latest ``annotated_at``, the last in the file among equals (a missing time is the earliest)."""
+    order, starts = _repeats(statistics)
+    if batch.duplicates == DuplicatePolicy.FIRST or not len(order):
+        return np.sort(order[~starts])
+    pair = np.cumsum(starts)
+    ranked = np.lexsort((order, _annotated_at(batch, chunks, order), pair))
+    latest = np.r_[pair[ranked][1:] != pair[ranked][:-1], True]
+    return np.sort(order[ranked[~latest]])
+
+
+def _annotated_at(batch: Batch, chunks: list[BatchChunk], positions: np.ndarray) -> np.ndarray:
+    """The ``annotated_at`` of ratings by position, read from their staged rows, as comparable integers."""
+    ordered = np.argsort(positions, kind="stable")
+    times = np.empty(len(positions), object)
+    for chunk, within, rows in _by_chunk(chunks, positions[ordered]):
+        if not len(rows):
+            continue
+        staged = chunk_values(
+            table=ANNOTATIONS,
+            key=batch.pk,
+            index=chunk.index,
+            row_column=PRIMARY_KEY[-1],
+            rows=rows,
+            column="annotated_at",
+        )
+        times[ordered[within]] = [staged[int(row)] for row in rows]
+    return pd.to_datetime(pd.Series(times, dtype=object), utc=True, format="ISO8601").array.asi8  # missing: the least
+
+
+def _by_chunk(chunks: list[BatchChunk], positions: np.ndarray):
+    """For ascending positions of ratings: each chunk, the slice of ``positions`` in it, and their staged rows."""
+    of_chunk, rows = _staged_rows(chunks, positions)
+    bounds = np.searchsorted(of_chunk, np.arange(len(chunks) + 1))
+    for at, chunk in enumerate(chunks):
+        mine = slice(bounds[at], bounds[at + 1])
+        yield chunk, mine, rows[mine]
+
+
+def _attached(chunks: list[BatchChunk], losers: np.ndarray) -> list[StagedChunk]:
+    """Each staging table with its losers to drop and the rows it takes, numbered on from the chunks before it."""
+    attached, kept_before = [], 0
+    for chunk, _, dropped in _by_chunk(chunks, losers):
+        kept = chunk.rows - len(dropped)
+        rows_taken = (kept_before + 1, kept_before + kept)
+        attached.append(StagedChunk(chunk.index, chunk.first_row, chunk.last_row, dropped, rows_taken))
+        kept_before += kept
+    return attached
+
+
+def _texts_kept(texts: pa.Table | None, dropped: np.ndarray) -> pa.Table | None:
+    """A chunk's item texts as if its rows ``dropped`` were never given: each text at the first row left that gave
+    it, in row order, so each item's first text is the one a single pass keeps."""
+    if texts is None:
+        return None
+    if len(dropped):
+        rows = texts.column("rows").combine_chunks()
+        values, parents = pc.list_flatten(rows).to_numpy(), pc.list_parent_indices(rows).to_numpy()
+        left = ~np.isin(values, dropped)
+        given, at = np.unique(parents[left], return_index=True)
+        first_left = np.minimum.reduceat(values[left], at) if len(at) else at
+        texts = texts.take(given[np.argsort(first_left, kind="stable")])
+    return texts.select(ItemContents.SCHEMA.names)
 
 
 def _invalid(batch: Batch, errors: list[dict], error_count: int) -> Batch:

@@ -413,25 +413,40 @@ class ItemContents:
     delivery's texts can be nearly as large as the file. Each part keeps the first text of
     each of its items; a later part's text for an item already stored is left out by the
     table's own key (``rows_store_new``), so no part remembers the item ids of the others.
+
+    ``with_rows`` keeps instead every distinct text of an item with the rows that gave it (a
+    ``row`` column of the tables added, a ``rows`` list kept): a chunk of a fanned-out
+    delivery, some of whose rows the merge may still drop (``sla.services.fanout``). Each
+    text is then also kept once, not once per row, so the usual delivery, which gives an item
+    the same text in every row, keeps as many texts as without.
     """
 
     SCHEMA = pa.schema([("item_id", pa.string()), ("text", pa.string())])
+    ROWS = pa.field("rows", pa.list_(pa.int64()))
 
-    def __init__(self):
+    def __init__(self, *, with_rows: bool = False):
+        self._with_rows = with_rows
+        self._schema = self.SCHEMA.append(self.ROWS) if with_rows else self.SCHEMA
         self._spool = None
         self._writer = None
 
     def add(self, table: pa.Table | None) -> None:
         if table is None:
             return
-        given = table.filter(pc.is_valid(table.column("text"))).select(["item_id", "text"])
-        if given.num_rows:
-            self._stream().write_table(_first_text_of_each_item(given).cast(self.SCHEMA))
+        given = table.filter(pc.is_valid(table.column("text")))
+        if not given.num_rows:
+            return
+        if self._with_rows:
+            kept = given.group_by(["item_id", "text"], use_threads=False).aggregate([("row", "list"), ("row", "min")])
+            kept = kept.sort_by("row_min").drop_columns(["row_min"])  # groups come in an order of Arrow's own
+        else:
+            kept = _first_text_of_each_item(given.select(self.SCHEMA.names))
+        self._stream().write_table(kept.rename_columns(self._schema.names).cast(self._schema))
 
     def _stream(self):
         if self._writer is None:
             self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (open across add calls; gone with the object)
-            self._writer = pa.ipc.new_stream(self._spool, self.SCHEMA)
+            self._writer = pa.ipc.new_stream(self._spool, self._schema)
         return self._writer
 
     def _finished(self):

@@ -37,13 +37,14 @@ def big_delivery():
     return simulate_delivery(DeliverySpec(items=400, seed=11))
 
 
-def receive(contract, task_type, user, content: bytes, name: str = "delivery.csv") -> Batch:
+def receive(contract, task_type, user, content: bytes, name: str = "delivery.csv", **options) -> Batch:
     return services.batch_receive(
         contract=contract,
         task_type=task_type,
         upload=SimpleUploadedFile(name, content),
         user=user,
         queue_processing=False,
+        **options,
     ).upload
 
 
@@ -66,7 +67,9 @@ def staging_tables() -> list[str]:
 
 
 def one_pass_document(content: bytes, batch: Batch) -> dict:
-    frame = ingest.read_delivery(io.BytesIO(content), filename="delivery.csv", labels=batch.task_type.labels).frame
+    frame = ingest.read_delivery(
+        io.BytesIO(content), filename="delivery.csv", labels=batch.task_type.labels, duplicates=batch.duplicates
+    ).frame
     return compute_metrics(
         frame[["item_id", "annotator_id", "label", "queue", "prelabel"]],
         labels=batch.task_type.labels,

@@ -9,10 +9,11 @@ from django.db import connection, transaction
 
 from sla.models import Annotation, ItemContent
 from sla.services.intake import annotations_store
-from sla.storage import _timestamps_as_text, rows_replace, rows_store_new
+from sla.storage import StagedChunk, _timestamps_as_text, chunk_stage, chunks_attach, rows_replace, rows_store_new
 from tests.factories import DeliveredBatchFactory
 from tests.sla.conftest import item_indexes
 
+PRIMARY_KEY = ("batch_id", "row")
 FIRST_SECOND, LAST_SECOND = -62_135_596_800, 253_402_300_799  # 0001-01-01 to 9999-12-31 23:59:59
 
 
@@ -142,3 +143,30 @@ def test_new_rows_are_stored_once_per_key_even_outside_a_transaction(lead, contr
 
     stored = dict(ItemContent.objects.filter(batch=batch).values_list("item_id", "text"))
     assert stored == {"a": "first a", "b": "first b", "c": "first c"}
+
+
+def test_staged_chunks_attach_renumbered_without_the_rows_dropped(lead, contract_a, delivery):
+    """Chunk 0 loses a row, chunk 1 every row, chunk 2 none but moves down: the rows run from 1 without gaps."""
+    batch = DeliveredBatchFactory(contract=contract_a, rows=delivery.annotations, user=lead, queue_processing=False)
+    table, key = Annotation._meta.db_table, batch.pk
+    staged = {0: (1, 4, 4), 1: (5, 8, 2), 2: (9, 12, 3)}  # index: first and last row planned, rows staged
+    with transaction.atomic():
+        for index, (first, last, count) in staged.items():
+            rows = list(range(first, first + count))
+            data = {"batch_id": [key] * count, "row": rows, "annotator_id": ["x"] * count, "label": ["n"] * count}
+            target = chunk_stage(
+                table=table, key_column="batch_id", key=key, index=index, rows=(first, last), primary_key=PRIMARY_KEY
+            )
+            with target as stream:
+                stream.write(pa.table({**data, "item_id": [f"item {row}" for row in rows]}))
+        chunks = [
+            StagedChunk(0, 1, 4, [2], (1, 3)),
+            StagedChunk(1, 5, 8, [5, 6], (4, 3)),
+            StagedChunk(2, 9, 12, [], (4, 6)),
+        ]
+        chunks_attach(table=table, key_column="batch_id", key=key, chunks=chunks, primary_key=PRIMARY_KEY)
+
+    stored = Annotation.objects.filter(batch=batch).order_by("row").values_list("row", "item_id")
+    assert list(stored) == [(1, "item 1"), (2, "item 3"), (3, "item 4"), (4, "item 9"), (5, "item 10"), (6, "item 11")]
+    assert not [name for name in connection.introspection.table_names() if "_chunk" in name]
+    assert Annotation.objects.filter(batch=batch, row=2).exists()  # found by its key (PostgreSQL: by the partition)

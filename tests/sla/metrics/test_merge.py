@@ -110,3 +110,18 @@ def test_chunks_that_disagree_on_settings_are_refused():
         )
     with pytest.raises(ValueError, match="nothing to merge"):
         merge_statistics([])
+
+
+def test_statistics_without_some_ratings_are_those_of_the_rows_left():
+    frame, gold, labels = random_delivery(7, items=200, annotators=8)
+    rng = np.random.default_rng(7)
+    repeats = frame.sample(n=60, random_state=7).assign(label=lambda rows: rng.permutation(rows["label"].to_numpy()))
+    given = pd.concat([frame, repeats], ignore_index=True).sample(frac=1.0, random_state=5).reset_index(drop=True)
+    dropped = np.flatnonzero(given.duplicated(["item_id", "annotator_id"], keep="last").to_numpy())
+
+    stats = BatchStatistics.from_frame(given, labels=labels, gold=gold).without_ratings(dropped)
+
+    left = given.drop(index=dropped)
+    assert stats.rows == len(left) == len(frame)
+    assert stats.document(seed=3) == compute_metrics(left, labels=labels, gold=gold, seed=3)
+    assert stats.document(seed=3) != BatchStatistics.from_frame(given, labels=labels, gold=gold).document(seed=3)
