@@ -50,7 +50,7 @@ def repeated(frame: pd.DataFrame, repeats: list[tuple[int, float, timedelta]]) -
 
 def chunks_of(content: bytes, rows: pd.DataFrame, item_id: str, annotator_id: str) -> list[int]:
     """The chunk of each answer of the annotator to the item, in file order."""
-    spans = split_records(io.BytesIO(content), delimited=True, target_bytes=CHUNK_BYTES).spans
+    spans = split_records(io.BytesIO(content), delimiter=",", target_bytes=CHUNK_BYTES).spans
     firsts = np.array([span.first_row for span in spans])
     answers = np.flatnonzero((rows["item_id"] == item_id) & (rows["annotator_id"] == annotator_id)) + 1
     return [int(np.searchsorted(firsts, row, side="right")) - 1 for row in answers]
