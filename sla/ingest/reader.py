@@ -105,6 +105,7 @@ class DeliveryReader:
         numeric_labels: bool = False,
         limits: Limits = DEFAULT,
         first_row: int = 1,
+        row_groups: list[int] | None = None,
     ):
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
@@ -121,6 +122,7 @@ class DeliveryReader:
         self._chunk_rows = chunk_rows
         self._limits = limits
         self._row_offset = first_row - 1  # a part of a split file: its first data row is this many rows on
+        self._row_groups = row_groups  # a part of a split Parquet file: its row groups (None: all)
         self._log = ErrorLog(filename, max_errors)
         self._context = self._new_context()
         self._gzipped = False
@@ -177,6 +179,8 @@ class DeliveryReader:
             annotator=self._annotator,
             limits=self._limits,
             max_bytes=self._max_bytes,
+            row_groups=self._row_groups,
+            row_offset=self._row_offset,
         )
 
     def _chunks(self, validator: ChunkValidator) -> Iterator[tuple[pa.Table, np.ndarray]]:
@@ -259,6 +263,7 @@ def iter_delivery(
     numeric_labels: bool = False,
     limits: Limits = DEFAULT,
     first_row: int = 1,
+    row_groups: list[int] | None = None,
 ) -> DeliveryReader:
     """Stream a delivery file as validated canonical chunks (see ``DeliveryReader``).
 
@@ -280,6 +285,8 @@ def iter_delivery(
     ``limits``: JSON depth, line length and compression ratio (see ``limits``).
     ``first_row``: the data row the source starts at, when it is one range of a split file
     (``sla.ingest.split``): rows and errors are numbered as in the whole file.
+    ``row_groups``: the row groups of a Parquet file to read, when the part is some of them
+    (None: all); ``first_row`` is then the first row of the first of them.
 
     Data rows are numbered from 1: for delimited text, the records after the header
     (blank lines are not rows); for JSON Lines, Prodigy and doccano, the non-blank lines;
@@ -302,6 +309,7 @@ def iter_delivery(
         numeric_labels=numeric_labels,
         limits=limits,
         first_row=first_row,
+        row_groups=row_groups,
     )
 
 
