@@ -213,3 +213,18 @@ def fan_out_without_running_chunks(batch, capture) -> None:
         services.batch_ingest(batch_id=batch.pk, dispatch_chunks=lambda pk, chunks: None)
     batch.refresh_from_db()
     assert batch.chunks_total > 1
+
+
+@pytest.mark.django_db
+def test_a_parquet_file_without_a_required_column_is_refused_once_as_in_one_pass(
+    frame, contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks
+):
+    content = parquet_bytes(frame.drop(columns=["label"]))
+
+    fanned, one_pass = both_ways(
+        contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks, content, "delivery.parquet"
+    )
+
+    assert fanned.chunks_total > 3
+    assert outcome(fanned) == outcome(one_pass)
+    assert fanned.error_count == 1 and fanned.errors[0]["row"] is None and "label" in fanned.errors[0]["message"]
