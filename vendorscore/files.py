@@ -15,7 +15,10 @@ same bytes, so writing it again overwrites, atomically: a reader never sees half
 Reads are streamed: ``open_stream`` hands the intake (and downloads) the object as it
 arrives, so a 2 GB delivery never sits in memory or waits to be copied whole to disk
 first. The parsers that need random access (Parquet) spool what they read to a temporary
-file in chunks (``sla.ingest.sources.Opened.random_access``).
+file in chunks (``sla.ingest.sources.Opened.random_access``), unless they are handed
+``stored_file_random_access``: a seekable handle whose reads fetch only the bytes asked
+for, so a fan-out chunk reads a Parquet file's footer and its own row groups, and the
+fan-out finds a file's record ends, from a bucket too.
 """
 
 import datetime as dt
@@ -31,6 +34,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 
 STREAM_BUFFER_BYTES = 1024 * 1024
+RANGED_BUFFER_BYTES = 64 * 1024
 
 
 def stored_file_open(*, file: FieldFile, start: int = 0, end: int | None = None) -> BinaryIO:
@@ -44,6 +48,15 @@ def stored_file_open(*, file: FieldFile, start: int = 0, end: int | None = None)
     if end is not None and end <= start:
         return io.BytesIO()
     return file.storage.open_stream(file.name, start=start, end=end)
+
+
+def stored_file_random_access(*, file: FieldFile) -> BinaryIO:
+    """A seekable binary handle on a stored file, each read one ranged read of the bytes asked for; close it when done.
+
+    Only a small buffer is fetched ahead: a reader that seeks (Parquet's footer, then a few
+    row groups; the fan-out going back to a file's header line) fetches about what it reads.
+    """
+    return io.BufferedReader(_RangedReads(file), RANGED_BUFFER_BYTES)
 
 
 class LocalFiles(FileSystemStorage):
@@ -113,3 +126,36 @@ class _Slice(io.RawIOBase):
     def close(self) -> None:
         self._handle.close()
         super().close()
+
+
+class _RangedReads(io.RawIOBase):
+    """A stored file read at any position, one ranged read (``stored_file_open``) per read."""
+
+    def __init__(self, file: FieldFile):
+        self._file, self._position, self._size = file, 0, file.storage.size(file.name)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError(f"negative position {base + offset}")
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def readinto(self, buffer) -> int:
+        end = min(self._position + len(buffer), self._size)
+        if end <= self._position:
+            return 0
+        with stored_file_open(file=self._file, start=self._position, end=end) as stream:
+            data = stream.read(end - self._position)
+        buffer[: len(data)] = data
+        self._position += len(data)
+        return len(data)

@@ -217,13 +217,16 @@ vars().update(EMAIL_CONFIG)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=2 * 1024**3)
 MAX_LISTED_ERRORS = 100
 INGEST_CHUNK_ROWS = env.int("INGEST_CHUNK_ROWS", default=100_000)
-# A delivery of at least INGEST_FANOUT_BYTES in CSV, TSV or JSON Lines is split into chunks of
-# about INGEST_FANOUT_CHUNK_BYTES (whole records), processed by whichever workers are free and
-# merged exactly (sla/services/fanout.py), whatever its duplicates policy: with "first" or
-# "latest" an answer repeated in another chunk is dropped at the merge, which then renumbers
-# the rows staged after it ("latest" also reads each chunk twice, as one pass reads the file).
-# Smaller chunks spread better over many workers; each costs a task, a staging table and its
-# statistics in the database. A worker's memory follows INGEST_CHUNK_ROWS, not the file's size.
+# A delivery of at least INGEST_FANOUT_BYTES in CSV, TSV, JSON Lines (plain or gzipped) or
+# Parquet is split into chunks of about INGEST_FANOUT_CHUNK_BYTES (whole records; Parquet: row
+# groups, by their uncompressed size), processed by whichever workers are free and merged
+# exactly (sla/services/fanout.py), whatever its duplicates policy: with "first" or "latest" an
+# answer repeated in another chunk is dropped at the merge, which then renumbers the rows staged
+# after it ("latest" also reads each chunk twice, as one pass reads the file). For a gzip the
+# size of its content decides, and the content is stored decompressed beside the upload while
+# the chunks read it. Smaller chunks spread better over many workers; each costs a task, a
+# staging table and its statistics in the database. A worker's memory follows INGEST_CHUNK_ROWS,
+# not the file's size.
 INGEST_FANOUT_BYTES = env.int("INGEST_FANOUT_BYTES", default=64 * 1024**2)
 INGEST_FANOUT_CHUNK_BYTES = env.int("INGEST_FANOUT_CHUNK_BYTES", default=32 * 1024**2)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024**2

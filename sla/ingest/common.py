@@ -42,6 +42,8 @@ class ReadContext:
     notes: dict[str, int] = field(default_factory=dict)  # what was skipped or read specially, counted
     limits: Limits = DEFAULT
     max_bytes: int | None = None  # the file's size limit, which also bounds what it may declare
+    row_groups: list[int] | None = None  # the Parquet row groups to read (one part of a split file); None: all
+    row_offset: int = 0  # rows before the part read (a split file's), for a message that names a row in its text
 
     def note(self, what: str, *, skipped: bool = True) -> None:
         """Count one answer of kind ``what`` (a sentence for the batch's notes), skipped or not."""

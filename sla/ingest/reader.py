@@ -111,6 +111,7 @@ class DeliveryReader:
         numeric_labels: bool = False,
         limits: Limits = DEFAULT,
         first_row: int = 1,
+        row_groups: list[int] | None = None,
     ):
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
@@ -127,6 +128,7 @@ class DeliveryReader:
         self._chunk_rows = chunk_rows
         self._limits = limits
         self._row_offset = first_row - 1  # a part of a split file: its first data row is this many rows on
+        self._row_groups = row_groups  # a part of a split Parquet file: its row groups (None: all)
         self._log = ErrorLog(filename, max_errors)
         self._context = self._new_context()
         self._gzipped = False
@@ -179,6 +181,8 @@ class DeliveryReader:
             annotator=self._annotator,
             limits=self._limits,
             max_bytes=self._max_bytes,
+            row_groups=self._row_groups,
+            row_offset=self._row_offset,
         )
 
     def _chunks(self, validator: ChunkValidator) -> Iterator[tuple[pa.Table, np.ndarray]]:
@@ -261,6 +265,7 @@ def iter_delivery(
     numeric_labels: bool = False,
     limits: Limits = DEFAULT,
     first_row: int = 1,
+    row_groups: list[int] | None = None,
 ) -> DeliveryReader:
     """Stream a delivery file as validated canonical chunks (see ``DeliveryReader``).
 
@@ -282,6 +287,8 @@ def iter_delivery(
     ``limits``: JSON depth, line length and compression ratio (see ``limits``).
     ``first_row``: the data row the source starts at, when it is one range of a split file
     (``sla.ingest.split``): rows and errors are numbered as in the whole file.
+    ``row_groups``: the row groups of a Parquet file to read, when the part is some of them
+    (None: all); ``first_row`` is then the first row of the first of them.
 
     Data rows are numbered from 1: for delimited text, the records after the header
     (blank lines are not rows); for JSON Lines, Prodigy and doccano, the non-blank lines;
@@ -304,6 +311,7 @@ def iter_delivery(
         numeric_labels=numeric_labels,
         limits=limits,
         first_row=first_row,
+        row_groups=row_groups,
     )
 
 

@@ -12,7 +12,8 @@ The size limit applies to the file and, for gzip, to its decompressed content to
 small compressed file cannot expand into an unbounded amount of work; the decompressed
 content is also held to a compression ratio (``limits.check_ratio``), so a bomb is
 refused after a few megabytes instead of after gigabytes. All are enforced while
-streaming, so they hold for sources whose size is not known in advance. JSON and JSON
+streaming, so they hold for sources whose size is not known in advance, and the same
+way for ``open_decompressed``, which hands the fan-out a gzip's content to store and split. JSON and JSON
 Lines pass through ``limits.JsonScan`` on their way to any parser, the first bytes
 (which format detection parses) included.
 """
@@ -41,6 +42,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+TOO_BIG = "the file is over the limit of {limit:,} bytes"
 
 
 class _Limited(io.RawIOBase):
@@ -149,22 +151,37 @@ def detect(head: bytes) -> str:
     return {b"[": "json", b"{": "jsonl"}.get(start, "delimited")
 
 
+def _gunzipped(stream: io.BufferedReader, counter: _Limited, max_bytes: int | None, limits: Limits):
+    """The decompressed content, held to the size limit and to the compression ratio as it streams."""
+
+    def ratio(decompressed: int) -> None:
+        check_ratio(decompressed=decompressed, compressed=counter.consumed, limits=limits)
+
+    too_big = "the decompressed content is over the limit of {limit:,} bytes"
+    return io.BufferedReader(_Limited(_gunzip_read(stream), max_bytes, too_big, ratio), BUFFER_BYTES)
+
+
+@contextmanager
+def open_decompressed(source, *, max_bytes: int | None, limits: Limits = DEFAULT) -> Iterator[io.BufferedReader]:
+    """The content of a gzipped ``source`` as its bytes, under the limits ``open_source`` applies (the same
+    refusals, raised as it is read): the fan-out copies it to storage to split it (``sla.services.fanout``)."""
+    with _raw(source) as raw:
+        _check_size(raw, max_bytes)
+        counter = _Limited(raw.read, max_bytes, TOO_BIG)
+        yield _gunzipped(io.BufferedReader(counter, RAW_BUFFER_BYTES), counter, max_bytes, limits)
+
+
 @contextmanager
 def open_source(source, *, max_bytes: int | None, limits: Limits = DEFAULT) -> Iterator[Opened]:
     """Open ``source`` (a path or a binary file object, read from its start)."""
     with ExitStack() as stack:
         raw = stack.enter_context(_raw(source))
         _check_size(raw, max_bytes)
-        counter = _Limited(raw.read, max_bytes, "the file is over the limit of {limit:,} bytes")
+        counter = _Limited(raw.read, max_bytes, TOO_BIG)
         stream = io.BufferedReader(counter, RAW_BUFFER_BYTES)
         gzipped = stream.peek(2)[:2] == GZIP_MAGIC
         if gzipped:
-
-            def ratio(decompressed: int) -> None:
-                check_ratio(decompressed=decompressed, compressed=counter.consumed, limits=limits)
-
-            too_big = "the decompressed content is over the limit of {limit:,} bytes"
-            stream = io.BufferedReader(_Limited(_gunzip_read(stream), max_bytes, too_big, ratio), BUFFER_BYTES)
+            stream = _gunzipped(stream, counter, max_bytes, limits)
         head = stream.peek(HEAD_BYTES)[:HEAD_BYTES]
         if head.startswith(UTF8_BOM):
             stream.read(len(UTF8_BOM))

@@ -1,4 +1,4 @@
-"""Cut a line-oriented delivery (CSV, TSV, JSON Lines) into byte ranges of whole records.
+"""Cut a delivery into parts a worker parses alone: byte ranges of whole records, or Parquet row groups.
 
 A big delivery fans out over several workers (``sla.services.fanout``): each parses one
 range of the stored file. For that a range must start and end between records, and each
@@ -20,7 +20,12 @@ file's start or another quote (a doubled pair), and each quote that closes is
 followed by the delimiter, a line end, a quote (a doubled pair) or the file's end.
 Delimited ranges are parsed with the header line put in front of them; a JSON Lines
 range starts with a line that is a JSON object, as a reader recognises JSON Lines by
-its first line.
+its first line. (A gzipped delivery is split as the plain file its content is, once the
+fan-out has stored that content.)
+
+Parquet needs no scan: its footer says how many rows each row group holds and how big it
+is, so consecutive row groups of about the target size together are a part
+(``split_row_groups``); a file of one row group is not split.
 """
 
 import json
@@ -39,12 +44,16 @@ _JSON_SPACE = np.array([9, 10, 11, 12, 13, 32], np.uint8)
 
 @dataclass(frozen=True)
 class Span:
-    """Bytes ``start`` to ``end`` of the file hold data rows ``first_row`` to ``first_row + rows - 1``."""
+    """Bytes ``start`` to ``end`` of the file hold data rows ``first_row`` to ``first_row + rows - 1``.
+
+    In a Parquet file, the rows are those of ``row_groups``, whose column chunks lie in those bytes.
+    """
 
     start: int
     end: int
     first_row: int
     rows: int
+    row_groups: range | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,43 @@ def split_records(stream: BinaryIO, *, delimiter: str | None, target_bytes: int)
 def _content_start(stream: BinaryIO) -> int:
     """The offset past a UTF-8 byte order mark (the reader drops it: a quote right after it starts a field)."""
     return len(UTF8_BOM) if stream.read(len(UTF8_BOM)) == UTF8_BOM else stream.seek(0)
+
+
+def split_row_groups(metadata, *, target_bytes: int) -> Layout | None:
+    """Spans of consecutive row groups of a Parquet file (its ``FileMetaData``) of about ``target_bytes``
+    uncompressed, at least one row each; None when there is only one span (one row group, or a small file)."""
+    groups = [metadata.row_group(index) for index in range(metadata.num_row_groups)]
+    sizes = np.array([group.total_byte_size for group in groups], np.int64)
+    rows = np.array([group.num_rows for group in groups], np.int64)
+    if not rows.sum() or not metadata.num_columns:
+        return None
+    cumulative = np.cumsum(sizes)
+    parts = max(1, round(int(cumulative[-1]) / target_bytes))
+    boundaries = cumulative[-1] * np.arange(1, parts + 1) / parts  # equal spans, as for text
+    lasts = np.unique(np.abs(cumulative[:, None] - boundaries).argmin(axis=0))  # the group ending nearest each
+    chosen, first = [], 0
+    for last in lasts:
+        if rows[first : last + 1].sum():  # no span without rows: groups without any join the next span
+            chosen.append(range(first, int(last) + 1))
+            first = int(last) + 1
+    if rows[first:].sum():
+        chosen.append(range(first, len(groups)))
+    elif first < len(groups):  # groups without rows at the end belong to the last span
+        chosen[-1] = range(chosen[-1].start, len(groups))
+    spans = [_row_group_span(groups, span, first_row=int(rows[: span.start].sum()) + 1) for span in chosen]
+    return Layout(header=b"", spans=spans) if len(spans) > 1 else None
+
+
+def _row_group_span(groups: list, chosen: range, *, first_row: int) -> Span:
+    """The span of some row groups: the bytes from their first column chunk to the end of their last."""
+    starts, ends = [], []
+    for index in chosen:
+        for column in (groups[index].column(position) for position in range(groups[index].num_columns)):
+            start = column.dictionary_page_offset if column.has_dictionary_page else column.data_page_offset
+            starts.append(start)
+            ends.append(start + column.total_compressed_size)
+    rows = sum(groups[index].num_rows for index in chosen)
+    return Span(start=min(starts), end=max(ends), first_row=first_row, rows=rows, row_groups=chosen)
 
 
 def _json_starts(stream: BinaryIO, spans: list[Span]) -> list[Span]:

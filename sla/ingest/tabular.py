@@ -19,8 +19,9 @@ meaning one column are told once for the file, wherever they are, and reading go
 Arrow's parser recurses in C, so no line reaches it before its depth and length are
 checked (``limits.JsonScan``, applied by ``sources.open_source``).
 
-Parquet is read in row batches, only the columns that map to canonical ones, after what
-the file declares (rows, uncompressed sizes) is checked against the limits. Text columns
+Parquet is read in row batches, only the columns that map to canonical ones (and only
+some row groups, for a part of a split file), after what the whole file declares (rows,
+uncompressed sizes) is checked against the limits. Text columns
 are read dictionary-encoded and each distinct value's length is checked before the
 column is expanded: a value repeated on every row is stored once in the file but would
 be materialised on every row.
@@ -282,13 +283,17 @@ def read_parquet(opened: Opened, context: ReadContext) -> Iterator[RawChunk]:
         next_row = 1
         try:
             parquet = pq.ParquetFile(handle, read_dictionary=text)
-            batches = parquet.iter_batches(batch_size=context.chunk_rows, columns=[names[p] for p in mapping])
+            batches = parquet.iter_batches(
+                batch_size=context.chunk_rows, row_groups=context.row_groups, columns=[names[p] for p in mapping]
+            )
             for batch in batches:
-                table = _expanded(pa.RecordBatch.from_arrays(batch.columns, names=list(mapping.values())), next_row)
+                arrays = pa.RecordBatch.from_arrays(batch.columns, names=list(mapping.values()))
+                table = _expanded(arrays, next_row + context.row_offset)
                 yield RawChunk(table, np.arange(next_row, next_row + batch.num_rows))
                 next_row += batch.num_rows
         except (pa.ArrowException, OSError) as error:
-            raise FileProblem(f"the Parquet file is damaged near row {next_row} ({error})") from error
+            row = next_row + context.row_offset
+            raise FileProblem(f"the Parquet file is damaged near row {row} ({error})") from error
 
 
 def _is_text(kind: pa.DataType) -> bool:

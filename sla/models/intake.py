@@ -182,7 +182,11 @@ class Batch(QueuedUpload):
 
 
 class BatchChunk(models.Model):
-    """One byte range of a big delivery, parsed by whichever worker is free (``sla.services.fanout``).
+    """One part of a big delivery, parsed by whichever worker is free (``sla.services.fanout``).
+
+    A part is a byte range of whole records of text (of the upload, or of a gzipped upload's
+    decompressed content, stored apart in ``decompressed`` until the batch is finished), or
+    consecutive row groups of a Parquet file.
 
     It keeps what the final merge needs once every chunk is done: the chunk's outcome and
     errors, the encoded metrics statistics, and the first text of each item. Its rows wait in
@@ -198,10 +202,21 @@ class BatchChunk(models.Model):
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
-    start = models.PositiveBigIntegerField(help_text="First byte of the range in the stored file.")
+    start = models.PositiveBigIntegerField(
+        help_text="First byte of the range in the stored file (Parquet: of its row groups' column chunks)."
+    )
     end = models.PositiveBigIntegerField(help_text="Byte after the range.")
     first_row = models.PositiveIntegerField()
     planned_rows = models.PositiveIntegerField()
+    first_row_group = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Parquet: the chunk's first row group (0-based); empty for text."
+    )
+    last_row_group = models.PositiveIntegerField(null=True, blank=True, help_text="Parquet: its last row group.")
+    decompressed = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The stored object the range is of: a gzipped delivery's content (empty: the upload itself).",
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)
@@ -213,7 +228,15 @@ class BatchChunk(models.Model):
 
     class Meta:
         ordering = ["batch", "index"]
-        constraints = [models.UniqueConstraint(fields=["batch", "index"], name="one_chunk_per_batch_and_index")]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "index"], name="one_chunk_per_batch_and_index"),
+            models.CheckConstraint(
+                condition=models.Q(first_row_group__isnull=True, last_row_group__isnull=True)
+                | models.Q(first_row_group__lte=models.F("last_row_group")),
+                name="chunk_row_groups_in_order",
+                violation_error_message="A chunk's row groups run from its first to its last, or it has none.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Batch {self.batch_id} chunk {self.index + 1}"
@@ -223,9 +246,19 @@ class BatchChunk(models.Model):
         return self.first_row + self.planned_rows - 1
 
     @property
+    def row_groups(self) -> list[int] | None:
+        """The Parquet row groups the chunk reads, or None for a byte range of text."""
+        if self.first_row_group is None:
+            return None
+        return list(range(self.first_row_group, self.last_row_group + 1))
+
+    @property
     def describe(self) -> str:
         """The chunk as a failure message names it."""
-        return f"chunk {self.index + 1} of {self.batch.chunks_total} (rows {self.first_row:,} to {self.last_row:,})"
+        rows = f"rows {self.first_row:,} to {self.last_row:,}"
+        if self.first_row_group is not None:
+            rows += f", row groups {self.first_row_group + 1:,} to {self.last_row_group + 1:,}"
+        return f"chunk {self.index + 1} of {self.batch.chunks_total} ({rows})"
 
 
 class Annotation(models.Model):

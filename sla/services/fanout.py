@@ -1,25 +1,41 @@
 """Big deliveries on many workers: split into chunks, parsed anywhere, merged exactly, stored all or nothing.
 
-A delivery over ``INGEST_FANOUT_BYTES`` in a line-oriented format (CSV, TSV and other
-delimited text, canonical JSON Lines; not gzipped; with any duplicates policy, the merge
-dropping an answer repeated in another chunk as one pass does) is cut into byte ranges of
-about ``INGEST_FANOUT_CHUNK_BYTES`` of whole records (``sla.ingest.split``). The
-``batch_process`` task that started it records one ``BatchChunk`` per range and queues
-one ``batch_chunk_process`` task each, as a Celery group on the queue it came from, so
-whichever workers are free take them; with an eager broker (the embedded demo, tests)
-they simply run one after the other.
+A delivery of at least ``INGEST_FANOUT_BYTES``, whatever its duplicates policy, is split
+into chunks of about ``INGEST_FANOUT_CHUNK_BYTES`` (``sla.ingest.split``) when it is:
 
-Each chunk task reads its byte range alone through the file's storage
-(``vendorscore.files.stored_file_open``, so the file may live in object storage), numbers rows and errors
-as one pass over the whole file would, validates every cell, applies the duplicates
-policy to its own rows (``latest`` reads the range twice, from a local copy), and builds
-the metrics engine's mergeable statistics of the rows it keeps. Those rows go into a
-staging table of their own (``sla.storage.chunk_stage``), numbered from the chunk's first
-data row by their position among them, so a chunk that dropped nothing holds exactly the
-batch's final row numbers. The staging table is committed with the chunk's outcome:
-statistics (Arrow IPC) and the first text of each item (with ``first`` or ``latest``,
-every distinct text of an item with the rows that gave it, since the merge may still drop
-some). No reader of the annotation table sees a staging table.
+- line-oriented text (CSV, TSV and other delimited text, canonical JSON Lines): byte
+  ranges of whole records;
+- Parquet: runs of row groups, sized by what the footer declares uncompressed; a file of
+  one row group is read in one pass;
+- gzipped line-oriented text: decompressed once, by the ``batch_process`` task, through
+  the limits the one pass applies (size, compression ratio: a bomb is refused as ever,
+  by the one pass it is then left to), streamed into a stored object of its own
+  (``DECOMPRESSED_FOLDER``), and split as that plain file. What decides is the size of
+  the content, which is what costs work: a gzip is decompressed to measure it when the
+  file, or the ISIZE of its trailer, is at least ``INGEST_FANOUT_BYTES`` (ISIZE is only a
+  hint: modulo 2**32, and only the last member's), and fans out when what was
+  decompressed is. The object is deleted when the batch finishes (merged, invalid or
+  failed) and before another attempt decompresses it again.
+
+Other formats (Label Studio, Prodigy, doccano, a gzipped Parquet file) are read in one
+pass. The ``batch_process`` task that started it records one ``BatchChunk`` per chunk and
+queues one ``batch_chunk_process`` task each, as a Celery group on the queue it came
+from, so whichever workers are free take them; with an eager broker (the embedded demo,
+tests) they simply run one after the other.
+
+Each chunk task reads its part alone through the storage (so the file may live in object
+storage): its byte range (``vendorscore.files.stored_file_open``), or the Parquet
+file's footer and its own row groups through a seekable handle of ranged reads
+(``stored_file_random_access``). It numbers rows and errors as one pass over the whole
+file would, validates every cell, applies the duplicates policy to its own rows
+(``latest`` reads its part twice: a byte range from a local copy), and builds the metrics
+engine's mergeable statistics of the rows it keeps. Those rows go into a staging table of
+their own (``sla.storage.chunk_stage``), numbered from the chunk's first data row by their
+position among them, so a chunk that dropped nothing holds exactly the batch's final row
+numbers. The staging table is committed with the chunk's outcome: statistics (Arrow IPC)
+and the first text of each item (with ``first`` or ``latest``, every distinct text of an
+item with the rows that gave it, since the merge may still drop some). No reader of the
+annotation table sees a staging table.
 
 The chunk that finishes last (counted under the batch's row lock, ``chunks_done`` of
 ``chunks_total``, which the batch page shows) merges, in one transaction: any invalid
@@ -64,9 +80,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from sla import ingest
@@ -74,8 +93,8 @@ from sla.constants import BatchStatus, DuplicatePolicy
 from sla.exceptions import InvalidDelivery
 from sla.ingest.errors import FileProblem
 from sla.ingest.native import jsonl_flavour
-from sla.ingest.sources import open_source
-from sla.ingest.split import Layout, split_records
+from sla.ingest.sources import GZIP_MAGIC, open_decompressed, open_source
+from sla.ingest.split import Layout, split_records, split_row_groups
 from sla.ingest.tabular import sniffed_delimiter
 from sla.metrics import BatchStatistics, merge_statistics
 from sla.models import Annotation, Batch, BatchChunk
@@ -93,11 +112,15 @@ from sla.services.intake import (
 )
 from sla.services.notifications import batch_probe_notify
 from sla.storage import StagedChunk, chunk_stage, chunk_values, chunks_attach, chunks_drop
-from vendorscore.files import stored_file_open
+from vendorscore.files import stored_file_open, stored_file_random_access
 
 ANNOTATIONS = Annotation._meta.db_table
 PRIMARY_KEY = ("batch_id", "row")
 SPLITTABLE = ("delimited", "jsonl")
+# A gzipped delivery's content, stored while its batch is processed: a folder per batch, apart from
+# what users send, so every copy of it (a killed attempt's too) is found and deleted by listing it.
+DECOMPRESSED_FOLDER = "uploads/decompressed"
+GZIP_TRAILER_BYTES = 18  # the smallest gzip: a 10-byte header, and a trailer whose last 4 bytes are ISIZE
 
 logger = logging.getLogger(__name__)
 
@@ -106,45 +129,177 @@ class _Abandoned(Exception):
     """The batch stopped (failed or finished) while this chunk was read: its work is rolled back."""
 
 
-def batch_layout(*, batch: Batch) -> Layout | None:
-    """The chunks a batch fans out into, or None when it is processed in one pass (small, or not splittable)."""
-    if batch.size < settings.INGEST_FANOUT_BYTES:
+@dataclass(frozen=True)
+class Split:
+    """How a batch fans out: its chunks, and the stored object their ranges are of when not the upload."""
+
+    layout: Layout
+    decompressed: str = ""  # the storage name of a gzipped upload's content
+
+
+def batch_split(*, batch_id: int, dispatch: Callable[[int, int], None]) -> bool:
+    """Fan a started batch out over the workers when it is big and splittable; False: read it in one pass.
+
+    Called outside a transaction: a gzipped delivery is decompressed to storage first.
+    """
+    split = batch_layout(batch=Batch.objects.get(pk=batch_id))
+    if split is None:
+        return False
+    fanned = False
+    try:
+        with transaction.atomic():
+            batch = Batch.objects.select_for_update(of=("self",)).get(pk=batch_id)
+            if batch.status == BatchStatus.PROCESSING:
+                batch_fan_out(batch=batch, split=split, dispatch=dispatch)
+                fanned = True
+    finally:
+        if split.decompressed and not fanned:
+            _decompressed_delete(batch_id)
+    return True
+
+
+def batch_layout(*, batch: Batch) -> Split | None:
+    """The chunks a batch fans out into, or None when it is processed in one pass (small, or not splittable).
+
+    Plain text is split at record ends, Parquet at row groups (from its footer alone). A
+    gzipped text delivery is first decompressed into storage, through the limits the one
+    pass applies, and split as that plain file; a refusal on the way (a bomb) leaves it to
+    the one pass, which refuses it with the same error.
+    """
+    if not _may_be_big(batch):
         return None
-    with stored_file_open(file=batch.file) as source:
-        try:
-            with open_source(source, max_bytes=settings.MAX_UPLOAD_BYTES, limits=ingest_limits()) as opened:
-                kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
-                splittable = kind in SPLITTABLE and not opened.gzipped
-                delimiter = sniffed_delimiter(opened.head, ingest.DELIVERY) if kind == "delimited" else None
-        except FileProblem:
-            return None  # the one-pass reader reports it
-    if not splittable:
+    try:
+        with (
+            stored_file_open(file=batch.file) as source,
+            open_source(source, max_bytes=settings.MAX_UPLOAD_BYTES, limits=ingest_limits()) as opened,
+        ):
+            kind = jsonl_flavour(opened.head) if opened.kind == "jsonl" else opened.kind
+            gzipped = opened.gzipped
+            delimiter = sniffed_delimiter(opened.head, ingest.DELIVERY) if kind == "delimited" else None
+    except FileProblem:
+        return None  # the one-pass reader reports it
+    if kind == "parquet" and not gzipped:
+        layout = _row_groups_layout(batch.file)
+    elif kind not in SPLITTABLE:
         return None
-    with stored_file_open(file=batch.file) as source:
+    elif gzipped:
+        return _decompressed_split(batch, delimiter)
+    else:
+        layout = _records_layout(batch.file, delimiter)
+    return None if layout is None else Split(layout)
+
+
+def _may_be_big(batch: Batch) -> bool:
+    """Whether the delivery may hold ``INGEST_FANOUT_BYTES``: the file does, or a gzip's trailer says its content does.
+
+    The trailer's ISIZE is the size of the last member's content modulo 2**32, so it is only
+    a hint of whether decompressing is worth it: what decompressing measures decides.
+    """
+    if batch.size >= settings.INGEST_FANOUT_BYTES:
+        return True
+    if batch.size < GZIP_TRAILER_BYTES:
+        return False
+    with stored_file_open(file=batch.file, end=len(GZIP_MAGIC)) as head:
+        if head.read() != GZIP_MAGIC:
+            return False
+    with stored_file_open(file=batch.file, start=batch.size - 4) as trailer:
+        return int.from_bytes(trailer.read(), "little") >= settings.INGEST_FANOUT_BYTES
+
+
+def _records_layout(file: FieldFile, delimiter: str | None) -> Layout | None:
+    """Byte ranges of whole records of a stored text file (delimited by ``delimiter``, or JSON Lines: None);
+    None when it is one."""
+    with stored_file_random_access(file=file) as source:
         layout = split_records(source, delimiter=delimiter, target_bytes=settings.INGEST_FANOUT_CHUNK_BYTES)
     return layout if layout is not None and len(layout.spans) > 1 else None
 
 
-def batch_fan_out(*, batch: Batch, layout: Layout, dispatch: Callable[[int, int], None]) -> None:
+def _row_groups_layout(file: FieldFile) -> Layout | None:
+    """Runs of row groups of a stored Parquet file, from its footer (a few ranged reads); None when it is one."""
+    with stored_file_random_access(file=file) as handle:
+        try:
+            metadata = pq.ParquetFile(handle).metadata
+        except pa.ArrowException:
+            return None  # the one-pass reader reports it
+    return split_row_groups(metadata, target_bytes=settings.INGEST_FANOUT_CHUNK_BYTES)
+
+
+def _decompressed_split(batch: Batch, delimiter: str | None) -> Split | None:
+    """A gzipped delivery's content stored beside it and split as a plain file; None (and nothing kept)
+    when it is refused while decompressing, is below ``INGEST_FANOUT_BYTES`` or is one chunk."""
+    _decompressed_delete(batch.pk)  # what a killed attempt left
+    layout = None
+    try:
+        with (
+            stored_file_open(file=batch.file) as source,
+            open_decompressed(source, max_bytes=settings.MAX_UPLOAD_BYTES, limits=ingest_limits()) as content,
+        ):
+            name = batch.file.storage.save(f"{DECOMPRESSED_FOLDER}/{batch.pk}/content", File(content))
+        stored = FieldFile(batch, batch.file.field, name)
+        if stored.size >= settings.INGEST_FANOUT_BYTES:
+            layout = _records_layout(stored, delimiter)
+    except FileProblem:
+        return None  # refused on the way (a bomb): the one pass refuses it with the same error
+    finally:
+        if layout is None:
+            _decompressed_delete(batch.pk)
+    return None if layout is None else Split(layout, decompressed=name)
+
+
+def _decompressed_delete(batch_id: int) -> None:
+    """Delete every stored copy of a batch's decompressed content: its folder holds nothing else."""
+    storage = Batch._meta.get_field("file").storage
+    for name, _ in list(storage.modified_times(f"{DECOMPRESSED_FOLDER}/{batch_id}")):
+        storage.delete(name)
+
+
+def batch_fan_out(*, batch: Batch, split: Split, dispatch: Callable[[int, int], None]) -> None:
     """Record the batch's chunks and queue them (``dispatch(batch_id, chunks)``) once this commits.
 
     Runs inside the started batch's transaction: the batch stays ``processing`` and the chunks own it now.
     """
+    spans = split.layout.spans
     BatchChunk.objects.bulk_create(
         BatchChunk(
-            batch=batch, index=index, start=span.start, end=span.end, first_row=span.first_row, planned_rows=span.rows
+            batch=batch,
+            index=index,
+            start=span.start,
+            end=span.end,
+            first_row=span.first_row,
+            planned_rows=span.rows,
+            first_row_group=None if span.row_groups is None else span.row_groups[0],
+            last_row_group=None if span.row_groups is None else span.row_groups[-1],
+            decompressed=split.decompressed,
         )
-        for index, span in enumerate(layout.spans)
+        for index, span in enumerate(spans)
     )
-    Batch.objects.filter(pk=batch.pk).update(chunks_total=len(layout.spans), chunks_done=0)
-    transaction.on_commit(lambda: dispatch(batch.pk, len(layout.spans)))
+    Batch.objects.filter(pk=batch.pk).update(chunks_total=len(spans), chunks_done=0)
+    transaction.on_commit(lambda: dispatch(batch.pk, len(spans)))
 
 
 def batch_chunks_discard(*, batch: Batch) -> None:
-    """Forget a batch's chunks, their records and staging tables: it failed, or a retry starts from scratch."""
+    """Forget a batch's chunks, their records, staging tables and decompressed content: it failed or is
+    invalid, or a retry starts from scratch."""
     indexes = list(BatchChunk.objects.filter(batch=batch).values_list("index", flat=True))
     chunks_drop(table=ANNOTATIONS, key=batch.pk, indexes=indexes)
     BatchChunk.objects.filter(batch=batch).delete()
+    _decompressed_delete_on_commit(batch.pk)
+
+
+def _decompressed_delete_on_commit(batch_id: int) -> None:
+    """Delete the batch's decompressed content once the chunks that read it are gone for good.
+
+    The outcome is committed by then: a storage that fails to delete leaves the copy to the
+    batch's next attempt or discard, which delete it again, rather than failing the batch.
+    """
+
+    def delete() -> None:
+        try:
+            _decompressed_delete(batch_id)
+        except Exception:
+            logger.warning("Deleting the decompressed content of batch %s failed", batch_id, exc_info=True)
+
+    transaction.on_commit(delete)
 
 
 def batch_chunk_ingest(*, batch_id: int, index: int, retry_storage_errors: bool = False) -> None:
@@ -215,14 +370,25 @@ class _Prefixed(io.RawIOBase):
 
 @contextmanager
 def _chunk_source(chunk: BatchChunk):
-    """The chunk's byte range (with the file's header line for delimited text), fetched alone from the storage."""
-    file = chunk.batch.file
+    """The chunk's byte range (with the file's header line for delimited text), fetched alone from the storage;
+    for Parquet, the file, of which only the footer and the chunk's row groups are fetched."""
+    if chunk.row_groups is not None:
+        with stored_file_random_access(file=chunk.batch.file) as handle:
+            yield handle
+        return
+    file = _chunk_file(chunk)
     header = b""
     if chunk.start and not _is_json_lines(file):
         with stored_file_open(file=file, end=chunk.batch.chunks.get(index=0).start) as head:
             header = head.read()
     with stored_file_open(file=file, start=chunk.start, end=chunk.end) as body:
         yield io.BufferedReader(_Prefixed(body, header=header))
+
+
+def _chunk_file(chunk: BatchChunk) -> FieldFile:
+    """The stored file the chunk's range is of: the upload, or a gzipped upload's decompressed content."""
+    file = chunk.batch.file
+    return FieldFile(chunk.batch, file.field, chunk.decompressed) if chunk.decompressed else file
 
 
 def _is_json_lines(file) -> bool:
@@ -242,9 +408,10 @@ class _Staged:
 
 @contextmanager
 def _chunk_input(chunk: BatchChunk):
-    """The chunk's source as its reader needs it: ``duplicates=latest`` reads it twice, so from a local copy."""
+    """The chunk's source as its reader needs it: ``duplicates=latest`` reads it twice, so a byte range from a
+    local copy (a Parquet chunk's handle seeks: its row groups are simply fetched again)."""
     with _chunk_source(chunk) as source:
-        if chunk.batch.duplicates != DuplicatePolicy.LATEST:
+        if chunk.batch.duplicates != DuplicatePolicy.LATEST or chunk.row_groups is not None:
             yield source
             return
         with tempfile.TemporaryFile() as copy:
@@ -259,7 +426,7 @@ def _chunk_stage(chunk: BatchChunk) -> None:
     store = not batch.chunks.filter(status=BatchChunk.Status.INVALID).exists()  # a lost cause: validate only
     try:
         with transaction.atomic(), _chunk_input(chunk) as source:
-            reader = delivery_reader(batch, source, first_row=chunk.first_row)
+            reader = delivery_reader(batch, source, first_row=chunk.first_row, row_groups=chunk.row_groups)
             target = chunk_stage(
                 table=ANNOTATIONS,
                 key_column="batch_id",
@@ -300,7 +467,7 @@ def _chunk_finish(chunk: BatchChunk, reader, staged: _Staged | None) -> None:
     batch = Batch.objects.select_for_update(of=("self",)).get(pk=chunk.batch_id)
     if batch.status != BatchStatus.PROCESSING:
         raise _Abandoned
-    chunk.rows, chunk.format = reader.rows, reader.format or ""
+    chunk.rows, chunk.format = reader.rows, _format(chunk, reader)
     chunk.errors, chunk.error_count = [error.as_dict() for error in reader.errors], reader.error_count
     chunk.status = BatchChunk.Status.INVALID
     if staged is not None and reader.error_count == 0:
@@ -310,6 +477,13 @@ def _chunk_finish(chunk: BatchChunk, reader, staged: _Staged | None) -> None:
         chunk.texts = staged.contents.to_bytes()
     chunk.save(update_fields=["rows", "format", "errors", "error_count", "status", "statistics", "texts"])
     Batch.objects.filter(pk=batch.pk).update(chunks_done=F("chunks_done") + 1)
+
+
+def _format(chunk: BatchChunk, reader) -> str:
+    """What the file turned out to be, as one pass names it: "csv+gzip" for a chunk of a gzip's content."""
+    if not reader.format:
+        return ""
+    return reader.format + ("+gzip" if chunk.decompressed else "")
 
 
 def _batch_stop(batch_id: int, reason: str) -> None:
@@ -357,6 +531,7 @@ def _merge(batch_id: int) -> Batch | None:
         statistics = statistics.with_item_codes()
         _store(batch, chunks, losers)
         BatchChunk.objects.filter(batch=batch).delete()
+        _decompressed_delete_on_commit(batch.pk)
         batch = batch_evaluate(batch=batch, statistics=statistics)
         batch_check(batch=batch)
         batch_probe_notify(batch_id=batch.pk)

@@ -266,15 +266,8 @@ def batch_ingest(*, batch_id: int, on_progress=None, retry_storage_errors: bool 
 def _batch_fan_out_or_store(batch_id: int, on_progress, dispatch_chunks) -> Batch:
     from sla.services import fanout
 
-    if dispatch_chunks is not None:
-        batch = Batch.objects.get(pk=batch_id)
-        layout = fanout.batch_layout(batch=batch)
-        if layout is not None:
-            with transaction.atomic():
-                batch = Batch.objects.select_for_update(of=("self",)).get(pk=batch_id)
-                if batch.status == BatchStatus.PROCESSING:
-                    fanout.batch_fan_out(batch=batch, layout=layout, dispatch=dispatch_chunks)
-            return Batch.objects.get(pk=batch_id)
+    if dispatch_chunks is not None and fanout.batch_split(batch_id=batch_id, dispatch=dispatch_chunks):
+        return Batch.objects.get(pk=batch_id)
     return _batch_store(batch_id, on_progress)
 
 
@@ -388,8 +381,11 @@ def annotations_store(batch: Batch, *, on_chunk=None, on_progress=None):
     return reader
 
 
-def delivery_reader(batch: Batch, source, *, first_row: int = 1) -> ingest.DeliveryReader:
-    """The reader of a batch's file (or, from ``first_row``, of one range of it) with the batch's options."""
+def delivery_reader(
+    batch: Batch, source, *, first_row: int = 1, row_groups: list[int] | None = None
+) -> ingest.DeliveryReader:
+    """The reader of a batch's file (or, from ``first_row``, of one range or some Parquet row groups of it)
+    with the batch's options."""
     return ingest.iter_delivery(
         source,
         filename=batch.original_name,
@@ -402,6 +398,7 @@ def delivery_reader(batch: Batch, source, *, first_row: int = 1) -> ingest.Deliv
         numeric_labels=batch.task_type.scale != Scale.NOMINAL,
         limits=ingest_limits(),
         first_row=first_row,
+        row_groups=row_groups,
     )
 
 

@@ -9,6 +9,7 @@ intake retries. The web server and a real worker on separate machines are in
 """
 
 import datetime as dt
+import gzip
 import io
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from django.utils import timezone
 from reports import services as report_services
 from reports.constants import AUDIENCE_BUYER
 from sla import services
+from sla import tasks as sla_tasks
 from sla.models import Batch, GoldLabel
 from tests.conftest import BUCKET_CREDENTIALS, CHROMIUM, closed_port, files_under, require_service
 from tests.factories import EvaluationFactory
@@ -261,3 +263,38 @@ def test_reports_and_charts_are_cached_in_the_bucket_and_cleaned_from_it(
     cleaned = report_services.report_cache_clean(now=later)
     assert (cleaned.reports, cleaned.charts) == (1, charts)
     assert set(bucket.keys()) == uploads, "the report cache is emptied, the uploads are kept"
+
+
+@pytest.mark.parametrize("kind", ["csv", "csv+gzip", "parquet"])
+def test_a_big_delivery_fans_out_from_either_storage_and_leaves_only_its_upload(
+    kind, either_storage, request, lead, contract_a, sentiment, delivery, settings, django_capture_on_commit_callbacks
+):
+    """Chunk tasks read their ranges or row groups (a seekable handle of ranged reads, from a bucket too);
+    a gzip's content is decompressed into the storage for them and deleted once the batch is merged."""
+    settings.INGEST_FANOUT_BYTES, settings.INGEST_FANOUT_CHUNK_BYTES = 1, 1_000
+    content = csv_bytes(delivery.annotations)
+    if kind == "csv+gzip":
+        content = gzip.compress(content)
+    elif kind == "parquet":
+        buffer = io.BytesIO()
+        pq.write_table(pa.Table.from_pandas(delivery.annotations, preserve_index=False), buffer, row_group_size=10)
+        content = buffer.getvalue()
+    batch = services.batch_receive(
+        contract=contract_a,
+        task_type=sentiment,
+        upload=SimpleUploadedFile("delivery", content),
+        user=lead,
+        queue_processing=False,
+    ).upload
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_tasks.batch_process.delay(batch.pk)
+
+    batch.refresh_from_db()
+    assert batch.status == "evaluated", batch.failure or batch.errors
+    assert batch.chunks_total > 1 and batch.format == kind and batch.rows == len(delivery.annotations)
+    if either_storage == "bucket":
+        assert request.getfixturevalue("bucket").keys() == [batch.file.name]
+    else:
+        stored = [path.relative_to(settings.MEDIA_ROOT).as_posix() for path in files_under(settings.MEDIA_ROOT)]
+        assert stored == [batch.file.name]

@@ -2,6 +2,8 @@
 
 import io
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from sla import ingest
@@ -162,3 +164,52 @@ def test_a_json_lines_span_starts_with_a_record_the_reader_reads_as_one_pass_doe
 
     assert rows == whole_rows and counted == whole.rows
     assert errors == whole.errors
+
+
+def parquet_file(*, rows: int = 60, per_group: int = 7) -> bytes:
+    labels = [LABELS[number % 2] if number != 45 else "sarcastic" for number in range(1, rows + 1)]
+    table = pa.table(
+        {
+            "item_id": [f"i{number}" for number in range(1, rows + 1)],
+            "annotator_id": [f"a{number % 3}" for number in range(1, rows + 1)],
+            "label": labels,
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, row_group_size=per_group)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("target", [1, 500, 1_000])
+def test_parquet_row_groups_read_alone_number_rows_and_errors_as_one_pass(target):
+    content = parquet_file()
+    whole = ingest.iter_delivery(io.BytesIO(content), filename="d.parquet", labels=LABELS)
+    whole_rows = [int(row) for chunk in whole for row in chunk.rows]
+
+    metadata = pq.ParquetFile(io.BytesIO(content)).metadata
+    layout = split.split_row_groups(metadata, target_bytes=target)
+    rows, errors = [], []
+    for span in layout.spans:
+        reader = ingest.iter_delivery(
+            io.BytesIO(content),
+            filename="d.parquet",
+            labels=LABELS,
+            first_row=span.first_row,
+            row_groups=list(span.row_groups),
+        )
+        part = [int(row) for chunk in reader for row in chunk.rows]
+        assert len(part) == span.rows == reader.rows
+        rows += part
+        errors += reader.errors
+
+    declared = sum(metadata.row_group(group).total_byte_size for group in range(metadata.num_row_groups))
+    assert len(layout.spans) == min(metadata.num_row_groups, round(declared / target))  # of about the target size
+    assert [group for span in layout.spans for group in span.row_groups] == list(range(9))  # each group once
+    assert rows == whole_rows and errors == whole.errors and errors[0].row == 45
+    assert all(before.end <= after.start for before, after in zip(layout.spans, layout.spans[1:], strict=False))
+
+
+def test_parquet_of_one_row_group_is_not_split():
+    metadata = pq.ParquetFile(io.BytesIO(parquet_file(per_group=100))).metadata
+    assert metadata.num_row_groups == 1
+    assert split.split_row_groups(metadata, target_bytes=1) is None
