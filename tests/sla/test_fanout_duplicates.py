@@ -21,6 +21,7 @@ from sla.models import Annotation
 from sla.simulate import DeliverySpec, simulate_delivery
 from tests.sla.conftest import csv_bytes
 from tests.sla.test_fanout import one_pass_document, process, receive, staging_tables
+from tests.sla.test_fanout_formats import DELIVERIES
 
 CHUNK_BYTES = 3_000
 HOUR = timedelta(hours=1)
@@ -178,3 +179,24 @@ def test_json_lines_with_repeats_across_chunks_keep_what_one_pass_keeps(
     assert fanned.chunks_total > 3 and fanned.format == "jsonl"
     assert seen(fanned) == seen(one_pass)
     assert fanned.status == BatchStatus.EVALUATED and fanned.skipped == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("duplicates", ["first", "latest"])
+@pytest.mark.parametrize(("build", "name", "kind"), DELIVERIES.values(), ids=DELIVERIES.keys())
+def test_parquet_and_gzip_with_repeats_across_chunks_keep_what_one_pass_keeps(
+    build, name, kind, duplicates, frame, contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks
+):
+    """Parquet chunks are runs of row groups (``latest`` fetches them twice); a gzip's chunks are ranges of its
+    decompressed content: the merge drops and renumbers the same way."""
+    rows = repeated(frame, CASES["twice in one chunk and again in another"][0])
+    content = build(rows)
+
+    fanned, one_pass = both_ways(
+        contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks, content, duplicates, name
+    )
+
+    assert fanned.chunks_total > 3 and fanned.format == one_pass.format == kind
+    assert seen(fanned) == seen(one_pass)
+    assert fanned.status == BatchStatus.EVALUATED and fanned.skipped == 3
+    assert staging_tables() == []
