@@ -21,9 +21,11 @@ review sample reviewed, so its defect rate is decided by the sampling plan. Nort
 newest self-harm delivery arrived this morning with escalated items still open, some of
 them a few hours from the 24 hours the terms allow, so the hourly reminder has work.
 One Meridian delivery lost its worker twice and is failed, waiting for a lead's retry.
-Northwind's last toxicity-severity delivery is processed as a big one is: split into
-chunks, parsed one after the other (as an eager broker runs the chunk tasks) and merged,
-the fan-out thresholds lowered for it alone, so its page says how many chunks it took.
+Northwind's last three toxicity-severity deliveries (Parquet written in row groups, a
+gzipped CSV and a CSV) are processed as big ones are: split into chunks (runs of row
+groups; ranges of the gzip's decompressed content; ranges of the CSV), parsed one after
+the other (as an eager broker runs the chunk tasks) and merged, the fan-out thresholds
+lowered for them alone, so their pages say how many chunks each took.
 And a Meridian vendor user uploads a gold probe: earlier items, each paired with every
 label under an annotator id of its own, so that each per-annotator accuracy would name a
 gold item's label. The vendor's pages withhold those figures and the leads get the alert.
@@ -150,9 +152,12 @@ REMEDIATED = "crowdlabel-sentiment-04"
 PARTLY_REMEDIATED = "crowdlabel-sentiment-03"
 WAIVED = ("meridian-sentiment-01", "iaa")
 REVIEWED = "northwind-sentiment-01"
-# Fans out as a delivery of many megabytes would (sla.services.fanout): its 53 KiB in chunks of about 10 KiB.
-FANNED_OUT = "northwind-toxicity-severity-04"
-FAN_OUT_SETTINGS = {"INGEST_FANOUT_BYTES": 32 * 1024, "INGEST_FANOUT_CHUNK_BYTES": 10 * 1024}
+# Fan out as deliveries of many megabytes would (sla.services.fanout): about 60 KiB of rows each (Parquet,
+# gzipped CSV, CSV; the Parquet file only some 20 KiB compressed) in chunks of about 10 KiB, the Parquet file
+# written in row groups of 150 rows, as a big file holds many groups.
+FANNED_OUT = ("northwind-toxicity-severity-02", "northwind-toxicity-severity-03", "northwind-toxicity-severity-04")
+FAN_OUT_SETTINGS = {"INGEST_FANOUT_BYTES": 8 * 1024, "INGEST_FANOUT_CHUNK_BYTES": 10 * 1024}
+FANNED_OUT_ROWS_PER_GROUP = 150
 WAIVER_REASON = (
     "The label guide for mixed sentiment changed during this batch; agreed with Meridian on the weekly call."
 )
@@ -282,7 +287,8 @@ def _deliver(plan: ContractPlan, lead, today: dt.date) -> int:
         if name.split(".")[0] == REVIEWED:
             name, content = f"{REVIEWED}.json", _label_studio_export(simulated, spec.seed)
         else:
-            content = _encode(annotations, name.split(".", 1)[1])
+            rows_per_group = FANNED_OUT_ROWS_PER_GROUP if name.split(".")[0] in FANNED_OUT else None
+            content = _encode(annotations, name.split(".", 1)[1], rows_per_group=rows_per_group)
         delivered += _deliver_one(plan.contract, task_type, name, content, spec, lead)
     return delivered
 
@@ -354,7 +360,7 @@ def _deliver_one(contract, task_type, name, content: bytes, spec: DeliverySpec, 
         return 0
     Batch.objects.filter(pk=receipt.upload.pk).update(delivered_at=delivered_at)
     with clock.replay(delivered_at + CHECK_DELAY):
-        if receipt.upload.reference == FANNED_OUT:
+        if receipt.upload.reference in FANNED_OUT:
             with override_settings(**FAN_OUT_SETTINGS):
                 services.batch_ingest(batch_id=receipt.upload.pk, dispatch_chunks=_chunks_in_turn)
         else:
@@ -535,10 +541,11 @@ def _review_sample(lead) -> None:
     services.qa_reviews_receive(batch=batch, upload=upload, user=lead)
 
 
-def _encode(frame: pd.DataFrame, kind: str) -> bytes:
+def _encode(frame: pd.DataFrame, kind: str, *, rows_per_group: int | None = None) -> bytes:
+    """The rows as a file of that kind; Parquet in row groups of ``rows_per_group`` rows (default: one group)."""
     if kind == "parquet":
         buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
+        frame.to_parquet(buffer, index=False, row_group_size=rows_per_group)
         return buffer.getvalue()
     if kind == "jsonl":
         records = frame.assign(annotated_at=frame["annotated_at"].astype(str)) if "annotated_at" in frame else frame

@@ -41,13 +41,14 @@ def test_demo_shows_every_breach_state_and_mails_each_sent_notification(demo):
     _assert_the_timeline_holds_together()
 
 
-def test_demo_holds_a_batch_processed_in_chunks_and_its_page_says_so(demo, client):
-    fanned_out = Batch.objects.get(chunks_total__gt=1)
-    assert fanned_out.status == "evaluated" and fanned_out.format == "csv"
-    assert not fanned_out.chunks.exists(), "its chunks merged and went"
+def test_demo_holds_batches_processed_in_chunks_in_each_splittable_kind_and_their_pages_say_so(demo, client):
+    fanned_out = Batch.objects.filter(chunks_total__gt=1).order_by("reference")
+    assert [batch.format for batch in fanned_out] == ["parquet", "csv+gzip", "csv"]
     client.force_login(User.objects.get(username="lead"))
-    page = client.get(reverse("batch_detail", args=[fanned_out.pk])).content.decode()
-    assert f"(processed in {fanned_out.chunks_total} chunks)" in page
+    for batch in fanned_out:
+        assert batch.status == "evaluated" and not batch.chunks.exists(), "its chunks merged and went"
+        page = client.get(reverse("batch_detail", args=[batch.pk])).content.decode()
+        assert f"(processed in {batch.chunks_total} chunks)" in page
 
 
 def _assert_the_probe_reveals_no_gold_and_alerts_the_leads():
