@@ -4,8 +4,11 @@
     uv run python bench/scale.py --rows 1000000           # a smaller delivery
     uv run python bench/scale.py --rows 1000000 --rows 5000000 --rows 10000000 --runs one-pass
                                                           # peak memory of one pass, as the file grows
+    uv run python bench/scale.py --format parquet         # the same rows as Parquet (or csv.gz): fans out too
 
 For each size it generates a realistic CSV delivery (``bench/ingest.py``'s generator),
+converted, with ``--format``, to a gzipped CSV or to Parquet (a row group per block of
+about a million rows, as pyarrow's writer leaves a big file),
 receives it once as a batch of a bench contract whose terms have no thresholds, and
 processes that same batch once per run, each time from scratch (its rows dropped, its
 status back to received), through ``sla.tasks.batch_process`` sent to real worker
@@ -30,8 +33,10 @@ and Redis (``CELERY_BROKER_URL``, default redis://127.0.0.1:6379/14).
 """
 
 import argparse
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -62,7 +67,7 @@ def bench_batch(path: Path):
     from sla.models import TaskType
     from vendorscore.models import Vendor
 
-    name = f"Scale bench vendor {path.stem}"  # one per file: no earlier batch for the check's lineage to read
+    name = f"Scale bench vendor {path.name}"  # one per file: no earlier batch for the check's lineage to read
     vendor = Vendor.objects.filter(name=name).first() or Vendor.objects.create(
         name=name, workforce_model="crowdsourced"
     )
@@ -227,15 +232,45 @@ def run(batch, name: str, chunk_bytes: int) -> dict:
     }
 
 
-def bench(rows: int, workdir: Path, runs: list[str], chunk_bytes: int) -> None:
-    path = workdir / f"delivery-{rows}.csv"
+def delivery_file(rows: int, workdir: Path, kind: str) -> Path:
+    """The bench delivery of about ``rows`` rows in that format, generated once and kept in ``workdir``."""
+    csv_path = workdir / f"delivery-{rows}.csv"
+    path = workdir / f"delivery-{rows}.{kind}"
+    if not csv_path.exists():
+        started = time.perf_counter()
+        generate(rows, csv_path)
+        print(f"generated {csv_path} ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
     if not path.exists():
         started = time.perf_counter()
-        generate(rows, path)
-        print(f"generated {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+        CONVERTERS[kind](csv_path, path)
+        print(f"converted it to {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def gzipped(source: Path, target: Path) -> None:
+    with source.open("rb") as plain, gzip.open(target, "wb", compresslevel=6) as packed:
+        shutil.copyfileobj(plain, packed, 2**22)
+
+
+def as_parquet(source: Path, target: Path) -> None:
+    """One row group per block the CSV reader yields (64 MB of text: about a million rows)."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    reader = pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=64 * 2**20))
+    with pq.ParquetWriter(target, reader.schema) as writer:
+        for block in reader:
+            writer.write_batch(block)
+
+
+CONVERTERS = {"csv": lambda source, target: None, "csv.gz": gzipped, "parquet": as_parquet}
+
+
+def bench(rows: int, workdir: Path, runs: list[str], chunk_bytes: int, kind: str = "csv") -> None:
+    path = delivery_file(rows, workdir, kind)
     batch = bench_batch(path)
     size = path.stat().st_size / 1e6
-    print(f"\n{path.name} ({size:.0f} MB CSV), chunks of {chunk_bytes / 2**20:.0f} MiB when fanned out", flush=True)
+    print(f"\n{path.name} ({size:.0f} MB), chunks of {chunk_bytes / 2**20:.0f} MiB when fanned out", flush=True)
     results = []
     for name in runs:
         result = run(batch, name, chunk_bytes)
@@ -284,6 +319,7 @@ def main() -> None:
     parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated, of {', '.join(RUNS)}")
     parser.add_argument("--chunk-mb", type=int, default=32, help="fan-out chunk size in MiB (default 32)")
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--format", choices=sorted(CONVERTERS), default="csv", help="the delivery's format")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("CELERY_BROKER_URL", DEFAULT_BROKER_URL)
@@ -292,7 +328,7 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     runs = [name for name in args.runs.split(",") if name]
     for rows in args.rows or [10_000_000]:
-        bench(rows, args.workdir, runs, args.chunk_mb * 2**20)
+        bench(rows, args.workdir, runs, args.chunk_mb * 2**20, args.format)
 
 
 if __name__ == "__main__":

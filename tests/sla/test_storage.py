@@ -9,6 +9,8 @@ from django.db import connection, transaction
 
 from sla.models import Annotation, ItemContent
 from sla.services.intake import annotations_store
+from sla.services.lineage import redelivered_rows
+from sla.simulate import DeliverySpec, simulate_delivery
 from sla.storage import StagedChunk, _timestamps_as_text, chunk_stage, chunks_attach, rows_replace, rows_store_new
 from tests.factories import DeliveredBatchFactory
 from tests.sla.conftest import item_indexes
@@ -170,3 +172,26 @@ def test_staged_chunks_attach_renumbered_without_the_rows_dropped(lead, contract
     assert list(stored) == [(1, "item 1"), (2, "item 3"), (3, "item 4"), (4, "item 9"), (5, "item 10"), (6, "item 11")]
     assert not [name for name in connection.introspection.table_names() if "_chunk" in name]
     assert Annotation.objects.filter(batch=batch, row=2).exists()  # found by its key (PostgreSQL: by the partition)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans queries of the partitioned table")
+@pytest.mark.parametrize("fanned_out", [False, True], ids=["one pass", "fanned out"])
+def test_the_planner_knows_how_many_rows_of_a_redelivery_an_earlier_batch_holds(fanned_out, lead, contract_a, settings):
+    """The lineage asks ``item_id IN (SELECT item_id ... WHERE batch_id IN (...))`` of the partitioned table. With
+    no statistics of the whole table PostgreSQL guessed 200 items whatever the batches and probed an index once
+    per item: 25 s for a re-delivery of 2 million items that a hash join answers in 4 s."""
+    if fanned_out:
+        settings.INGEST_FANOUT_BYTES, settings.INGEST_FANOUT_CHUNK_BYTES = 1, 30_000
+    rows = simulate_delivery(DeliverySpec(items=2_000, seed=5)).annotations
+    earlier, again = (  # the same items again, in another order (the same file would be the same batch)
+        DeliveredBatchFactory(contract=contract_a, rows=delivered, filename=name, user=lead)
+        for name, delivered in (("first.csv", rows), ("again.csv", rows[::-1]))
+    )
+    assert (earlier.chunks_total > 1) == fanned_out
+    redelivered = redelivered_rows(batch=again)
+    sql, params = redelivered.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        estimate = cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
+    assert redelivered.count() == len(rows)
+    assert 0.8 * len(rows) <= estimate <= 1.25 * len(rows), "every row of it is a redelivery, as the planner sees it"
