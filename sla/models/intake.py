@@ -189,7 +189,9 @@ class BatchChunk(models.Model):
     consecutive row groups of a Parquet file.
 
     It keeps what the final merge needs once every chunk is done: the chunk's outcome and
-    errors, the encoded metrics statistics, and the first text of each item. Its rows wait in
+    errors, the encoded metrics statistics, and the first text of each item; an invalid chunk,
+    which has no statistics, keeps the (item, annotator) pair of each of its rows instead, so
+    the merge still finds the pairs given in two chunks as one pass does. Its rows wait in
     a staging table of their own until the merge attaches them all at once or drops them all.
     Deleted when the batch is finished.
     """
@@ -225,6 +227,10 @@ class BatchChunk(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     statistics = models.BinaryField(null=True)
     texts = models.BinaryField(null=True)
+    keys = models.BinaryField(
+        null=True,
+        help_text="An invalid chunk's rows with a complete (item, annotator) pair, and the pair (Arrow IPC).",
+    )
 
     class Meta:
         ordering = ["batch", "index"]

@@ -34,18 +34,26 @@ their own (``sla.storage.chunk_stage``), numbered from the chunk's first data ro
 position among them, so a chunk that dropped nothing holds exactly the batch's final row
 numbers. The staging table is committed with the chunk's outcome: statistics (Arrow IPC)
 and the first text of each item (with ``first`` or ``latest``, every distinct text of an
-item with the rows that gave it, since the merge may still drop some). No reader of the
+item with the rows that gave it, since the merge may still drop some). An invalid chunk
+(or one only validated, after another turned out invalid) stages nothing and keeps no
+statistics; it keeps instead each row it kept whose (item, annotator) pair is complete,
+with the pair (``BatchChunk.keys``, Arrow IPC): the rows one pass keys, since a bad
+item_id or annotator_id is no answer of a pair while a bad label is. No reader of the
 annotation table sees a staging table.
 
 The chunk that finishes last (counted under the batch's row lock, ``chunks_done`` of
 ``chunks_total``, which the batch page shows) merges, in one transaction: any invalid
 chunk makes the batch invalid with every chunk's errors in row order, the staging tables
-dropped (every cell is checked, also in an answer the policy drops, as one pass does; but
-unlike one pass, such a batch's row count still holds the answers ``first`` or ``latest``
-would drop across chunks: a batch that stores nothing is not searched for them). An
-(item, annotator) pair given in two chunks is found in the merged statistics, whose
-ratings are the rows in order: with ``reject`` it makes the batch invalid, reported at
-its row as one pass does; with
+dropped (every cell is checked, also in an answer the policy drops, as one pass does).
+Its pairs given in two chunks are found as one pass finds them, from the invalid chunks'
+keys and the staged chunks' statistics, hashed as ``sla.ingest.keys`` hashes them (16
+bytes a row, one chunk read at a time): with ``reject`` each answer to a pair given
+before is an error at its row naming the pair's first row in the batch (a chunk named the
+first in the chunk: its listed errors are named again), with ``first`` or ``latest`` the
+answers dropped across chunks leave the batch's row count. In a batch whose chunks are
+all valid, an (item, annotator) pair given in two chunks is found in the merged
+statistics, whose ratings are the rows in order: with ``reject`` it makes the batch
+invalid, reported at its row as one pass does; with
 ``first`` the later answers lose, with ``latest`` all but the one with the latest
 ``annotated_at`` (read from the staged rows; the last in the file among equals). The
 losers leave the statistics, the staged rows and the item texts, and ``skipped`` and the
@@ -74,7 +82,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -92,6 +100,7 @@ from sla import ingest
 from sla.constants import BatchStatus, DuplicatePolicy
 from sla.exceptions import InvalidDelivery
 from sla.ingest.errors import FileProblem
+from sla.ingest.keys import hash_keys
 from sla.ingest.native import jsonl_flavour
 from sla.ingest.sources import GZIP_MAGIC, open_decompressed, open_source
 from sla.ingest.split import Layout, split_records, split_row_groups
@@ -121,6 +130,8 @@ SPLITTABLE = ("delimited", "jsonl")
 # what users send, so every copy of it (a killed attempt's too) is found and deleted by listing it.
 DECOMPRESSED_FOLDER = "uploads/decompressed"
 GZIP_TRAILER_BYTES = 18  # the smallest gzip: a 10-byte header, and a trailer whose last 4 bytes are ISIZE
+PAIR = ingest.DELIVERY.unique  # (item_id, annotator_id): an annotator answers an item once
+KEYS_SCHEMA = pa.schema([("row", pa.int64()), *((name, pa.string()) for name in PAIR)])
 
 logger = logging.getLogger(__name__)
 
@@ -399,11 +410,13 @@ def _is_json_lines(file) -> bool:
 
 @dataclass
 class _Staged:
-    """What one chunk hands to the merge, and how many rows it staged so far."""
+    """What one chunk hands to the merge, and how many rows it staged so far; the pairs of its rows in case it
+    turns out invalid (it then has no statistics)."""
 
     statistics: ChunkStatistics
     contents: ItemContents
     rows: int = 0
+    keys: list[pa.Table] = field(default_factory=list)
 
 
 @contextmanager
@@ -438,14 +451,32 @@ def _chunk_stage(chunk: BatchChunk) -> None:
             )
             with target as stream:
                 for part in reader:
+                    staged.keys.append(_keys(part))
                     if reader.error_count == 0 and store:
                         _stage_part(batch, part, stream, staged, first_row=chunk.first_row)
             if reader.error_count or not store:
                 raise InvalidDelivery(reader)
-            _chunk_finish(chunk, reader, staged)
+            _chunk_finish(chunk, reader, staged, stored=True)
     except InvalidDelivery as invalid:
         with transaction.atomic():
-            _chunk_finish(chunk, invalid.reader, None)
+            _chunk_finish(chunk, invalid.reader, staged, stored=False)
+
+
+def _keys(part) -> pa.Table:
+    """A part's rows whose (item, annotator) pair is complete, with the pair: the rows one pass keys (a bad or
+    missing item_id or annotator_id is null, and its row no answer of a pair), after the policy dropped its own."""
+    table = part.table.select(list(PAIR)).add_column(0, "row", pa.array(part.rows, pa.int64()))
+    complete = pc.and_(*(pc.is_valid(table.column(name)) for name in PAIR))
+    return table if pc.all(complete).as_py() else table.filter(complete)
+
+
+def _keys_bytes(tables: list[pa.Table]) -> bytes:
+    """A chunk's keyed rows as Arrow IPC, compressed."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, KEYS_SCHEMA, options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
+        for table in tables:
+            writer.write_table(table.cast(KEYS_SCHEMA))
+    return sink.getvalue().to_pybytes()
 
 
 def _stage_part(batch: Batch, part, stream, staged: _Staged, *, first_row: int) -> None:
@@ -462,20 +493,25 @@ def _stage_part(batch: Batch, part, stream, staged: _Staged, *, first_row: int) 
     staged.rows += part.table.num_rows
 
 
-def _chunk_finish(chunk: BatchChunk, reader, staged: _Staged | None) -> None:
-    """Record the chunk's outcome and count it done, under the batch's lock; a stopped batch rolls it back."""
+def _chunk_finish(chunk: BatchChunk, reader, staged: _Staged, *, stored: bool) -> None:
+    """Record the chunk's outcome and count it done, under the batch's lock; a stopped batch rolls it back.
+
+    A chunk ``stored`` keeps its statistics and texts, an invalid one (or one only validated) the pairs of its rows.
+    """
     batch = Batch.objects.select_for_update(of=("self",)).get(pk=chunk.batch_id)
     if batch.status != BatchStatus.PROCESSING:
         raise _Abandoned
     chunk.rows, chunk.format = reader.rows, _format(chunk, reader)
     chunk.errors, chunk.error_count = [error.as_dict() for error in reader.errors], reader.error_count
-    chunk.status = BatchChunk.Status.INVALID
-    if staged is not None and reader.error_count == 0:
+    if stored:
         chunk.status = BatchChunk.Status.STAGED
         merged = staged.statistics.merged()
         chunk.statistics = merged.to_bytes() if merged is not None else None
         chunk.texts = staged.contents.to_bytes()
-    chunk.save(update_fields=["rows", "format", "errors", "error_count", "status", "statistics", "texts"])
+    else:
+        chunk.status = BatchChunk.Status.INVALID
+        chunk.keys = _keys_bytes(staged.keys)
+    chunk.save(update_fields=["rows", "format", "errors", "error_count", "status", "statistics", "texts", "keys"])
     Batch.objects.filter(pk=batch.pk).update(chunks_done=F("chunks_done") + 1)
 
 
@@ -514,11 +550,11 @@ def _merge(batch_id: int) -> Batch | None:
         batch = Batch.objects.select_for_update(of=("self",)).select_related("task_type", "contract").get(pk=batch_id)
         if batch.status != BatchStatus.PROCESSING or not batch.chunks_total or batch.chunks_done < batch.chunks_total:
             return None
-        chunks = list(batch.chunks.order_by("index").defer("statistics", "texts"))  # read one at a time below
+        chunks = list(batch.chunks.order_by("index").defer("statistics", "texts", "keys"))  # read one at a time
         batch.rows, batch.format = sum(chunk.rows for chunk in chunks), chunks[0].format
         errors, error_count = _chunk_errors(chunks)
         if error_count:
-            return _invalid(batch, errors, error_count)
+            return _invalid(batch, *_as_one_pass(batch, chunks, errors, error_count))
         statistics = _merged_statistics(batch, chunks)
         if batch.duplicates == DuplicatePolicy.REJECT:
             errors, error_count = _duplicates_across(batch, chunks, statistics)
@@ -596,15 +632,19 @@ def _chunk_field(chunk: BatchChunk, field: str) -> bytes | None:
     return None if value is None else bytes(value)
 
 
-def _repeats(statistics: BatchStatistics) -> tuple[np.ndarray, np.ndarray]:
-    """The ratings whose (item, annotator) pair is given more than once: their positions grouped by pair, in row
-    order within a pair, and which of them starts its pair's group.
+def _pair_codes(statistics: BatchStatistics) -> np.ndarray:
+    """Each rating's (item, annotator) pair as one number.
 
     Each chunk applied the duplicates policy to its own rows; the merged statistics hold every
     rating in row order with its item and annotator codes, so a repeat across chunks is a
     repeated pair of codes.
     """
-    keys = statistics.item.astype(np.int64) * max(len(statistics.annotator_ids), 1) + statistics.annotator
+    return statistics.item.astype(np.int64) * max(len(statistics.annotator_ids), 1) + statistics.annotator
+
+
+def _repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the keys given more than once, grouped by key, in order within a key, and which of them
+    starts its key's group."""
     ordered = np.sort(keys)  # a sort of the keys alone, for the usual answer "none" in little memory
     repeated = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
     del ordered
@@ -627,7 +667,7 @@ def _staged_rows(chunks: list[BatchChunk], positions: np.ndarray) -> tuple[np.nd
 def _duplicates_across(batch: Batch, chunks: list[BatchChunk], statistics: BatchStatistics) -> tuple[list[dict], int]:
     """With ``duplicates=reject``: an (item, annotator) pair given in two chunks, reported at its later row as one
     pass reports it."""
-    order, starts = _repeats(statistics)
+    order, starts = _repeats(_pair_codes(statistics))
     if not len(order):
         return [], 0
     first = order[np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))]
@@ -641,16 +681,21 @@ def _duplicates_across(batch: Batch, chunks: list[BatchChunk], statistics: Batch
             "item_id": str(statistics.item_ids[statistics.item[position]]),
             "annotator_id": str(statistics.annotator_ids[statistics.annotator[position]]),
         }
-        message = ingest.DELIVERY.duplicate_message.format(first=int(before), **values)
-        errors.append(ingest.RowError(batch.original_name, int(row), "annotator_id", message).as_dict())
+        errors.append(_repeat_error(batch, int(row), int(before), values))
     return errors, int((~starts).sum())
+
+
+def _repeat_error(batch: Batch, row: int, first: int, values: dict[str, str]) -> dict:
+    """The error one pass reports at a row whose pair (``values``) was given before, at row ``first``."""
+    message = ingest.DELIVERY.duplicate_message.format(first=first, **values)
+    return ingest.RowError(batch.original_name, row, PAIR[-1], message).as_dict()
 
 
 def _losers_across(batch: Batch, chunks: list[BatchChunk], statistics: BatchStatistics) -> np.ndarray:
     """With ``duplicates=first`` or ``latest``: the positions, ascending, of the answers that lose to an answer of
     the same pair in another chunk, as in one pass: with ``first`` all but the earliest; with ``latest`` all but the
     one with the latest ``annotated_at``, the last in the file among equals (a missing time is the earliest)."""
-    order, starts = _repeats(statistics)
+    order, starts = _repeats(_pair_codes(statistics))
     if batch.duplicates == DuplicatePolicy.FIRST or not len(order):
         return np.sort(order[~starts])
     pair = np.cumsum(starts)
@@ -711,6 +756,95 @@ def _texts_kept(texts: pa.Table | None, dropped: np.ndarray) -> pa.Table | None:
         first_left = np.minimum.reduceat(values[left], at) if len(at) else at
         texts = texts.take(given[np.argsort(first_left, kind="stable")])
     return texts.select(ItemContents.SCHEMA.names)
+
+
+def _as_one_pass(batch: Batch, chunks: list[BatchChunk], errors: list[dict], error_count: int):
+    """An invalid batch's errors (and ``batch.rows``) as one pass gives them, from the chunks' and the pairs of their
+    rows: with ``reject`` every answer to a pair given before is an error at its row; with ``first`` or ``latest``
+    the answers dropped across chunks are no rows."""
+    keyed = _keyed(chunks)
+    if batch.duplicates == DuplicatePolicy.REJECT:
+        return _with_repeats(batch, chunks, keyed, errors, error_count)
+    batch.rows -= len(keyed.hashes) - len(np.unique(keyed.hashes))  # each chunk kept a pair once
+    return errors, error_count
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    """Every chunk's rows with a complete pair, in row order, the pair hashed as one pass's ``SeenKeys`` hashes it
+    (so a repeat is what one pass takes for one, a collision of 64-bit hashes included), and where each chunk's
+    start."""
+
+    rows: np.ndarray
+    hashes: np.ndarray
+    bounds: np.ndarray
+
+    def of_chunk(self, positions: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.bounds, positions, side="right") - 1
+
+
+def _keyed(chunks: list[BatchChunk]) -> _Keyed:
+    """The keyed rows of every chunk, read one chunk at a time: 16 bytes a row are kept."""
+    rows, hashes = [], []
+    for chunk in chunks:
+        keys = _chunk_keys(chunk)
+        rows.append(keys.column("row").to_numpy())
+        pair = [keys.column(name).combine_chunks() for name in PAIR]
+        hashes.append(hash_keys(pair) if keys.num_rows else np.zeros(0, np.uint64))
+    return _Keyed(np.concatenate(rows), np.concatenate(hashes), np.cumsum([0] + [len(part) for part in rows]))
+
+
+def _chunk_keys(chunk: BatchChunk) -> pa.Table:
+    """A chunk's rows with a complete pair, and the pair: an invalid chunk kept them; a staged one's are its
+    statistics' ratings (its rows numbered as staged, the data rows when it dropped none, as with ``reject``)."""
+    if chunk.status == BatchChunk.Status.INVALID:
+        return pa.ipc.open_stream(pa.py_buffer(_chunk_field(chunk, "keys"))).read_all()
+    statistics = BatchStatistics.from_bytes(_chunk_field(chunk, "statistics"))
+    pair = [
+        pa.array(pd.Series(statistics.item_ids, copy=False), pa.string()).take(statistics.item),
+        pa.array(pd.Series(statistics.annotator_ids, copy=False), pa.string()).take(statistics.annotator),
+    ]
+    rows = pa.array(np.arange(chunk.first_row, chunk.first_row + len(statistics.item), dtype=np.int64))
+    return pa.Table.from_arrays([rows, *pair], schema=KEYS_SCHEMA)
+
+
+def _with_repeats(batch: Batch, chunks: list[BatchChunk], keyed: _Keyed, errors: list[dict], error_count: int):
+    """The chunks' errors with every answer to a pair given before, as one pass reports it: at its row, naming the
+    pair's first row in the batch.
+
+    A chunk reported the repeats within it, naming the pair's first row in the chunk: those
+    listed are named again (a repeat's pair is complete, so it is the only annotator_id error
+    of its row, and the errors keep their order). The others (whose pair's answer before is
+    in another chunk) are counted and the first of them listed.
+    """
+    order, starts = _repeats(keyed.hashes)
+    firsts = order[np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))]
+    chunk = keyed.of_chunk(order)
+    unreported = chunk != np.r_[-1, chunk[:-1]]
+    order, firsts, unreported = order[~starts], firsts[~starts], unreported[~starts]
+    by_position = np.argsort(order, kind="stable")
+    order, firsts, unreported = order[by_position], firsts[by_position], unreported[by_position]
+    listed_again = np.isin(keyed.rows[order], [error["row"] for error in errors if error["column"] == PAIR[-1]])
+    described = (unreported & (np.cumsum(unreported) <= settings.MAX_LISTED_ERRORS)) | (~unreported & listed_again)
+    values = _pairs(chunks, keyed, order[described])
+    repeats = {
+        int(keyed.rows[position]): _repeat_error(batch, int(keyed.rows[position]), int(keyed.rows[first]), pair)
+        for position, first, pair in zip(order[described], firsts[described], values, strict=True)
+    }
+    named_again = [repeats.get(error["row"], error) if error["column"] == PAIR[-1] else error for error in errors]
+    new = [repeats[int(row)] for row in keyed.rows[order[described & unreported]]]
+    listed = sorted(named_again + new, key=lambda e: ingest.RowError(**e).sort_key())
+    return listed[: settings.MAX_LISTED_ERRORS], error_count + int(unreported.sum())
+
+
+def _pairs(chunks: list[BatchChunk], keyed: _Keyed, positions: np.ndarray) -> list[dict[str, str]]:
+    """The pairs of the keyed rows at ascending ``positions``, as their rows give them: read from their chunks."""
+    pairs = []
+    of_chunk = keyed.of_chunk(positions)
+    for at in np.unique(of_chunk):
+        keys = _chunk_keys(chunks[at]).select(list(PAIR))
+        pairs += keys.take(positions[of_chunk == at] - keyed.bounds[at]).to_pylist()
+    return pairs
 
 
 def _invalid(batch: Batch, errors: list[dict], error_count: int) -> Batch:

@@ -200,3 +200,80 @@ def test_parquet_and_gzip_with_repeats_across_chunks_keep_what_one_pass_keeps(
     assert seen(fanned) == seen(one_pass)
     assert fanned.status == BatchStatus.EVALUATED and fanned.skipped == 3
     assert staging_tables() == []
+
+
+def invalid_both_ways(contract_a, contract_b, sentiment, lead, capture, rows: pd.DataFrame, duplicates: str):
+    """The file of ``rows`` fanned out and in one pass: both invalid, with the same errors, rows and notes."""
+    content = csv_bytes(rows)
+    fanned, one_pass = both_ways(contract_a, contract_b, sentiment, lead, capture, content, duplicates)
+    assert fanned.chunks_total > 3 and one_pass.chunks_total == 0
+    assert fanned.status == one_pass.status == BatchStatus.INVALID
+    assert seen(fanned) == seen(one_pass)
+    assert not Annotation.objects.filter(batch=fanned).exists() and staging_tables() == []
+    return fanned
+
+
+def with_bad_cells(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a bad label at the end (an answer repeated across chunks) and a bad queue halfway."""
+    rows = rows.copy()
+    rows.loc[len(rows) - 1, "label"] = "sarcastic"
+    rows.loc[len(rows) // 2, "queue"] = "sideways"
+    return rows
+
+
+@pytest.mark.django_db
+def test_answers_repeated_across_chunks_of_an_invalid_batch_are_reported_as_one_pass_reports_them(
+    frame, contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks
+):
+    """With ``reject`` every repeat is an error at its row, also when other rows have errors: across chunks (also
+    a repeat whose own label is bad), twice in a later chunk (whose second answer one pass says is first in the
+    earlier chunk), but not a row whose annotator_id is itself bad."""
+    rows = repeated(frame, [(8, 110.5, HOUR), (8, 110.7, HOUR), (9, 1e9 - 1, HOUR), (3, 1e9, HOUR)])
+    rows.loc[len(rows) - 2, "annotator_id"] = "=evil()"  # the copy of row 10: no pair, so no repeat
+    rows = with_bad_cells(rows)
+    assert len(set(chunks_of(csv_bytes(rows), rows, *frame.iloc[8][["item_id", "annotator_id"]]))) == 2
+
+    fanned = invalid_both_ways(
+        contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks, rows, "reject"
+    )
+
+    repeats = [error for error in fanned.errors if "twice" in error["message"]]
+    assert [(error["row"], error["message"].split("(")[1][:15]) for error in repeats] == [
+        (112, "first in row 9)"),
+        (113, "first in row 9)"),
+        (len(rows), "first in row 4)"),
+    ]
+    assert fanned.error_count == 3 + 3  # and the bad label, queue and annotator_id
+
+
+@pytest.mark.django_db
+def test_more_errors_than_listed_mixing_repeats_and_bad_cells_are_those_of_one_pass(
+    frame, contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks, settings
+):
+    rng = np.random.default_rng(5)
+    sources = rng.choice(len(frame), size=len(frame) // 3, replace=False)
+    places = rng.uniform(0, len(frame), size=len(sources))
+    rows = repeated(frame, [(int(s), float(p), HOUR) for s, p in zip(sources, places, strict=True)])
+    rows.loc[rng.choice(len(rows), size=40, replace=False), "label"] = "sarcastic"
+
+    fanned = invalid_both_ways(
+        contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks, rows, "reject"
+    )
+
+    assert fanned.error_count > len(sources) and len(fanned.errors) == settings.MAX_LISTED_ERRORS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("duplicates", ["first", "latest"])
+def test_an_invalid_batch_counts_the_rows_one_pass_counts_without_the_answers_dropped_across_chunks(
+    duplicates, frame, contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks
+):
+    rows = repeated(frame, [(8, 110.5, HOUR), (8, 110.7, -HOUR), (9, 1e9 - 1, HOUR), (3, 1e9, HOUR)])
+    rows.loc[len(rows) - 2, "annotator_id"] = "=evil()"  # the copy of row 10 is no answer of a pair: kept
+    rows = with_bad_cells(rows)
+
+    fanned = invalid_both_ways(
+        contract_a, contract_b, sentiment, lead, django_capture_on_commit_callbacks, rows, duplicates
+    )
+
+    assert fanned.rows == len(rows) - 3
