@@ -330,7 +330,6 @@ def chunks_attach(*, table: str, key_column: str, key: int, chunks: list[StagedC
         first, last = chunk.rows or (chunk.first, chunk.last)
         _attach(partition, name, f"FROM ({int(first)}) TO ({int(last) + 1})")
     _attach(table, partition, f"IN ({int(key)})")
-    _analyze(partition)  # its chunks have statistics of their own; a question about the batch asks it
     _inherited_statistics_ensure(table)
 
 

@@ -4,9 +4,10 @@ PostgreSQL estimates a subquery of a partitioned table (the lineage's ``item_id 
 item_id ...)``) from the partitioned table's own statistics, which autovacuum never gathers
 (``sla.storage._inherited_statistics_ensure`` says more). A new installation gets them with
 its first delivery; an existing one gets them here, outside any delivery: sampling every
-batch's partition at once locks each of them, and an installation with more partitions than
-``max_locks_per_transaction`` allows should find out at its upgrade, not from a failed
-delivery.
+batch's partition at once locks each of them (and samples each partition again: PostgreSQL
+15's ``ANALYZE`` of a partitioned table recurses, seconds per ten million rows), and an
+installation with more partitions than ``max_locks_per_transaction`` allows should find out
+at its upgrade, not from a failed delivery.
 """
 
 from django.db import migrations
