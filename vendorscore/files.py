@@ -21,6 +21,7 @@ for, so a fan-out chunk reads a Parquet file's footer and its own row groups, an
 fan-out finds a file's record ends, from a bucket too.
 """
 
+import contextlib
 import datetime as dt
 import io
 import os
@@ -57,6 +58,19 @@ def stored_file_random_access(*, file: FieldFile) -> BinaryIO:
     row groups; the fan-out going back to a file's header line) fetches about what it reads.
     """
     return io.BufferedReader(_RangedReads(file), RANGED_BUFFER_BYTES)
+
+
+def stored_folder_delete(*, storage, folder: str) -> None:
+    """Delete the files directly in a storage folder and, on local disk, the folder once it is empty.
+
+    A bucket has no folders (a prefix is gone with its last object); a disk keeps an empty
+    directory, which for a folder per batch (a gzip's decompressed content) would pile up.
+    """
+    for name, _ in list(storage.modified_times(folder)):
+        storage.delete(name)
+    if isinstance(storage, LocalFiles):
+        with contextlib.suppress(OSError):  # gone already, or holds something else: left as it is
+            os.rmdir(storage.path(folder))
 
 
 class LocalFiles(FileSystemStorage):

@@ -121,7 +121,7 @@ from sla.services.intake import (
 )
 from sla.services.notifications import batch_probe_notify
 from sla.storage import StagedChunk, chunk_stage, chunk_values, chunks_attach, chunks_drop
-from vendorscore.files import stored_file_open, stored_file_random_access
+from vendorscore.files import stored_file_open, stored_file_random_access, stored_folder_delete
 
 ANNOTATIONS = Annotation._meta.db_table
 PRIMARY_KEY = ("batch_id", "row")
@@ -259,9 +259,7 @@ def _decompressed_split(batch: Batch, delimiter: str | None) -> Split | None:
 
 def _decompressed_delete(batch_id: int) -> None:
     """Delete every stored copy of a batch's decompressed content: its folder holds nothing else."""
-    storage = Batch._meta.get_field("file").storage
-    for name, _ in list(storage.modified_times(f"{DECOMPRESSED_FOLDER}/{batch_id}")):
-        storage.delete(name)
+    stored_folder_delete(storage=Batch._meta.get_field("file").storage, folder=f"{DECOMPRESSED_FOLDER}/{batch_id}")
 
 
 def batch_fan_out(*, batch: Batch, split: Split, dispatch: Callable[[int, int], None]) -> None:

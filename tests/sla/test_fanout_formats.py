@@ -186,6 +186,8 @@ def test_the_decompressed_content_is_kept_while_chunks_read_it_and_deleted_when_
     expected = {"merged": BatchStatus.EVALUATED, "invalid": BatchStatus.INVALID, "failed": BatchStatus.FAILED}
     assert batch.status == expected[outcome_of_a_chunk], batch.failure or batch.errors
     assert decompressed_objects(batch) == []
+    folder = f"{fanout.DECOMPRESSED_FOLDER}/{batch.pk}"
+    assert not default_storage.exists(folder), "no empty folder is left behind on disk either"
 
 
 @pytest.mark.django_db
