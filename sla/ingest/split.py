@@ -102,12 +102,12 @@ def split_row_groups(metadata, *, target_bytes: int) -> Layout | None:
     groups = [metadata.row_group(index) for index in range(metadata.num_row_groups)]
     sizes = np.array([group.total_byte_size for group in groups], np.int64)
     rows = np.array([group.num_rows for group in groups], np.int64)
-    if not rows.sum() or not metadata.num_columns:
-        return None
-    cumulative = np.cumsum(sizes)
-    parts = max(1, round(int(cumulative[-1]) / target_bytes))
+    if not rows.sum() or not metadata.num_columns or (sizes < 0).any() or (rows < 0).any():
+        return None  # nothing to split, or a footer no writer leaves: the one pass reads (or refuses) it
+    cumulative = np.cumsum(sizes, dtype=np.float64)  # a footer may declare any size: no overflow, no huge array
+    parts = int(min(max(1, round(cumulative[-1] / target_bytes)), len(groups)))  # never more spans than groups
     boundaries = cumulative[-1] * np.arange(1, parts + 1) / parts  # equal spans, as for text
-    lasts = np.unique(np.abs(cumulative[:, None] - boundaries).argmin(axis=0))  # the group ending nearest each
+    lasts = np.unique(_nearest(cumulative, boundaries))  # the group ending nearest each boundary
     chosen, first = [], 0
     for last in lasts:
         if rows[first : last + 1].sum():  # no span without rows: groups without any join the next span
@@ -119,6 +119,13 @@ def split_row_groups(metadata, *, target_bytes: int) -> Layout | None:
         chosen[-1] = range(chosen[-1].start, len(groups))
     spans = [_row_group_span(groups, span, first_row=int(rows[: span.start].sum()) + 1) for span in chosen]
     return Layout(header=b"", spans=spans) if len(spans) > 1 else None
+
+
+def _nearest(ascending: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each value, the position of the nearest element of ``ascending`` (the lower one on a tie)."""
+    above = np.clip(np.searchsorted(ascending, values), 0, len(ascending) - 1)
+    below = np.clip(above - 1, 0, len(ascending) - 1)
+    return np.where(np.abs(ascending[below] - values) <= np.abs(ascending[above] - values), below, above)
 
 
 def _row_group_span(groups: list, chosen: range, *, first_row: int) -> Span:

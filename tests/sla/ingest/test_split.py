@@ -213,3 +213,28 @@ def test_parquet_of_one_row_group_is_not_split():
     metadata = pq.ParquetFile(io.BytesIO(parquet_file(per_group=100))).metadata
     assert metadata.num_row_groups == 1
     assert split.split_row_groups(metadata, target_bytes=1) is None
+
+
+class _Declaring:
+    """A Parquet footer as a hostile writer could leave it: every row group declaring ``size`` bytes uncompressed."""
+
+    def __init__(self, metadata, size: int):
+        self._metadata, self._size = metadata, size
+        self.num_row_groups, self.num_columns = metadata.num_row_groups, metadata.num_columns
+
+    def row_group(self, index: int):
+        group = self._metadata.row_group(index)
+        declared = {"total_byte_size": self._size, "num_rows": group.num_rows, "num_columns": group.num_columns}
+        return type("Group", (), {**declared, "column": group.column})
+
+
+@pytest.mark.parametrize("size", [2**62, -1], ids=["a size of exabytes", "a negative size"])
+def test_a_footer_declaring_absurd_sizes_costs_the_split_nothing(size):
+    """The sizes only shape the spans: exabytes give one span a group (no array a span of 32 MiB each), and a
+    negative size leaves the file to the one pass, which reads or refuses it by its own limits."""
+    metadata = _Declaring(pq.ParquetFile(io.BytesIO(parquet_file())).metadata, size)
+    layout = split.split_row_groups(metadata, target_bytes=32 * 2**20)
+    if size < 0:
+        assert layout is None
+    else:
+        assert [list(span.row_groups) for span in layout.spans] == [[group] for group in range(9)]
