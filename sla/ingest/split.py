@@ -118,6 +118,8 @@ def split_row_groups(metadata, *, target_bytes: int) -> Layout | None:
     elif first < len(groups):  # groups without rows at the end belong to the last span
         chosen[-1] = range(chosen[-1].start, len(groups))
     spans = [_row_group_span(groups, span, first_row=int(rows[: span.start].sum()) + 1) for span in chosen]
+    if any(span.start < 0 or span.end < span.start for span in spans):
+        return None  # offsets no writer leaves: the one pass reads (or refuses) the file
     return Layout(header=b"", spans=spans) if len(spans) > 1 else None
 
 

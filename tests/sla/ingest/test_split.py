@@ -216,16 +216,21 @@ def test_parquet_of_one_row_group_is_not_split():
 
 
 class _Declaring:
-    """A Parquet footer as a hostile writer could leave it: every row group declaring ``size`` bytes uncompressed."""
+    """A Parquet footer as a hostile writer could leave it: every row group declaring ``size`` bytes uncompressed,
+    or (``offset``) every column chunk starting there."""
 
-    def __init__(self, metadata, size: int):
-        self._metadata, self._size = metadata, size
+    def __init__(self, metadata, size: int, offset: int | None = None):
+        self._metadata, self._size, self._offset = metadata, size, offset
         self.num_row_groups, self.num_columns = metadata.num_row_groups, metadata.num_columns
 
     def row_group(self, index: int):
         group = self._metadata.row_group(index)
         declared = {"total_byte_size": self._size, "num_rows": group.num_rows, "num_columns": group.num_columns}
-        return type("Group", (), {**declared, "column": group.column})
+        return type("Group", (), {**declared, "column": group.column if self._offset is None else self._column})
+
+    def _column(self, position: int):
+        declared = {"has_dictionary_page": False, "data_page_offset": self._offset, "total_compressed_size": 10}
+        return type("Column", (), declared)
 
 
 @pytest.mark.parametrize("size", [2**62, -1], ids=["a size of exabytes", "a negative size"])
@@ -238,3 +243,8 @@ def test_a_footer_declaring_absurd_sizes_costs_the_split_nothing(size):
         assert layout is None
     else:
         assert [list(span.row_groups) for span in layout.spans] == [[group] for group in range(9)]
+
+
+def test_a_footer_declaring_column_chunks_before_the_file_start_is_left_to_the_one_pass():
+    metadata = _Declaring(pq.ParquetFile(io.BytesIO(parquet_file())).metadata, 100, offset=-50)
+    assert split.split_row_groups(metadata, target_bytes=100) is None
