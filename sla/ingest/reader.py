@@ -78,6 +78,14 @@ class DeliveryChunk:
         return _frame(self.table, self.rows)
 
 
+def format_name(kind: str | None, *, gzipped: bool) -> str | None:
+    """A delivery's format as pages and the API show it: the kind read, with "+gzip" when it came compressed;
+    also said of a file read in chunks from its decompressed content."""
+    if kind is None:
+        return None
+    return kind + ("+gzip" if gzipped else "")
+
+
 def duplicates_note(dropped: int, policy: str) -> str:
     """The note of answers the duplicates policy ``policy`` dropped; also said of a file read in chunks."""
     kept = "the latest" if policy == "latest" else "the first"
@@ -150,9 +158,7 @@ class DeliveryReader:
         """What the file turned out to be: "csv", "tsv", "jsonl", "parquet", "label_studio",
         "label_studio_0x", "label_studio_min", "json" (a list of records), "prodigy" or
         "doccano", with "+gzip" when compressed; None if not recognised."""
-        if self._context.format is None:
-            return None
-        return self._context.format + ("+gzip" if self._gzipped else "")
+        return format_name(self._context.format, gzipped=self._gzipped)
 
     @property
     def bytes_read(self) -> int:

@@ -515,9 +515,7 @@ def _chunk_finish(chunk: BatchChunk, reader, staged: _Staged, *, stored: bool) -
 
 def _format(chunk: BatchChunk, reader) -> str:
     """What the file turned out to be, as one pass names it: "csv+gzip" for a chunk of a gzip's content."""
-    if not reader.format:
-        return ""
-    return reader.format + ("+gzip" if chunk.decompressed else "")
+    return ingest.format_name(reader.format, gzipped=bool(chunk.decompressed)) or ""
 
 
 def _batch_stop(batch_id: int, reason: str) -> None:
